@@ -1,0 +1,63 @@
+"""HTTP requests from inside the lab network to any node:port.
+
+Requests are sent by curl from another node, so they work where container IPs
+are not reachable from the host (Docker Desktop) and they enter the target node
+exactly as external traffic would, through its published port.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._lab import Lab
+
+__all__ = ["HttpReply", "http_requests"]
+
+_SEP = "@@labkit-http@@"
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    """One request's outcome: status and body, or the error curl reported."""
+
+    node: str  # the node the request was sent to
+    port: int
+    ok: bool
+    status: int | None
+    body: str
+    error: str = ""
+
+    @property
+    def served_by(self) -> str | None:
+        """The container hostname that answered, if the body says (labkit/whoami does: `hostname: ...`)."""
+        m = re.search(r"^hostname:\s*(\S+)", self.body, re.M)
+        return m.group(1) if m else None
+
+
+def http_requests(lab: "Lab", node: str, port: int, path: str = "/", count: int = 1,
+                  timeout: float = 2.0) -> list[HttpReply]:
+    """Send `count` GET requests to node:port from a healthy node other than the target (if any)."""
+    target = lab.node(node)
+    sender = next((n for n in lab.nodes if n.name != node and n.fault is None), None) or target
+    url = f"http://{target.ip}:{int(port)}{path}"
+    script = (
+        f"for i in $(seq {int(count)}); do "
+        f"curl -sS -m {timeout:g} -o /tmp/labkit-body -w '%{{http_code}}' {url} 2>/tmp/labkit-err; "
+        f"echo; echo \"rc=$?\"; cat /tmp/labkit-body 2>/dev/null; rm -f /tmp/labkit-body; "
+        f"cat /tmp/labkit-err; echo {_SEP}; done"
+    )
+    out = sender.sh(script, check=False).stdout
+    replies = []
+    for chunk in out.split(_SEP)[:count]:
+        lines = chunk.strip("\n").split("\n")
+        code = lines[0].strip() if lines else ""
+        rest = "\n".join(lines[2:]) if len(lines) > 2 else ""
+        status = int(code) if code.isdigit() and code != "000" else None
+        if status is None:
+            replies.append(HttpReply(node, port, False, None, "", error=rest.strip() or "no answer"))
+        else:
+            replies.append(HttpReply(node, port, 200 <= status < 400, status, rest))
+    return replies

@@ -1,0 +1,392 @@
+"""A lab: a real Docker Swarm made of Docker-in-Docker nodes on one private network.
+
+Starting a lab is a plain list of small steps (see `Lab.start`), the way kind
+builds a cluster. Nothing is stored outside Docker: labels and deterministic
+names let any process find, inspect and remove a lab (`Lab.attach`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+import docker.errors
+
+from . import _provision as prov
+from ._capabilities import Capabilities, measure_capabilities
+from ._engine import client, ensure_engine
+from ._errors import LabExists, LabkitError, LabNotRunning, UnknownNode
+from ._http import HttpReply, http_requests
+from ._images import ensure_images
+from ._names import (LABEL_LAB, check_shape, container_name, labels_for, network_name, new_lab_name, node_hostname,
+                     validate_lab_name)
+from ._node import Node
+from ._progress import Progress
+from ._registry import connect_registry, disconnect_registry, ensure_registry
+from ._snapshot import read_snapshot
+from ._state import SwarmSnapshot
+from ._teardown import remove_lab
+
+__all__ = ["Lab", "current_lab"]
+
+_started: list["Lab"] = []  # labs started in this process, newest last (for %%node)
+_lock = threading.Lock()
+
+
+def current_lab(name: str | None = None) -> "Lab":
+    """The lab `%%node` uses: the named one, else the last one started in this process."""
+    with _lock:
+        running = [lab for lab in _started if lab.running]
+    if name:
+        for lab in reversed(running):
+            if lab.name == name:
+                return lab
+        return Lab.attach(name)
+    if not running:
+        raise LabNotRunning("no lab is running in this kernel; start one with `lab = labkit.Lab().start()`")
+    return running[-1]
+
+
+class Lab:
+    """A swarm of `managers` + `workers` Docker-in-Docker nodes.
+
+    Use it as a context manager (`with Lab() as lab:`) or call `start()` and
+    `stop()`. `heartbeat` is passed to `docker swarm init --dispatcher-heartbeat`
+    so that a failed node is noticed in seconds rather than ~15 s.
+    """
+
+    def __init__(self, managers: int = 1, workers: int = 2, name: str | None = None, *, retain: bool = False,
+                 heartbeat: str | None = "2s", quiet: bool = False, reap: bool = True):
+        check_shape(managers, workers)
+        self.name = validate_lab_name(name) if name is not None else new_lab_name()
+        self.shape = (managers, workers)
+        self.retain = retain
+        self.heartbeat = heartbeat
+        self.reap = reap
+        self.mode = ""
+        self._nodes: dict[str, Node] = {}
+        self._network = None
+        self._running = False
+        self._stopped = False
+        self._last_manager: str | None = None
+        self._ip_index = 0
+        self._capabilities: Capabilities | None = None
+        self._progress = Progress(quiet=quiet)
+
+    def __repr__(self) -> str:
+        state = "running" if self._running else ("stopped" if self._stopped else "not started")
+        return f"Lab({self.name!r}, nodes={list(self._nodes) or self.shape}, {state})"
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> "Lab":
+        """Create the nodes and form the swarm; on any failure or Ctrl-C remove what was created."""
+        if self._running or self._stopped:
+            raise LabkitError(f"lab {self.name} was already started; create a new Lab() to start another")
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("prepare engine, images and registry", self._prepare),
+            ("create the lab network", self._create_network),
+            ("provision nodes", self._provision_nodes),
+            ("wait for each node's Docker engine", self._wait_engines),
+            ("docker swarm init", self._init_swarm),
+            ("join managers", self._join_managers),
+            ("join workers", self._join_workers),
+            ("wait until every node is Ready", self._wait_ready),
+        ]
+        self._progress.title(f"Starting lab {self.name!r}: {self.shape[0]} manager(s), {self.shape[1]} worker(s)")
+        t0 = time.monotonic()
+        try:
+            for _, step in steps:
+                step()
+        except BaseException as exc:
+            self._stopped = True
+            if self.retain:
+                self._progress.line(f"start failed; retain=True keeps the lab for debugging (labkit down {self.name})")
+            else:
+                remove_lab(self.name)
+            if isinstance(exc, docker.errors.APIError) and "Conflict" in str(exc) and self.name in str(exc):
+                raise LabExists(f"a lab named {self.name!r} already exists: stop it (`labkit down {self.name}`) "
+                                "or attach to it with Lab.attach(name)") from None
+            raise
+        self._running = True
+        with _lock:
+            _started.append(self)
+        self._progress.done(f"lab {self.name!r} is ready: {len(self._nodes)} nodes Ready", time.monotonic() - t0)
+        return self
+
+    def stop(self) -> None:
+        """Remove every container, volume and the network of this lab (safe to call twice)."""
+        was_running = self._running
+        self._running = False
+        self._stopped = True
+        remove_lab(self.name)
+        if was_running:
+            self._progress.line(f"lab {self.name!r} removed")
+
+    def __enter__(self) -> "Lab":
+        if not self._running:
+            self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.retain:
+            self.stop()
+
+    @classmethod
+    def attach(cls, name: str, quiet: bool = True) -> "Lab":
+        """Rebuild a Lab object from the labels of a lab started elsewhere (another process, the CLI)."""
+        validate_lab_name(name)
+        containers = client().containers.list(all=True, filters={"label": [f"{LABEL_LAB}={name}", "labkit.kind=node"]})
+        if not containers:
+            raise LabNotRunning(f"no lab named {name!r} on this engine (see `labkit status`)")
+        lab = cls.__new__(cls)
+        roles = [c.labels.get("labkit.role") for c in containers]
+        cls.__init__(lab, managers=max(1, roles.count("manager")), workers=roles.count("worker"), name=name,
+                     quiet=quiet, reap=False)
+        lab.mode = containers[0].labels.get("labkit.mode", "")
+        lab._network = client().networks.get(network_name(name))
+        for c in sorted(containers, key=lambda c: c.labels.get("labkit.node", "")):
+            hostname = c.labels["labkit.node"]
+            lab._nodes[hostname] = Node(lab, hostname, c.labels.get("labkit.role", "worker"), c.labels.get("labkit.ip", ""))
+        lab._running = True
+        return lab
+
+    # -- steps --------------------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        ensure_engine(log=self._progress.line)
+        ensure_images(log=self._progress.line)
+        ensure_registry(log=self._progress.line)
+        self.mode = prov.node_mode()
+        self._progress.line("nodes run in " + prov.mode_explanation(self.mode))
+
+    def _create_network(self) -> None:
+        existing = client().containers.list(all=True, filters={"label": [f"{LABEL_LAB}={self.name}"]})
+        if existing:
+            raise LabExists(f"a lab named {self.name!r} already exists: stop it (`labkit down {self.name}`) "
+                            "or attach to it with Lab.attach(name)")
+        self._network = prov.create_network(self.name)
+        connect_registry(self._network.name)
+
+    def _plan(self, role: str, count: int, start: int = 1) -> list[Node]:
+        nodes = []
+        for i in range(start, start + count):
+            self._ip_index += 1  # IPs are never reused within a lab, even after remove_node
+            nodes.append(Node(self, node_hostname(role, i), role, prov.node_ip(self._network, self._ip_index)))
+        return nodes
+
+    def _provision(self, nodes: list[Node]) -> None:
+        """Create node containers in parallel; wait for all before returning, even on Ctrl-C."""
+        for n in nodes:
+            self._nodes[n.name] = n
+        pool = ThreadPoolExecutor(max_workers=min(8, len(nodes)) or 1)
+        try:
+            futures = [pool.submit(prov.create_node, self.name, n.name, n.role, self._network, n.ip, self.mode,
+                                   self.reap) for n in nodes]
+            for f in futures:
+                f.result()
+        finally:
+            # Let in-flight creations finish so cleanup (by label) sees every container.
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._progress.step(f"$ docker run -d --name {container_name(self.name, '<node>')} --hostname <node> ... "
+                            f"({', '.join(n.name for n in nodes)})")
+
+    def _provision_nodes(self) -> None:
+        managers, workers = self.shape
+        self._provision(self._plan("manager", managers) + self._plan("worker", workers))
+
+    def _wait_engines(self, nodes: list[Node] | None = None) -> None:
+        nodes = nodes or list(self._nodes.values())
+        with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+            list(pool.map(lambda n: n._wait_engine(), nodes))
+        self._progress.step(f"Docker engines answer in {len(nodes)} node(s)")
+
+    def _init_swarm(self) -> None:
+        first = self._nodes["manager1"]
+        cmd = f"docker swarm init --advertise-addr {first.ip}"
+        if self.heartbeat:
+            cmd += f" --dispatcher-heartbeat {self.heartbeat}"
+        self._progress.command("manager1", cmd + ("   # lab tuning: failures show in seconds" if self.heartbeat else ""))
+        first.sh(cmd)
+        self._last_manager = "manager1"
+
+    def _join_token(self, role: str) -> str:
+        self._progress.command(self.manager.name, f"docker swarm join-token -q {role}")
+        return self.manager.sh(f"docker swarm join-token -q {role}").stdout.strip()
+
+    def _join(self, node: Node, role: str, token: str, manager_ip: str) -> None:
+        try:
+            node.sh(f"docker swarm join --advertise-addr {node.ip} --token {token} {manager_ip}:2377")
+        except LabkitError as exc:
+            raise LabkitError(f"failed to join {node.name} as a {role}: {exc}") from None
+
+    def _join_all(self, nodes: list[Node], role: str) -> None:
+        if not nodes:
+            return
+        token, first = self._join_token(role), self.manager
+        for node in nodes:
+            self._progress.command(node.name, f"docker swarm join --token {token[:14]}… {first.ip}:2377")
+        if role == "manager":
+            for node in nodes:  # one at a time: each Raft membership change needs a quorum
+                self._join(node, role, token, first.ip)
+        else:
+            with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+                list(pool.map(lambda n: self._join(n, role, token, first.ip), nodes))
+
+    def _join_managers(self) -> None:
+        self._join_all([n for n in self._nodes.values() if n.role == "manager" and n.name != "manager1"], "manager")
+
+    def _join_workers(self) -> None:
+        self._join_all([n for n in self._nodes.values() if n.role == "worker"], "worker")
+
+    def _wait_ready(self, names: list[str] | None = None, timeout: float = 60) -> None:
+        names = names or list(self._nodes)
+        self.wait(lambda s: all(any(n.hostname == h and n.state == "ready" for n in s.nodes) for h in names),
+                  timeout=timeout, what=f"{len(names)} node(s) Ready", quiet=True)
+
+    # -- nodes -----------------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True between a successful start() and stop()."""
+        return self._running
+
+    @property
+    def network_name(self) -> str:
+        """The lab's private Docker network."""
+        return network_name(self.name)
+
+    @property
+    def nodes(self) -> list[Node]:
+        """Every node, managers first."""
+        self._require_running()
+        return list(self._nodes.values())
+
+    def node(self, name: str) -> Node:
+        """The node with this hostname (`manager1`, `worker2`, ...); UnknownNode lists the valid names."""
+        self._require_running()
+        if name not in self._nodes:
+            raise UnknownNode(f"no node named {name!r} in lab {self.name!r}; nodes are: {', '.join(self._nodes)}")
+        return self._nodes[name]
+
+    def __getitem__(self, name: str) -> Node:
+        return self.node(name)
+
+    @property
+    def manager(self) -> Node:
+        """A manager that answers right now (the last one that did, else the first healthy one)."""
+        for hostname in self._manager_candidates():
+            node = self._nodes[hostname]
+            if node.fault is None:
+                return node
+        raise LabkitError(f"no manager of lab {self.name!r} is running; start one with lab.node('manager1').start()")
+
+    def _manager_candidates(self) -> list[str]:
+        names = [n for n, node in self._nodes.items() if node.role == "manager"]
+        names += [n for n in self._nodes if n not in names]  # promoted workers answer too
+        if self._last_manager in names:
+            names.remove(self._last_manager)
+            names.insert(0, self._last_manager)
+        return names
+
+    def _require_running(self) -> None:
+        if self._stopped:
+            raise LabNotRunning(f"lab {self.name!r} has been stopped; start a new one with labkit.Lab().start()")
+        if not self._running and not self._nodes:
+            raise LabNotRunning(f"lab {self.name!r} is not started yet; call lab.start() first")
+
+    def add_worker(self) -> Node:
+        """Create one more worker node and join it to the swarm."""
+        return self._add("worker")
+
+    def add_manager(self) -> Node:
+        """Create one more manager node and join it to the swarm."""
+        return self._add("manager")
+
+    def _add(self, role: str) -> Node:
+        self._require_running()
+        index = 1 + sum(1 for n in self._nodes if n.startswith(role))
+        node = self._plan(role, 1, start=index)[0]
+        self._provision([node])
+        self._wait_engines([node])
+        self._join_all([node], role)
+        self.wait(lambda s: any(n.hostname == node.name and n.state == "ready" for n in s.nodes),
+                  timeout=60, what=f"{node.name} Ready", quiet=True)
+        return node
+
+    def remove_node(self, name: str) -> None:
+        """Take a node out of the swarm (leave, node rm) and delete its container and volume."""
+        node = self.node(name)
+        if node.fault is None:
+            if role_now(self, name) == "manager":
+                self.manager.sh(f"docker node demote {name}", check=False)
+            node.sh("docker swarm leave --force", check=False)
+        self.wait(lambda s: not any(n.hostname == name and n.state == "ready" for n in s.nodes), timeout=30,
+                  what=f"{name} down", quiet=True)
+        self.manager.sh(f"docker node rm --force {name}", check=False)
+        remove_lab(self.name, node=name)
+        del self._nodes[name]
+
+    # -- state ----------------------------------------------------------------------------------------
+
+    def snapshot(self) -> SwarmSnapshot:
+        """Nodes, services and tasks as one immutable snapshot, read from a reachable manager."""
+        self._require_running()
+        return read_snapshot(self)
+
+    def wait(self, predicate: Callable[[SwarmSnapshot], bool], timeout: float = 60, what: str = "condition",
+             interval: float = 0.5, quiet: bool = False) -> SwarmSnapshot:
+        """Poll snapshots until predicate(snapshot) is true; TimeoutError with the last state otherwise."""
+        t0 = time.monotonic()
+        progress = None if quiet else self._progress.waiting(what, timeout)
+        snap = self.snapshot()
+        while not (snap.error is None and predicate(snap)):
+            if time.monotonic() - t0 > timeout:
+                if progress:
+                    progress.fail()
+                raise TimeoutError(f"{what}: not reached within {timeout:.0f} s. Last state: {describe(snap)}")
+            if progress:
+                progress.tick()
+            time.sleep(interval)
+            snap = self.snapshot()
+        if progress:
+            progress.done()
+        return snap
+
+    def wait_service(self, service: str, running: int, timeout: float = 90) -> SwarmSnapshot:
+        """Wait until `running` tasks of a service are running (e.g. after `docker service create`)."""
+        return self.wait(lambda s: len(s.running(service)) == running, timeout=timeout,
+                         what=f"{running} running task(s) of {service}")
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this host supports (routing mesh/IPVS, encrypted overlay/ESP, privileged), measured in a node."""
+        self._require_running()
+        if self._capabilities is None:
+            self._capabilities = measure_capabilities(self)
+        return self._capabilities
+
+    def http(self, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0) -> list[HttpReply]:
+        """Send HTTP requests from inside the lab network to node:port; report who answered each."""
+        return http_requests(self, node, port, path=path, count=count, timeout=timeout)
+
+
+def role_now(lab: Lab, name: str) -> str:
+    """The node's role according to the swarm now (it may have been promoted or demoted)."""
+    snap = lab.snapshot()
+    try:
+        return snap.node(name).role
+    except KeyError:
+        return lab.node(name).role
+
+
+def describe(snap: SwarmSnapshot) -> str:
+    """A one-line summary of a snapshot, for error messages."""
+    if snap.error:
+        return snap.error
+    nodes = ", ".join(f"{n.hostname}={n.state}/{n.availability}" for n in snap.nodes)
+    services = ", ".join(f"{s.name} {len(snap.running(s.name))}/{s.replicas if s.replicas is not None else 'global'}"
+                         for s in snap.services)
+    return f"nodes: {nodes}; services: {services or 'none'}"

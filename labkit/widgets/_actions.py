@@ -1,0 +1,172 @@
+"""The controls behind the board's buttons: what each runs and the command a learner would type.
+
+Node faults (kill, stop, pause, disconnect) are done to the node's container
+from the host, so the command shown is the host-side `docker ...` on the
+container. Swarm changes (drain, promote, scale, rm) are the real CLI run on
+a manager. Actions run on one daemon thread per board, one at a time, so the
+kernel stays free; results are reported through a callback, never printed.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+__all__ = ["NODE_ACTIONS", "SERVICE_ACTIONS", "Action", "plan_action", "ActionRunner"]
+
+# Node action -> (Node method, host command template, why it matters to the learner).
+_HOST_ACTIONS = {
+    "kill": ("kill", "docker kill {container}", "on the host: the node's container is killed from outside"),
+    "stop": ("stop", "docker stop {container}", "on the host: the node's container is stopped"),
+    "start": ("start", "docker start {container}", "on the host: the node's container starts again"),
+    "pause": ("pause", "docker pause {container}", "on the host: every process of the node is frozen"),
+    "unpause": ("unpause", "docker unpause {container}", "on the host: the node's processes resume"),
+    "disconnect": ("disconnect", "docker network disconnect {network} {container}",
+                   "on the host: the node is cut off the lab network"),
+    "reconnect": ("reconnect", "docker network connect {network} {container}",
+                  "on the host: the node is back on the lab network"),
+}
+# Node action -> swarm CLI command template, run on a manager.
+_SWARM_NODE_ACTIONS = {
+    "drain": "docker node update --availability drain {node}",
+    "activate": "docker node update --availability active {node}",
+    "promote": "docker node promote {node}",
+    "demote": "docker node demote {node}",
+}
+NODE_ACTIONS = tuple(_HOST_ACTIONS) + tuple(_SWARM_NODE_ACTIONS)
+SERVICE_ACTIONS = ("scale", "remove")
+
+_NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # names we put into a shell command
+
+
+@dataclass(frozen=True)
+class Action:
+    """A planned action: what will be shown and how to run it."""
+
+    name: str
+    target: str
+    command: str  # the command a learner would type
+    where: str  # "host" or "manager"
+    note: str
+    run: Callable[[], Any]
+
+
+def _network(lab: Any) -> str:
+    name = getattr(lab, "network_name", None)  # the core's property; the naming rule as a fallback
+    return name if isinstance(name, str) else f"{lab.name}-net"
+
+
+def plan_action(lab: Any, name: str, target: str, value: Any = None) -> Action:
+    """Resolve an action request from the front end; ValueError if it makes no sense."""
+    if not isinstance(target, str) or not _NAME_OK.match(target):
+        raise ValueError(f"invalid target {target!r}")
+    if name in _HOST_ACTIONS:
+        method, template, note = _HOST_ACTIONS[name]
+        node = lab.node(target)
+        container = getattr(node, "container_name", f"{lab.name}-{target}")
+        command = template.format(container=container, network=_network(lab))
+        return Action(name, target, command, "host", note, getattr(node, method))
+    if name in _SWARM_NODE_ACTIONS:
+        lab.node(target)  # unknown node -> the core's UnknownNode, shown in the widget
+        return _swarm_action(lab, name, target, _SWARM_NODE_ACTIONS[name].format(node=target))
+    if name == "scale":
+        try:
+            replicas = int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"scale needs a number of replicas, got {value!r}") from None
+        if not 0 <= replicas <= 100:
+            raise ValueError(f"replicas must be between 0 and 100, got {replicas}")
+        # --detach: return once the manager accepted it; the board shows the convergence live.
+        return _swarm_action(lab, name, target, f"docker service scale --detach {target}={replicas}")
+    if name == "remove":
+        return _swarm_action(lab, name, target, f"docker service rm {target}")
+    raise ValueError(f"unknown action {name!r}; known: {', '.join(NODE_ACTIONS + SERVICE_ACTIONS)}")
+
+
+def _swarm_action(lab: Any, name: str, target: str, command: str) -> Action:
+    def run() -> Any:
+        manager = lab.manager  # resolved at run time: the manager that answers now
+        return manager.sh(command)
+
+    return Action(name, target, command, "manager", "on a manager", run)
+
+
+def _short_error(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(lines[-6:])[-800:]
+
+
+class ActionRunner:
+    """Runs actions one at a time on a daemon thread and reports each step.
+
+    `report(entry)` is called with a JSON-able dict when an action is queued,
+    and again when it finished (status "ok" or "error").
+    """
+
+    def __init__(self, lab: Any, report: Callable[[dict], None]):
+        self._lab = lab
+        self._report = report
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._counter = 0
+
+    def submit(self, name: str, target: str, value: Any = None) -> dict:
+        """Plan and queue an action; returns the log entry (status "running" or "error")."""
+        with self._lock:
+            self._counter += 1
+            entry = {"id": self._counter, "t": round(time.time(), 3), "action": name, "target": target,
+                     "command": "", "where": "", "note": "", "status": "running", "output": ""}
+        entry["time"] = time.strftime("%H:%M:%S", time.localtime(entry["t"]))
+        try:
+            action = plan_action(self._lab, name, target, value)
+        except Exception as exc:  # bad request or unknown node: say so in the widget
+            entry.update(status="error", output=_short_error(exc), command=f"{name} {target}")
+            self._safe_report(entry)
+            return entry
+        entry.update(command=action.command, where=action.where, note=action.note)
+        self._safe_report(dict(entry))
+        self._queue.put((action, entry))
+        self._ensure_thread()
+        return entry
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Block until every queued action finished (for tests and scripts)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self._queue.unfinished_tasks
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="labkit-actions", daemon=True)
+                self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            try:
+                action, entry = self._queue.get(timeout=30)
+            except queue.Empty:
+                return  # idle: let the thread end, a new one starts on the next action
+            started = time.monotonic()
+            try:
+                result = action.run()
+                out = getattr(result, "stdout", "") or ""
+                entry = dict(entry, status="ok", output=out.strip()[-800:])
+            except Exception as exc:  # CommandError, LabNotRunning, engine errors: all shown, none raised
+                entry = dict(entry, status="error", output=_short_error(exc))
+            entry["seconds"] = round(time.monotonic() - started, 2)
+            self._safe_report(entry)
+            self._queue.task_done()
+
+    def _safe_report(self, entry: dict) -> None:
+        try:
+            self._report(entry)
+        except Exception:  # a report failing (closed widget) must not stop the queue
+            pass

@@ -1,0 +1,186 @@
+"""Turn two consecutive swarm snapshots into timeline events.
+
+The engine emits no task events (and node events only on managers, without a
+"heartbeat lost" reason), so the timeline is derived by comparing what two
+snapshots say. Everything here is pure: snapshots in, JSON-able dicts out.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .._state import NodeState, ServiceState, SwarmSnapshot, TaskState
+
+__all__ = ["make_event", "diff_snapshots", "quorum_events", "task_label"]
+
+Event = dict[str, Any]
+
+# How a task's new state reads in the timeline (anything else is "info").
+_STATE_LEVEL = {"running": "ok", "failed": "error", "rejected": "error", "orphaned": "warn", "remove": "warn"}
+
+_FAULT_TEXT = {
+    "killed": "its container was killed from the host",
+    "stopped": "its container was stopped from the host",
+    "paused": "its container was paused (every process frozen)",
+    "disconnected": "its container was cut off the lab network",
+}
+
+
+def make_event(t: float, kind: str, text: str, level: str = "info", subject: str = "") -> Event:
+    """One timeline entry: epoch time, local clock text, kind, level and a sentence."""
+    return {
+        "t": round(t, 3),
+        "time": time.strftime("%H:%M:%S", time.localtime(t)),
+        "kind": kind,  # node | leader | task | service | action | quorum | lab
+        "level": level,  # info | ok | warn | error
+        "subject": subject,
+        "text": text,
+    }
+
+
+def task_label(task: TaskState) -> str:
+    """How a learner names a task: `web.2`, or `agent@worker1` for a global task."""
+    if task.slot is not None:
+        return f"{task.service_name}.{task.slot}"
+    return f"{task.service_name}@{task.node_hostname or '?'}"
+
+
+def quorum_events(prev: SwarmSnapshot | None, cur: SwarmSnapshot) -> list[Event]:
+    """Events for losing or regaining an answering manager, or switching to another one."""
+    t = cur.taken_at
+    was_ok = prev is not None and prev.error is None
+    if cur.error is not None:
+        if prev is None or was_ok:
+            what = "no quorum" if not cur.quorum else "no manager answered"
+            return [make_event(t, "quorum", f"{what}: {cur.error}", "error", "swarm")]
+        return []
+    if prev is not None and not was_ok:
+        return [make_event(t, "quorum", f"managers answer again (read from {cur.manager})", "ok", "swarm")]
+    if prev is not None and prev.manager and cur.manager and prev.manager != cur.manager:
+        return [make_event(t, "quorum", f"now reading the swarm from {cur.manager} ({prev.manager} no longer answers)",
+                           "warn", cur.manager)]
+    return []
+
+
+def diff_snapshots(prev: SwarmSnapshot | None, cur: SwarmSnapshot) -> list[Event]:
+    """Everything that changed between two good snapshots, as timeline events.
+
+    With no previous snapshot there is nothing to compare: no events (the
+    board shows the initial state itself).
+    """
+    if prev is None or cur.error is not None:
+        return []
+    t = cur.taken_at
+    events = _node_events(prev, cur, t)
+    events += _leader_events(prev, cur, t)
+    events += _service_events(prev, cur, t)
+    events += _task_events(prev, cur, t)
+    return events
+
+
+def _node_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Event]:
+    before = {n.id: n for n in prev.nodes}
+    after = {n.id: n for n in cur.nodes}
+    events: list[Event] = []
+    for nid, n in after.items():
+        old = before.get(nid)
+        if old is None:
+            events.append(make_event(t, "node", f"{n.hostname} joined the swarm as a {n.role}", "ok", n.hostname))
+            continue
+        events += _one_node_changes(old, n, t)
+    for nid, old in before.items():
+        if nid not in after:
+            events.append(make_event(t, "node", f"{old.hostname} left the swarm (node removed)", "warn", old.hostname))
+    return events
+
+
+def _one_node_changes(old: NodeState, n: NodeState, t: float) -> list[Event]:
+    h, out = n.hostname, []
+    if old.fault != n.fault:
+        if n.fault:
+            out.append(make_event(t, "node", f"{h}: {_FAULT_TEXT.get(n.fault, n.fault)}", "warn", h))
+        else:
+            out.append(make_event(t, "node", f"{h}: its container is running and connected again", "ok", h))
+    if old.state != n.state:
+        why = f" ({n.message})" if n.message and n.state != "ready" else ""
+        level = "ok" if n.state == "ready" else "error"
+        out.append(make_event(t, "node", f"{h} is {n.state}{why} (was {old.state})", level, h))
+    if old.availability != n.availability:
+        level = "ok" if n.availability == "active" else "warn"
+        out.append(make_event(t, "node", f"{h} availability {old.availability} → {n.availability}", level, h))
+    if old.role != n.role:
+        verb = "promoted to manager" if n.role == "manager" else "demoted to worker"
+        out.append(make_event(t, "node", f"{h} {verb}", "info", h))
+    elif n.role == "manager" and old.reachability != n.reachability and n.reachability:
+        level = "ok" if n.reachability == "reachable" else "error"
+        out.append(make_event(t, "node", f"manager {h} is {n.reachability}", level, h))
+    return out
+
+
+def _leader_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Event]:
+    old, new = prev.leader, cur.leader
+    old_name, new_name = (old.hostname if old else None), (new.hostname if new else None)
+    if old_name == new_name:
+        return []
+    if new_name is None:
+        return [make_event(t, "leader", f"no leader (was {old_name}): managers are electing one", "error", "swarm")]
+    was = f" (was {old_name})" if old_name else ""
+    return [make_event(t, "leader", f"{new_name} is the leader{was}", "warn" if old_name else "ok", new_name)]
+
+
+def _service_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Event]:
+    before = {s.id: s for s in prev.services}
+    after = {s.id: s for s in cur.services}
+    events: list[Event] = []
+    for sid, s in after.items():
+        old = before.get(sid)
+        if old is None:
+            size = f"{s.replicas} replica(s)" if s.replicas is not None else s.mode
+            events.append(make_event(t, "service", f"service {s.name} created ({size}, {s.image})", "ok", s.name))
+        else:
+            events += _one_service_changes(old, s, t)
+    for sid, old in before.items():
+        if sid not in after:
+            events.append(make_event(t, "service", f"service {old.name} removed", "warn", old.name))
+    return events
+
+
+def _one_service_changes(old: ServiceState, s: ServiceState, t: float) -> list[Event]:
+    out = []
+    if old.replicas != s.replicas and s.replicas is not None:
+        out.append(make_event(t, "service", f"{s.name} scaled {old.replicas} → {s.replicas}", "info", s.name))
+    if old.image != s.image:
+        out.append(make_event(t, "service", f"{s.name} image {old.image} → {s.image}", "info", s.name))
+    if old.update_state != s.update_state and s.update_state:
+        level = "error" if "rollback" in s.update_state or s.update_state == "paused" else "info"
+        if s.update_state == "completed":
+            level = "ok"
+        msg = f": {s.update_message}" if s.update_message else ""
+        out.append(make_event(t, "service", f"{s.name} update {s.update_state}{msg}", level, s.name))
+    return out
+
+
+def _task_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Event]:
+    before = {x.id: x for x in prev.tasks}
+    events: list[Event] = []
+    for task in cur.tasks:
+        old = before.get(task.id)
+        where = f" on {task.node_hostname}" if task.node_hostname else " (no node yet)"
+        label = task_label(task)
+        if old is None:
+            if not task.is_current:
+                continue  # an old task we never saw alive: history, not news
+            events.append(make_event(t, "task", f"{label} new{where}: {task.state}",
+                                     _STATE_LEVEL.get(task.state, "info"), label))
+            continue
+        if old.state == task.state and old.desired_state == task.desired_state:
+            continue
+        text = f"{label}{where}: {old.state} → {task.state}" if old.state != task.state else f"{label}{where}"
+        if old.desired_state != task.desired_state:
+            text += f" (desired {task.desired_state})"
+        detail = task.error or (task.message if task.state in ("failed", "rejected") else "")
+        if detail:
+            text += f": {detail}"
+        events.append(make_event(t, "task", text, _STATE_LEVEL.get(task.state, "info"), label))
+    return events

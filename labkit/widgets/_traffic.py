@@ -1,0 +1,234 @@
+"""`lab.traffic(service, port)`: send requests to a published port and chart who answered.
+
+It teaches load balancing, so it must never pretend: where the kernel has no
+IPVS the ingress routing mesh (and VIP balancing) cannot work, and the panel
+says so, while still working for ports published with `mode=host`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Iterable
+
+import anywidget
+import traitlets
+
+from ._diff import task_label
+
+__all__ = ["TrafficPanel", "traffic", "summarize", "answer_label", "split_count"]
+
+STATIC = Path(__file__).parent / "static"
+# Task names are web.2.<task id> or, for global services, agent.<node id>.<task id>: ids are 25 chars.
+_ID_SUFFIX = re.compile(r"\.[a-z0-9]{25}$")
+_FIELD = re.compile(r"^(task|node):[ \t]*(\S+)[ \t]*$", re.M)
+
+
+def answer_label(reply: Any, containers: dict[str, str] | None = None) -> str:
+    """Who answered one request, best effort: `web.2 @ worker1`, else the container hostname or the status.
+
+    labkit's whoami image answers `hostname: <container hostname>`, which is the
+    short container id unless the service sets --hostname: `containers` maps
+    short ids to task labels (from a snapshot). `task:`/`node:` lines are used
+    when a server sends them.
+    """
+    body = getattr(reply, "body", "") or ""
+    fields = dict(_FIELD.findall(body)) if isinstance(body, str) else {}
+    task, node = fields.get("task"), fields.get("node")
+    if not task:
+        by = getattr(reply, "served_by", None)
+        task = by if isinstance(by, str) and by else None
+        if task and containers and task[:12] in containers:
+            return containers[task[:12]]
+    if task:
+        task = _ID_SUFFIX.sub("", task)
+        task = _ID_SUFFIX.sub("", task) if node else task  # global: `agent @ worker1` says it all
+        return f"{task} @ {node}" if node else task
+    return f"HTTP {getattr(reply, 'status', '?')} (answer does not say who)"
+
+
+def summarize(replies: Iterable[Any], seconds: float = 0.0, containers: dict[str, str] | None = None) -> dict[str, Any]:
+    """Count answers per responder and failures per reason (the panel's chart data)."""
+    replies = list(replies)
+    answers: Counter = Counter()
+    failures: Counter = Counter()
+    per_node: dict[str, dict[str, int]] = {}
+    for r in replies:
+        asked = str(getattr(r, "node", "") or "?")
+        stats = per_node.setdefault(asked, {"sent": 0, "ok": 0})
+        stats["sent"] += 1
+        if getattr(r, "ok", False):
+            stats["ok"] += 1
+            answers[answer_label(r, containers)] += 1
+        else:
+            err = getattr(r, "error", None) or f"HTTP {getattr(r, 'status', '?')}"
+            failures[f"via {asked}: {str(err).splitlines()[0][:120]}"] += 1
+    ok = sum(answers.values())
+    return {
+        "total": len(replies), "ok": ok, "failed": len(replies) - ok, "seconds": round(seconds, 2),
+        "bars": [{"label": k, "count": v} for k, v in sorted(answers.items())],
+        "failures": [{"label": k, "count": v} for k, v in sorted(failures.items())],
+        "by_node": [{"node": k, **v} for k, v in sorted(per_node.items())],
+    }
+
+
+def split_count(count: int, targets: list[str]) -> list[tuple[str, int]]:
+    """Spread `count` requests over targets round-robin (first ones get the remainder)."""
+    if not targets:
+        return []
+    q, r = divmod(count, len(targets))
+    return [(t, q + (1 if i < r else 0)) for i, t in enumerate(targets) if q + (1 if i < r else 0)]
+
+
+class TrafficPanel(anywidget.AnyWidget):
+    """A bar chart of which task answered each of N requests to `service:port`, plus failures."""
+
+    _esm = STATIC / "traffic.js"
+    _css = STATIC / "traffic.css"
+
+    lab_name = traitlets.Unicode("").tag(sync=True)
+    service = traitlets.Unicode("").tag(sync=True)
+    port = traitlets.Int(0).tag(sync=True)
+    count = traitlets.Int(30).tag(sync=True)
+    via = traitlets.Unicode("all").tag(sync=True)  # "all" or a node hostname
+    nodes = traitlets.List().tag(sync=True)  # hostnames offered in the "via" menu
+    mode = traitlets.Unicode("").tag(sync=True)  # how the port is published: ingress | host | "" (unknown)
+    notice = traitlets.Unicode("").tag(sync=True)  # routing mesh warning / explanation
+    targets = traitlets.List().tag(sync=True)  # nodes the last run asked
+    result = traitlets.Dict().tag(sync=True)  # see summarize()
+    running = traitlets.Bool(False).tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, lab: Any, service: str, port: int, *, count: int = 30, via: str = "all",
+                 path: str = "/", timeout: float = 2.0, **kwargs: Any):
+        super().__init__(lab_name=str(lab.name), service=service, port=int(port), count=count, via=via, **kwargs)
+        self._lab, self._path, self._timeout = lab, path, timeout
+        self._busy = threading.Lock()
+        self.nodes = [n.name for n in getattr(lab, "nodes", [])]
+        self._inspect()
+        self.on_msg(self._on_front_msg)
+
+    def __repr__(self) -> str:
+        return f"TrafficPanel(lab={self.lab_name!r}, service={self.service!r}, port={self.port})"
+
+    def _inspect(self) -> Any:
+        """Read how the port is published and whether the mesh can work; set `mode` and `notice`."""
+        snap = None
+        try:
+            snap = self._lab.snapshot()
+            svc = snap.service(self.service) if snap.error is None else None
+        except KeyError as exc:
+            self.error, svc = str(exc).strip("'\""), None
+        except Exception as exc:  # no quorum etc.: the panel still sends, just knows less
+            self.error, svc = f"could not read the service: {exc}", None
+        port = next((p for p in (svc.ports if svc else ()) if p.published == self.port), None)
+        self.mode = port.mode if port else ""
+        if svc is not None and port is None:
+            self.error = f"service {self.service} publishes no port {self.port} (it publishes: " \
+                         f"{', '.join(str(p) for p in svc.ports) or 'none'})"
+        self.notice = self._mesh_notice()
+        return snap
+
+    def _mesh_notice(self) -> str:
+        caps = getattr(self._lab, "capabilities", None)
+        if caps is None or getattr(caps, "routing_mesh", True):
+            return ""
+        reason = (getattr(caps, "reason", {}) or {}).get("routing_mesh", "")
+        why = f" ({reason})" if reason else ""
+        text = (f"No routing mesh in this lab{why}: the kernel has no IPVS, so Swarm's ingress routing mesh and "
+                "VIP load balancing cannot work here. ")
+        if self.mode == "host":
+            return text + (f"Port {self.port} is published with mode=host, which needs no mesh: each node running "
+                           f"a {self.service} task answers on it itself, so requests go to those nodes.")
+        return text + (f"Requests to port {self.port} through the ingress mesh are expected to fail. Publish with "
+                       f"`--publish mode=host,published={self.port},target=<container port>` to try host mode.")
+
+    def _targets(self, snap: Any, via: str) -> list[str]:
+        if via != "all":
+            return [via]
+        if snap is None or snap.error is not None:
+            return list(self.nodes)
+        if self.mode == "host":  # only nodes running a task listen on a host-mode port
+            hosting = sorted(snap.placement(self.service))
+            if hosting:
+                return hosting
+        return [n.hostname for n in snap.nodes if n.state == "ready" and not n.fault] or list(self.nodes)
+
+    def send(self, count: int | None = None, via: str | None = None) -> dict[str, Any]:
+        """Send the requests now (blocking) and return the summary shown in the chart."""
+        if not self._busy.acquire(blocking=False):
+            return self.result  # a run is in progress: do not double the load
+        try:
+            self.running, self.error = True, ""
+            count = int(self.count if count is None else count)
+            via = self.via if via is None else via
+            snap = self._inspect()
+            plan = split_count(count, self._targets(snap, via))
+            self.targets = [t for t, _ in plan]
+            started = time.monotonic()
+            replies: list[Any] = []
+            # One thread per target node so a node that times out does not delay the others.
+            with ThreadPoolExecutor(max_workers=max(1, len(plan))) as pool:
+                futures = [pool.submit(self._ask, node, n) for node, n in plan]
+                for f in futures:
+                    replies += f.result()
+            seconds = time.monotonic() - started
+            self.result = summarize(replies, seconds, _containers(self._lab, snap))
+            self._record()
+            return self.result
+        except Exception as exc:  # shown in the panel, never raised from the button's thread
+            self.error = f"{type(exc).__name__}: {exc}"
+            return self.result
+        finally:
+            self.running = False
+            self._busy.release()
+
+    def _ask(self, node: str, n: int) -> list[Any]:
+        try:
+            return list(self._lab.http(node, self.port, path=self._path, count=n, timeout=self._timeout))
+        except Exception as exc:  # the whole call failed: count each request as failed
+            return [_Failed(node, str(exc) or type(exc).__name__)] * n
+
+    def _record(self) -> None:
+        from ._watcher import watcher_for
+
+        r = self.result
+        level = "info" if not r["failed"] else ("warn" if r["ok"] else "error")
+        watcher_for(self._lab).record(f"sent {r['total']} requests to {self.service}:{self.port}: {r['ok']} answered, "
+                                      f"{r['failed']} failed, by {len(r['bars'])} task(s)", "traffic", level,
+                                      self.service)
+
+    def _on_front_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "send":
+            count, via = content.get("count"), content.get("via")
+            threading.Thread(target=self.send, args=(count, via), name="labkit-traffic", daemon=True).start()
+
+
+def _containers(lab: Any, snap: Any) -> dict[str, str]:
+    """Short container id -> `web.2 @ worker1`, from a fresh snapshot (tasks may have just started)."""
+    try:
+        fresh = lab.snapshot()
+        snap = fresh if fresh.error is None else snap
+    except Exception:  # keep the snapshot taken before sending
+        pass
+    if snap is None or snap.error is not None:
+        return {}
+    return {t.container_id[:12]: f"{task_label(t)} @ {t.node_hostname}" for t in snap.tasks if t.container_id}
+
+
+class _Failed:
+    """A request that could not even be attempted (lab.http itself raised)."""
+
+    ok, status, body, served_by = False, None, "", None
+
+    def __init__(self, node: str, error: str):
+        self.node, self.error = node, error
+
+
+def traffic(lab: Any, service: str, port: int, **kwargs: Any) -> TrafficPanel:
+    """The load-balancing panel: `traffic(lab, "web", 8080, count=30, via="all")`."""
+    return TrafficPanel(lab, service, port, **kwargs)

@@ -1,0 +1,211 @@
+"""One background watcher per lab: snapshots the swarm and feeds every widget.
+
+Rules learned the hard way (see shared/reference/jupyter.md §2): the thread
+only assigns traits (through subscriber callbacks); it never prints or
+displays, because since ipykernel 7.1 thread output lands in whatever cell
+runs last. Errors are kept in `errors`, never raised out of the thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+import weakref
+from typing import Any, Callable, Optional
+
+from .._state import SwarmSnapshot
+from ._diff import diff_snapshots, make_event, quorum_events
+
+__all__ = ["Watcher", "watcher_for"]
+
+Callback = Callable[[Optional[SwarmSnapshot], list], None]
+
+_REGISTRY: dict[int, "Watcher"] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def watcher_for(lab: Any, interval: float = 1.0) -> "Watcher":
+    """The shared watcher of a lab, created on first use (not started until a widget subscribes)."""
+    with _REGISTRY_LOCK:
+        w = _REGISTRY.get(id(lab))
+        if w is None or w.lab is not lab:  # id() can be reused once a lab is garbage
+            w = Watcher(lab, interval=interval)
+            _REGISTRY[id(lab)] = w
+        return w
+
+
+def _ref(obj: Any) -> Callable[[], Any]:
+    # A weak reference so a forgotten lab can be collected; fall back to a strong one.
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
+def _first_event(snap: SwarmSnapshot) -> dict:
+    running = sum(1 for t in snap.tasks if t.state == "running" and t.desired_state == "running")
+    text = (f"watching lab {snap.lab}: {len(snap.nodes)} node(s), {len(snap.services)} service(s), "
+            f"{running} running task(s); leader {snap.leader.hostname if snap.leader else 'unknown'}")
+    return make_event(snap.taken_at, "lab", text, "info", snap.lab)
+
+
+class Watcher:
+    """Takes a snapshot at least every `interval` seconds and notifies subscribers.
+
+    Subscribers are callables `callback(snapshot, events)`; `snapshot` is None
+    when only events arrived (an action recorded by a widget).
+    """
+
+    def __init__(self, lab: Any, interval: float = 1.0, history: int = 500):
+        self._lab = _ref(lab)
+        self.lab_name = str(getattr(lab, "name", "?"))
+        self.interval = interval
+        self.latest: SwarmSnapshot | None = None  # the last snapshot, good or not
+        self.last_good: SwarmSnapshot | None = None  # the last snapshot a manager answered
+        self.events: collections.deque = collections.deque(maxlen=history)
+        self.errors: collections.deque = collections.deque(maxlen=20)  # subscriber/snapshot failures
+        self.ticks = 0
+        self._last_tick = float("-inf")  # time.monotonic() of the last snapshot
+        self.stopped_reason: str | None = None
+        self._subscribers: list[Callback] = []
+        self._lock = threading.RLock()  # guards the subscriber list and thread start
+        self._tick_lock = threading.Lock()  # one snapshot at a time (thread or a widget's first paint)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def lab(self) -> Any:
+        """The watched lab, or None once it was garbage-collected."""
+        return self._lab()
+
+    @property
+    def alive(self) -> bool:
+        """True while the background thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- subscribers -----------------------------------------------------
+    def subscribe(self, callback: Callback, start: bool = True) -> None:
+        """Add a subscriber and (re)start the thread."""
+        with self._lock:
+            if callback not in self._subscribers:
+                self._subscribers.append(callback)
+        if start:
+            self.start()
+
+    def unsubscribe(self, callback: Callback) -> None:
+        """Remove a subscriber; the thread stops when the last one leaves."""
+        with self._lock:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+            empty = not self._subscribers
+        if empty:
+            self.stop(join=threading.current_thread() is not self._thread, reason="no widget left")
+
+    def _notify(self, snapshot: SwarmSnapshot | None, events: list) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for cb in subscribers:
+            try:
+                cb(snapshot, events)
+            except Exception as exc:  # a broken widget must not kill the others or print
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    # -- events from widgets ---------------------------------------------
+    def record(self, text: str, kind: str = "action", level: str = "info", subject: str = "") -> dict:
+        """Add an event that no snapshot can show (e.g. an action a widget ran) and notify."""
+        event = make_event(time.time(), kind, text, level, subject)
+        self.events.append(event)
+        self._notify(None, [event])
+        return event
+
+    def poke(self) -> None:
+        """Take the next snapshot now rather than at the end of the interval."""
+        self._wake.set()
+
+    # -- snapshots -------------------------------------------------------
+    def tick(self) -> tuple[SwarmSnapshot, list]:
+        """Take one snapshot, diff it against the previous ones and notify subscribers."""
+        with self._tick_lock:
+            snap = self._take()
+            events = quorum_events(self.latest, snap)
+            if snap.error is None:
+                events += diff_snapshots(self.last_good, snap) if self.last_good else [_first_event(snap)]
+                self.last_good = snap
+            self.latest = snap
+            self.ticks += 1
+            self._last_tick = time.monotonic()
+            self.events.extend(events)
+            self._notify(snap, events)
+            return snap, events
+
+    def _take(self) -> SwarmSnapshot:
+        lab = self.lab
+        if lab is None:
+            return self._error_snapshot("the lab object no longer exists")
+        try:
+            return lab.snapshot()
+        except Exception as exc:  # lab.snapshot() already tries every manager; show why it failed
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+            return self._error_snapshot(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+    def _error_snapshot(self, error: str) -> SwarmSnapshot:
+        return SwarmSnapshot(lab=self.lab_name, taken_at=time.time(), manager=None, error=error, quorum=False)
+
+    def _lab_running(self) -> bool:
+        lab = self.lab
+        if lab is None:
+            return False
+        try:
+            return bool(getattr(lab, "running", True))
+        except Exception:  # asking may itself fail while the engine restarts: keep watching
+            return True
+
+    # -- thread ----------------------------------------------------------
+    def start(self) -> None:
+        """Start the background thread if it is not running."""
+        with self._lock:
+            if self.alive and not self._stop.is_set():
+                return
+            # A fresh stop event per thread: a thread still finishing after stop() exits on its
+            # own event and cannot take the new one down with it.
+            self._stop = threading.Event()
+            self.stopped_reason = None
+            self._thread = threading.Thread(target=self._run, args=(self._stop,), daemon=True,
+                                            name=f"labkit-watch-{self.lab_name}")
+            self._thread.start()
+
+    def stop(self, join: bool = True, reason: str = "stopped", timeout: float = 10.0) -> None:
+        """Ask the thread to stop (and wait for it unless join=False)."""
+        with self._lock:
+            self.stopped_reason = reason
+            self._stop.set()
+            self._wake.set()
+            thread = self._thread
+        if join and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self, stop: threading.Event) -> None:
+        # A widget may have just taken a snapshot to paint itself: do not take another at once.
+        self._wake.wait(max(0.0, self.interval - (time.monotonic() - self._last_tick)))
+        while not stop.is_set():
+            self._wake.clear()
+            started = time.monotonic()
+            try:
+                self.tick()
+            except Exception as exc:  # never let the thread die with a traceback on stderr
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+            if not self._lab_running():
+                self._lab_stopped(stop)
+                return
+            # Sleep what is left of the interval; poke() or stop() wake us early.
+            self._wake.wait(max(0.05, self.interval - (time.monotonic() - started)))
+
+    def _lab_stopped(self, stop: threading.Event) -> None:
+        self.stopped_reason = "lab stopped"
+        self.latest = self._error_snapshot("the lab is stopped (start a new one to watch it)")
+        event = make_event(time.time(), "lab", f"lab {self.lab_name} stopped: the widgets no longer update", "warn")
+        self.events.append(event)
+        self._notify(self.latest, [event])
+        stop.set()

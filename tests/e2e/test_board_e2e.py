@@ -1,0 +1,215 @@
+"""The board in a real browser on a real swarm.
+
+JupyterLab is started on 127.0.0.1 (free port, no token), Debian's Chromium is driven by Playwright
+(no browser download), and a notebook starts a real labkit Lab and displays the board, the traffic
+panel and the timeline. The test then breaks the swarm from Python (kills a worker's container) and
+from the board (clicks "drain"), and checks both the browser and the real swarm.
+
+Run: pytest -m e2e tests/e2e -s   (needs a Docker engine, labkit's images and /usr/bin/chromium)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+LAB = f"e2e-board-{os.getpid() % 10000}"
+
+pytestmark = pytest.mark.e2e
+
+CELLS = [
+    "import labkit\nfrom labkit import widgets\n"
+    f"lab = labkit.Lab(managers=1, workers=2, name={LAB!r}, quiet=True).start()",
+    # Four replicas on three nodes, and a global service published in host mode (works without IPVS).
+    "lab.manager.sh('docker service create --detach --no-resolve-image --name web --replicas 4 labkit/whoami:latest')\n"
+    "lab.manager.sh('docker service create --detach --no-resolve-image --name hello --mode global "
+    "--publish mode=host,published=8080,target=80 labkit/whoami:latest')\n"
+    "lab.wait_service('web', 4, timeout=120); lab.wait_service('hello', 3, timeout=120)\n"
+    "print('services ready')",
+    "widgets.board(lab)",
+    "widgets.traffic(lab, 'hello', 8080, count=12)",
+    "widgets.timeline(lab)",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _docker_ok() -> bool:
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _notebook(path: Path) -> None:
+    cells = [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
+              "source": src} for i, src in enumerate(CELLS)]
+    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+          # Without a kernelspec JupyterLab asks "Select Kernel" and run-all blocks on the dialog.
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+                       "language_info": {"name": "python"}}}
+    path.write_text(json.dumps(nb, indent=1))
+
+
+@pytest.fixture(scope="module")
+def jupyter(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
+    if not _docker_ok():
+        pytest.skip("needs a running Docker engine")
+    work = tmp_path_factory.mktemp("lab")
+    _notebook(work / "board.ipynb")
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), JUPYTER_CONFIG_DIR=str(work / ".cfg"),
+               JUPYTER_DATA_DIR=str(work / ".data"), JUPYTER_RUNTIME_DIR=str(work / ".run"))
+    argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+            "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+            "--allow-root",  # CI runs as root
+            "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={work}",
+            f"--LabApp.user_settings_dir={work / '.settings'}", f"--LabApp.workspaces_dir={work / '.ws'}"]
+    log = open(work / "jupyter.log", "w")
+    server = subprocess.Popen(argv, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("JupyterLab did not start: " + (work / "jupyter.log").read_text()[-2000:])
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        from labkit import remove_lab
+
+        remove_lab(LAB)  # the kernel that owned the lab is gone; clean up by label
+        shutil.copy(work / "jupyter.log", _artifacts() / "e2e-jupyter.log")
+
+
+def _artifacts() -> Path:
+    out = ROOT / "artifacts"
+    out.mkdir(exist_ok=True)
+    return out
+
+
+def _wait(predicate, timeout: float, what: str, page=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    if page is not None:
+        page.screenshot(path=str(_artifacts() / "e2e-failure.png"), full_page=True)
+        print(page.inner_text(".jp-Notebook")[-4000:])
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def test_board_follows_and_changes_a_real_swarm(jupyter):
+    from playwright.sync_api import sync_playwright
+
+    import labkit
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{jupyter}/lab/tree/board.ipynb")
+        page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
+        kernel_idle = """() => { const w = window.jupyterapp.shell.currentWidget;
+            const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+            return !!k && k.status === 'idle'; }"""
+        page.wait_for_function(kernel_idle, timeout=60_000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+        # 1. Columns and cards render from the real swarm.
+        board = page.locator(".lk-board")
+        _wait(lambda: page.locator(".lk-board .lk-task[data-state=running]").count() == 7, 300,
+              "7 running task cards (web x4, hello x3)", page)
+        assert [board.locator(".lk-node").nth(i).get_attribute("data-node") for i in range(3)] == \
+            ["manager1", "worker1", "worker2"]
+        assert "★ leader" in board.locator('.lk-node[data-node="manager1"]').inner_text()
+
+        # 2. The traffic panel reaches every node's host-mode port and names who answered.
+        page.click(".lk-traffic .lk-tr-send")
+        _wait(lambda: page.locator(".lk-traffic .lk-bar.lk-ok").count() == 3, 60, "3 answering hello tasks", page)
+        assert "12 requests" in page.locator(".lk-tr-summary").inner_text()
+
+        # 3. Kill worker2 from Python (outside the kernel, as `docker kill` would): its column goes Down
+        #    and its web tasks are rescheduled onto the other nodes.
+        lab = labkit.Lab.attach(LAB)
+        w2_cards = board.locator('.lk-node[data-node="worker2"] .lk-task[data-service="web"]').count()
+        assert w2_cards >= 1
+        t0 = time.monotonic()
+        lab.node("worker2").kill()
+        worker2 = board.locator('.lk-node[data-node="worker2"]')
+        _wait(lambda: "lk-down" in (worker2.get_attribute("class") or ""), 10, "worker2 column marked down", page)
+        t_fault = time.monotonic() - t0
+        _wait(lambda: worker2.get_attribute("data-state") == "down", 60, "the swarm to declare worker2 down", page)
+        t_down = time.monotonic() - t0
+        running_web = '.lk-node:not([data-node="worker2"]) .lk-task[data-service="web"][data-state=running]'
+        _wait(lambda: page.locator(running_web).count() == 4 and worker2.locator(".lk-task").count() == 0, 90,
+              "web's 4 replicas running on manager1 and worker1 only", page)
+        t_moved = time.monotonic() - t0
+        print(f"\nkill worker2: column down after {t_fault:.1f} s, swarm Down after {t_down:.1f} s, "
+              f"tasks moved after {t_moved:.1f} s")
+        page.wait_for_timeout(500)
+        board.screenshot(path=str(_artifacts() / "e2e-board-after-kill.png"))
+
+        # 4. A control button changes the real swarm: drain worker1 from the board.
+        worker1 = board.locator('.lk-node[data-node="worker1"]')
+        worker1.locator('button[data-action="drain"]').click()
+        _wait(lambda: lab.snapshot().node("worker1").availability == "drain", 30, "worker1 drained in the swarm", page)
+        _wait(lambda: worker1.get_attribute("data-availability") == "drain", 10, "worker1 column drained", page)
+        log = board.locator('.lk-log-entry[data-action="drain"]')
+        _wait(lambda: log.count() == 1 and log.get_attribute("data-status") == "ok", 30, "the drain log entry", page)
+        assert "docker node update --availability drain worker1" in log.inner_text()
+        _wait(lambda: page.locator(running_web.replace(":not([data-node=\"worker2\"])",
+                                                       '[data-node="manager1"]')).count() == 4, 90,
+              "web's replicas all on manager1 after the drain", page)
+
+        # 5. The timeline told the story.
+        timeline = page.locator(".lk-timeline").inner_text()
+        assert "worker2: its container was killed from the host" in timeline
+        assert "worker2 is down" in timeline and "worker1 availability active → drain" in timeline
+        assert "✓ docker node update --availability drain worker1" in timeline
+
+        page.wait_for_timeout(4500)  # let the arrival marks fade for the README picture
+        board.screenshot(path=str(_artifacts() / "e2e-board.png"))
+        shutil.copy(_artifacts() / "e2e-board.png", _docs_png())
+        page.screenshot(path=str(_artifacts() / "e2e-notebook.png"), full_page=True)
+        assert errors == [], errors
+        browser.close()
+
+
+def _docs_png() -> Path:
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    return docs / "board.png"

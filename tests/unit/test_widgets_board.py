@@ -1,0 +1,154 @@
+"""The board widget's traits and controls (labkit/widgets/_board.py, _actions.py), with a stub lab."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from widgets_support import StubLab, big_snapshot, web_snapshot
+
+from labkit._errors import CommandError
+from labkit._state import SwarmSnapshot
+from labkit.widgets import SwarmBoard, board
+from labkit.widgets._actions import NODE_ACTIONS, plan_action
+from labkit.widgets._watcher import Watcher
+
+
+def make(snapshots, **kw):
+    lab = StubLab(snapshots)
+    w = Watcher(lab, interval=3600)  # ticks by hand: the test decides when the swarm "changes"
+    b = board(lab, watcher=w, **kw)
+    return lab, w, b
+
+
+def test_first_paint_and_stable_repr():
+    lab, w, b = make([web_snapshot(1)])
+    assert repr(b) == "SwarmBoard(lab='t', nodes=3)"
+    assert [n["hostname"] for n in b.swarm["nodes"]] == ["manager1", "worker1", "worker2"]
+    assert len(b.swarm["tasks"]) == 3 and b.status["manager"] == "manager1"
+    assert b._repr_mimebundle_()[0]["text/plain"] == "SwarmBoard(lab='t', nodes=3)"
+    b.close()
+
+
+def test_swarm_trait_is_only_reassigned_when_the_swarm_changes():
+    lab, w, b = make([web_snapshot(1), web_snapshot(2), web_snapshot(3, faults={"worker2": "killed"})])
+    changes = []
+    b.observe(lambda c: changes.append(c["name"]), names=["swarm", "status"])
+    w.tick()  # same swarm, new clock
+    assert changes == ["status"]
+    w.tick()
+    assert "swarm" in changes and b.swarm["nodes"][2]["down"]
+    b.close()
+
+
+def test_no_quorum_shows_the_last_swarm_as_stale():
+    lost = SwarmSnapshot(lab="t", taken_at=2, manager=None, error="no quorum: no leader", quorum=False)
+    lab, w, b = make([web_snapshot(1), lost])
+    w.tick()
+    assert b.status["error"].startswith("no quorum") and b.status["stale"] and b.status["quorum"] is False
+    assert len(b.swarm["nodes"]) == 3  # not emptied: the learner still sees the last known state
+    b.close()
+
+
+def test_node_actions_run_the_real_operation_and_show_the_command():
+    lab, w, b = make([web_snapshot(1)])
+    entry = b.act("kill", "worker2")
+    assert b.wait(5)
+    assert ("kill", "worker2") in lab.calls
+    assert entry["command"] == "docker kill t-worker2" and entry["where"] == "host"
+    done = b.log[-1]
+    assert done["status"] == "ok" and "from outside" in done["note"]
+    b.act("drain", "worker2")
+    b.wait(5)
+    assert ("sh", "manager1", "docker node update --availability drain worker2") in lab.calls
+    assert b.log[-1]["command"] == "docker node update --availability drain worker2"
+    assert b.log[-1]["where"] == "manager"
+    actions = [e for e in w.events if e["kind"] == "action"]
+    assert actions[-1]["text"] == "✓ docker node update --availability drain worker2"
+    b.close()
+
+
+@pytest.mark.parametrize("action", NODE_ACTIONS)
+def test_every_node_action_has_a_command(action):
+    lab = StubLab([web_snapshot(1)])
+    a = plan_action(lab, action, "worker1")
+    assert a.command.startswith("docker ") and ("worker1" in a.command)
+    if action in ("disconnect", "reconnect"):
+        assert "t-net" in a.command
+
+
+def test_service_actions():
+    lab, w, b = make([web_snapshot(1)])
+    b.act("scale", "web", 5)
+    b.act("remove", "web")
+    b.wait(5)
+    assert [c[2] for c in lab.calls if c[0] == "sh"] == ["docker service scale --detach web=5", "docker service rm web"]
+    b.close()
+
+
+def test_errors_show_in_the_log_never_raise(capfd):
+    lab, w, b = make([web_snapshot(1)])
+    lab.sh_error = CommandError(["sh", "-c", "docker node demote manager1"], 1, "",
+                                "Error response from daemon: rpc error: cannot demote the last manager", "manager1")
+    b.act("demote", "manager1")
+    b.wait(5)
+    assert b.log[-1]["status"] == "error" and "cannot demote the last manager" in b.log[-1]["output"]
+    assert [e for e in w.events if e["level"] == "error"][-1]["text"].endswith("cannot demote the last manager")
+    for bad in [("explode", "worker1", None), ("kill", "worker9", None), ("drain", "w1; rm -rf /", None),
+                ("scale", "web", "many"), ("scale", "web", 1000)]:
+        entry = b.act(*bad)
+        assert entry["status"] == "error" and entry["output"]
+    assert capfd.readouterr() == ("", "")
+    b.close()
+
+
+def test_browser_messages_dispatch_to_actions():
+    lab, w, b = make([web_snapshot(1)])
+    b._on_front_msg(b, {"type": "action", "action": "pause", "target": "worker1", "value": None}, [])
+    b._on_front_msg(b, "not a dict", [])
+    b.wait(5)
+    assert ("pause", "worker1") in lab.calls
+    b._on_front_msg(b, {"type": "refresh"}, [])  # only pokes the watcher
+    b.close()
+
+
+def test_log_keeps_one_entry_per_action_and_is_bounded():
+    lab, w, b = make([web_snapshot(1)])
+    for _ in range(40):
+        b.act("activate", "worker1")
+    b.wait(10)
+    ids = [e["id"] for e in b.log]
+    assert len(ids) == len(set(ids)) == 30 and all(e["status"] == "ok" for e in b.log)
+    b.close()
+
+
+def test_close_stops_the_watcher_thread():
+    lab = StubLab([web_snapshot(1)])
+    w = Watcher(lab, interval=0.05)
+    b = SwarmBoard(lab, watcher=w)
+    assert w.alive
+    b.close()
+    assert not w.alive
+
+
+def test_filters_are_synced_traits():
+    lab, w, b = make([big_snapshot(10, 100)], history=True, service="svc1", controls=False)
+    assert (b.history, b.service_filter, b.controls) == (True, "svc1", False)
+    assert len(b.swarm["tasks"]) == 100 and len(b.swarm["nodes"]) == 10
+    b.close()
+
+
+def test_marks_reach_the_trait_and_expire_on_later_ticks():
+    from widgets_support import raw_service, raw_task, snapshot, three_nodes
+
+    moved = snapshot(three_nodes(), [raw_service("s1", "web")],
+                     [raw_task("t1", "s1", 1, "n1"), raw_task("t2", "s1", 2, "n2"), raw_task("t9", "s1", 3, "n2")], t=2)
+    lab, w, b = make([web_snapshot(1), moved], hold=0.2)
+    w.tick()
+    marks = {t["id"]: t["mark"] for t in b.swarm["tasks"]}
+    assert marks["t9"] == "arriving" and marks["t3"] == "leaving"
+    time.sleep(0.25)
+    w.tick()
+    assert {t["id"] for t in b.swarm["tasks"]} == {"t1", "t2", "t9"}
+    assert all(t["mark"] == "" for t in b.swarm["tasks"])
+    b.close()

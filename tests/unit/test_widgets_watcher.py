@@ -1,0 +1,145 @@
+"""The shared per-lab watcher (labkit/widgets/_watcher.py), with a stub lab: no Docker."""
+
+from __future__ import annotations
+
+import time
+
+from widgets_support import StubLab, web_snapshot
+
+from labkit._errors import LabNotRunning
+from labkit._state import SwarmSnapshot
+from labkit.widgets._watcher import Watcher, watcher_for
+
+
+def wait_for(cond, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def lost(t):
+    return SwarmSnapshot(lab="t", taken_at=t, manager=None, error="no quorum: the swarm has no leader", quorum=False)
+
+
+def test_one_watcher_per_lab():
+    a, b = StubLab([web_snapshot()]), StubLab([web_snapshot()])
+    assert watcher_for(a) is watcher_for(a)
+    assert watcher_for(a) is not watcher_for(b)
+
+
+def test_tick_diffs_and_keeps_history():
+    killed = web_snapshot(2, faults={"worker2": "killed"})
+    w = Watcher(StubLab([web_snapshot(1), killed]))
+    _, first = w.tick()
+    assert [e["kind"] for e in first] == ["lab"] and "3 node(s)" in first[0]["text"]
+    snap, events = w.tick()
+    assert snap is killed and w.last_good is killed
+    assert [e["subject"] for e in events] == ["worker2"]
+    assert list(w.events) == first + events
+
+
+def test_no_quorum_keeps_the_last_good_snapshot_and_says_it_once():
+    w = Watcher(StubLab([web_snapshot(1), lost(2), lost(3), web_snapshot(4)]))
+    w.tick()
+    good = w.last_good
+    _, ev = w.tick()
+    assert ev[0]["kind"] == "quorum" and w.last_good is good and w.latest.error
+    assert w.tick()[1] == []
+    assert w.tick()[1][0]["level"] == "ok"
+
+
+def test_a_raising_snapshot_becomes_an_error_snapshot(capfd):
+    w = Watcher(StubLab([web_snapshot(1), RuntimeError("engine went away\ntraceback details")]))
+    w.tick()
+    snap, events = w.tick()
+    assert snap.error == "engine went away" and not snap.quorum
+    assert events[0]["kind"] == "quorum" and "RuntimeError" in w.errors[-1]
+    assert capfd.readouterr() == ("", "")
+
+
+def test_a_broken_subscriber_does_not_stop_the_others():
+    w = Watcher(StubLab([web_snapshot(1)]))
+    got = []
+    w.subscribe(lambda s, e: 1 / 0, start=False)
+    w.subscribe(lambda s, e: got.append(s), start=False)
+    w.tick()
+    assert got and "ZeroDivisionError" in w.errors[-1]
+
+
+def test_record_notifies_without_a_snapshot():
+    w = Watcher(StubLab([web_snapshot(1)]))
+    got = []
+    w.subscribe(lambda s, e: got.append((s, e)), start=False)
+    ev = w.record("✓ docker node update --availability drain worker1", subject="worker1")
+    assert got == [(None, [ev])] and ev["kind"] == "action" and w.events[-1] is ev
+
+
+def test_thread_ticks_at_least_once_per_interval_and_stops_with_its_last_widget(capfd):
+    lab = StubLab([web_snapshot(1)])
+    w = Watcher(lab, interval=0.05)
+    seen = []
+
+    def cb(s, e):
+        seen.append(s)
+
+    w.subscribe(cb)
+    assert w.alive
+    assert wait_for(lambda: len(seen) >= 5)
+    w.unsubscribe(cb)
+    assert not w.alive and w.stopped_reason == "no widget left"
+    n = lab.snapshot_calls
+    time.sleep(0.15)
+    assert lab.snapshot_calls == n
+    assert capfd.readouterr() == ("", "")  # the thread never prints
+
+
+def test_poke_takes_a_snapshot_now():
+    lab = StubLab([web_snapshot(1)])
+    w = Watcher(lab, interval=30)
+    w.subscribe(lambda s, e: None)
+    assert wait_for(lambda: lab.snapshot_calls >= 1)
+    time.sleep(0.05)
+    before = lab.snapshot_calls
+    w.poke()
+    assert wait_for(lambda: lab.snapshot_calls > before, timeout=1)
+    w.stop()
+
+
+def test_stops_when_the_lab_stops_and_tells_the_widgets():
+    lab = StubLab([web_snapshot(1)])
+    w = Watcher(lab, interval=0.05)
+    got = []
+    w.subscribe(lambda s, e: got.append((s, e)))
+    assert wait_for(lambda: len(got) >= 2)
+    lab.running = False
+    lab._snapshots = [LabNotRunning("lab t has been stopped")]
+    assert wait_for(lambda: not w.alive)
+    assert w.stopped_reason == "lab stopped"
+    last_snap, last_events = got[-1]
+    assert last_snap.error and last_events[0]["kind"] == "lab"
+
+
+def test_survives_a_manager_going_down_and_coming_back():
+    lab = StubLab([web_snapshot(1), lost(2), lost(3), web_snapshot(4)])
+    w = Watcher(lab, interval=0.02)
+    got = []
+    w.subscribe(lambda s, e: got.append(s))
+    assert wait_for(lambda: w.ticks >= 6)
+    w.stop()
+    errors = [s for s in got if s is not None and s.error]
+    assert len(errors) == 2 and got[-1].error is None  # kept ticking through the outage
+
+
+def test_a_new_widget_right_after_the_last_one_closed_restarts_the_watcher():
+    lab = StubLab([web_snapshot(1)])
+    w = Watcher(lab, interval=0.05)
+    first, second = (lambda s, e: None), []
+    w.subscribe(first)
+    w._subscribers.remove(first)
+    w.stop(join=False, reason="no widget left")  # as unsubscribe does from another thread
+    w.subscribe(lambda s, e: second.append(s))
+    assert wait_for(lambda: len(second) >= 3) and w.alive
+    w.stop()

@@ -8,6 +8,7 @@ mirror (see _registry.py).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -30,6 +31,7 @@ SUITE = "trixie"  # Debian trixie's docker.io gives Docker 26 inside nodes
 DIND_IMAGE = "docker:27.5.1-dind"
 REGISTRY_ONLINE_IMAGE = "registry:2.8.3"
 LABEL_RECIPE = "labkit.recipe"
+RECIPE_VERSION = "2"  # bump to force a rebuild when the build code (not a recipe file) changes
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class ImageSpec:
 
     def recipe(self) -> str:
         """A hash of everything the offline build uses; a change triggers a rebuild."""
-        h = hashlib.sha256(f"{SUITE}|{self.packages}|{self.online}".encode())
+        h = hashlib.sha256(f"{RECIPE_VERSION}|{SUITE}|{self.packages}|{self.online}".encode())
         for f in sorted(RECIPES.iterdir()):
             if f.is_file():
                 h.update(f.name.encode() + f.read_bytes())
@@ -118,6 +120,25 @@ def image_rows() -> list[dict[str, str]]:
 
 def ensure_images(log: Callable[[str], None] = print, force: bool = False, offline: bool | None = None) -> None:
     """Make every image present and current: pull online, else build from Debian packages."""
+    if not force and all(_current(s) for s in IMAGES):
+        return
+    # Two processes (two notebooks, a test run) must not build the same tags at once.
+    with open(os.path.join(tempfile.gettempdir(), "labkit-images.lock"), "w") as lock:
+        log("images: waiting for another labkit build to finish ...") if _locked(lock) else None
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _ensure_images_locked(log, force, offline)
+
+
+def _locked(lock) -> bool:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+
+
+def _ensure_images_locked(log: Callable[[str], None], force: bool, offline: bool | None) -> None:
     todo = [s for s in IMAGES if force or not _current(s)]
     if not todo:
         return
@@ -134,7 +155,8 @@ def ensure_images(log: Callable[[str], None] = print, force: bool = False, offli
 
 
 def _build_online(spec: ImageSpec, log: Callable[[str], None]) -> None:
-    labels = {LABEL_RECIPE: spec.recipe(), "labkit.managed": "true"}
+    # Not labkit.managed: containers inherit image labels, and cleanup must never match a user's container.
+    labels = {LABEL_RECIPE: spec.recipe()}
     try:
         if spec is NODE:
             log(f"$ docker build -t {spec.tag} (FROM {DIND_IMAGE} + curl)")
@@ -169,7 +191,8 @@ def _build_whoami(log: Callable[[str], None], labels: dict[str, str]) -> None:
 
 
 def _build_offline(spec: ImageSpec, log: Callable[[str], None]) -> None:
-    labels = {LABEL_RECIPE: spec.recipe(), "labkit.managed": "true"}
+    # Not labkit.managed: containers inherit image labels, and cleanup must never match a user's container.
+    labels = {LABEL_RECIPE: spec.recipe()}
     if spec is WHOAMI:
         if not _current(NGINX):
             _build_offline(NGINX, log)

@@ -54,17 +54,24 @@ class Lab:
 
     Use it as a context manager (`with Lab() as lab:`) or call `start()` and
     `stop()`. `heartbeat` is passed to `docker swarm init --dispatcher-heartbeat`
-    so that a failed node is noticed in seconds rather than ~15 s.
+    so that a failed node is noticed in seconds rather than ~15 s. With
+    `swarm=False` the nodes' engines start but no swarm is formed (for a lesson
+    where the learner runs `docker swarm init` and the joins). `replace=True`
+    removes an existing lab of the same name first; `retain=True` keeps a lab
+    whose start failed, for debugging.
     """
 
     def __init__(self, managers: int = 1, workers: int = 2, name: str | None = None, *, retain: bool = False,
-                 heartbeat: str | None = "2s", quiet: bool = False, reap: bool = True):
+                 heartbeat: str | None = "2s", quiet: bool = False, reap: bool = True, replace: bool = False,
+                 swarm: bool = True):
         check_shape(managers, workers)
         self.name = validate_lab_name(name) if name is not None else new_lab_name()
         self.shape = (managers, workers)
         self.retain = retain
         self.heartbeat = heartbeat
         self.reap = reap
+        self.replace = replace  # remove an existing lab of the same name first (re-running a notebook)
+        self.swarm = swarm  # False: engines only, the learner runs `docker swarm init` and the joins
         self.mode = ""
         self._nodes: dict[str, Node] = {}
         self._network = None
@@ -95,6 +102,8 @@ class Lab:
             ("join workers", self._join_workers),
             ("wait until every node is Ready", self._wait_ready),
         ]
+        if not self.swarm:
+            steps = steps[:4]
         self._progress.title(f"Starting lab {self.name!r}: {self.shape[0]} manager(s), {self.shape[1]} worker(s)")
         t0 = time.monotonic()
         try:
@@ -113,7 +122,8 @@ class Lab:
         self._running = True
         with _lock:
             _started.append(self)
-        self._progress.done(f"lab {self.name!r} is ready: {len(self._nodes)} nodes Ready", time.monotonic() - t0)
+        what = f"{len(self._nodes)} nodes Ready" if self.swarm else f"{len(self._nodes)} engines up, no swarm yet"
+        self._progress.done(f"lab {self.name!r} is ready: {what}", time.monotonic() - t0)
         return self
 
     def stop(self) -> None:
@@ -164,7 +174,10 @@ class Lab:
 
     def _create_network(self) -> None:
         existing = client().containers.list(all=True, filters={"label": [f"{LABEL_LAB}={self.name}"]})
-        if existing:
+        if existing and self.replace:
+            self._progress.line(f"removing the previous lab {self.name!r} (replace=True)")
+            remove_lab(self.name)
+        elif existing:
             raise LabExists(f"a lab named {self.name!r} already exists: stop it (`labkit down {self.name}`) "
                             "or attach to it with Lab.attach(name)")
         self._network = prov.create_network(self.name)
@@ -346,7 +359,7 @@ class Lab:
             if time.monotonic() - t0 > timeout:
                 if progress:
                     progress.fail()
-                raise TimeoutError(f"{what}: not reached within {timeout:.0f} s. Last state: {describe(snap)}")
+                raise TimeoutError(f"{what}: not reached within {timeout:.0f} s. Last state: {snap.describe()}")
             if progress:
                 progress.tick()
             time.sleep(interval)
@@ -372,6 +385,26 @@ class Lab:
         """Send HTTP requests from inside the lab network to node:port; report who answered each."""
         return http_requests(self, node, port, path=path, count=count, timeout=timeout)
 
+    # -- widgets (labkit.widgets renders snapshots; it never calls Docker itself) ---------------------
+
+    def board(self, **kwargs):
+        """The live task-placement board of this lab, with controls that act on it."""
+        from .widgets import board
+
+        return board(self, **kwargs)
+
+    def traffic(self, service: str, port: int, **kwargs):
+        """A load-balancing panel: who answers requests sent to a published port."""
+        from .widgets import traffic
+
+        return traffic(self, service, port, **kwargs)
+
+    def timeline(self, **kwargs):
+        """A scrolling timeline of node, leader and task changes in this lab."""
+        from .widgets import timeline
+
+        return timeline(self, **kwargs)
+
 
 def role_now(lab: Lab, name: str) -> str:
     """The node's role according to the swarm now (it may have been promoted or demoted)."""
@@ -382,11 +415,3 @@ def role_now(lab: Lab, name: str) -> str:
         return lab.node(name).role
 
 
-def describe(snap: SwarmSnapshot) -> str:
-    """A one-line summary of a snapshot, for error messages."""
-    if snap.error:
-        return snap.error
-    nodes = ", ".join(f"{n.hostname}={n.state}/{n.availability}" for n in snap.nodes)
-    services = ", ".join(f"{s.name} {len(snap.running(s.name))}/{s.replicas if s.replicas is not None else 'global'}"
-                         for s in snap.services)
-    return f"nodes: {nodes}; services: {services or 'none'}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 __all__ = ["NodeState", "PortState", "ServiceState", "TaskState", "SwarmSnapshot", "parse_snapshot"]
@@ -145,6 +145,17 @@ class SwarmSnapshot:
     def leader(self) -> NodeState | None:
         """The current Raft leader, if the answering manager knows one."""
         return next((n for n in self.nodes if n.leader), None)
+
+    def describe(self) -> str:
+        """One line a learner can read: node states and running/desired tasks per service."""
+        if self.error:
+            return self.error
+        nodes = ", ".join(f"{n.hostname}={n.state}/{n.availability}" + (f"({n.fault})" if n.fault else "")
+                          for n in self.nodes)
+        services = ", ".join(
+            f"{s.name} {len(self.running(s.name))}/{s.replicas if s.replicas is not None else 'global'}"
+            for s in self.services)
+        return f"nodes: {nodes}; services: {services or 'none'}"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (the form widgets receive)."""

@@ -1,0 +1,35 @@
+"""Session-wide checks shared by every test layer (unit, integration, e2e, nbval notebooks)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # labkit cleans up by label itself
+
+
+def _leaked_lab_objects() -> list[str]:
+    from labkit._engine import client, engine_answers
+
+    if not engine_answers():
+        return []
+    api = client().api
+    flt = {"label": ["labkit.managed=true", "labkit.lab"]}
+    leaks = [f"container {c['Names'][0].lstrip('/')}" for c in api.containers(all=True, filters=flt)]
+    leaks += [f"network {n['Name']}" for n in api.networks(filters=flt)]
+    leaks += [f"volume {v['Name']}" for v in (api.volumes(filters=flt) or {}).get("Volumes") or []]
+    return leaks
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    """Every lab started by the suite must be gone: no labkit container, network or volume left."""
+    if os.environ.get("LABKIT_SKIP_LEAK_CHECK") or session.config.option.collectonly:
+        return
+    leaks = _leaked_lab_objects()
+    if leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"LEAK CHECK FAILED: labkit objects left behind: {', '.join(leaks)}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,45 @@
+"""Integration tests run against real swarms of docker-in-docker nodes (never a fake backend)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+import labkit
+from labkit._engine import ensure_engine
+from labkit._images import ensure_images
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session", autouse=True)
+def engine_and_images():
+    """The engine answers and labkit's images exist (built offline when Docker Hub is unreachable)."""
+    ensure_engine()
+    ensure_images()
+
+
+def unique(prefix: str) -> str:
+    """A lab name no other test (or developer) uses at the same time."""
+    return f"{prefix}-{uuid.uuid4().hex[:4]}"
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """A 1 manager + 2 workers lab shared by the tests of one module."""
+    with labkit.Lab(managers=1, workers=2, name=unique("it"), quiet=True) as lab:
+        yield lab
+
+
+@pytest.fixture
+def fresh_lab(request):
+    """A lab of its own for a test that breaks things; shape from @pytest.mark.shape(m, w)."""
+    marker = request.node.get_closest_marker("shape")
+    managers, workers = marker.args if marker else (1, 2)
+    with labkit.Lab(managers=managers, workers=workers, name=unique("it"), quiet=True) as lab:
+        yield lab
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shape(managers, workers): size of the fresh_lab fixture")

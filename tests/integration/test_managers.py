@@ -1,0 +1,37 @@
+"""Several managers: one leader, a new election when it dies, and an explicit answer when quorum is lost."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+
+@pytest.mark.shape(3, 0)
+def test_three_managers_elect_one_leader_and_survive_losing_it(fresh_lab):
+    lab = fresh_lab
+    snap = lab.snapshot()
+    managers = [n for n in snap.nodes if n.role == "manager"]
+    assert len(managers) == 3 and sum(n.leader for n in managers) == 1
+    assert all(n.reachability == "reachable" for n in managers)
+    old_leader = snap.leader.hostname
+    lab.node(old_leader).kill()
+    # Raft elects a new leader ~10-19 s later; snapshots are then read from another manager.
+    snap = lab.wait(lambda s: s.leader is not None and s.leader.hostname != old_leader, timeout=60,
+                    what="a new leader")
+    assert snap.manager != old_leader
+    assert snap.node(old_leader).reachability == "unreachable"
+    second = next(n.hostname for n in snap.nodes if n.hostname not in (old_leader, snap.leader.hostname))
+    lab.node(second).kill()
+    # One manager of three left: no majority. The snapshot must say so, not hang.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        snap = lab.snapshot()
+        if snap.error:
+            break
+        time.sleep(1)
+    assert snap.error and not snap.quorum, snap
+    assert "no quorum" in snap.error and "does not have a leader" in snap.error
+    survivor = lab.node(next(n for n in ("manager1", "manager2", "manager3") if n not in (old_leader, second)))
+    out = survivor.sh("docker node ls", check=False)
+    assert not out.ok and "does not have a leader" in out.stderr

@@ -8,6 +8,7 @@ names let any process find, inspect and remove a lab (`Lab.attach`).
 from __future__ import annotations
 
 import threading
+import uuid
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
@@ -79,6 +80,9 @@ class Lab:
         self._stopped = False
         self._last_manager: str | None = None
         self._ip_index = 0
+        # Labels this start's objects, so a failed start removes only what it created
+        # (never a lab of the same name that already existed).
+        self._instance = uuid.uuid4().hex[:12]
         self._capabilities: Capabilities | None = None
         self._progress = Progress(quiet=quiet)
 
@@ -114,7 +118,7 @@ class Lab:
             if self.retain:
                 self._progress.line(f"start failed; retain=True keeps the lab for debugging (labkit down {self.name})")
             else:
-                remove_lab(self.name)
+                remove_lab(self.name, instance=self._instance)
             if isinstance(exc, docker.errors.APIError) and "Conflict" in str(exc) and self.name in str(exc):
                 raise LabExists(f"a lab named {self.name!r} already exists: stop it (`labkit down {self.name}`) "
                                 "or attach to it with Lab.attach(name)") from None
@@ -156,6 +160,7 @@ class Lab:
         cls.__init__(lab, managers=max(1, roles.count("manager")), workers=roles.count("worker"), name=name,
                      quiet=quiet, reap=False)
         lab.mode = containers[0].labels.get("labkit.mode", "")
+        lab._instance = containers[0].labels.get("labkit.instance", lab._instance)
         lab._network = client().networks.get(network_name(name))
         for c in sorted(containers, key=lambda c: c.labels.get("labkit.node", "")):
             hostname = c.labels["labkit.node"]
@@ -180,7 +185,7 @@ class Lab:
         elif existing:
             raise LabExists(f"a lab named {self.name!r} already exists: stop it (`labkit down {self.name}`) "
                             "or attach to it with Lab.attach(name)")
-        self._network = prov.create_network(self.name)
+        self._network = prov.create_network(self.name, self._instance)
         connect_registry(self._network.name)
 
     def _plan(self, role: str, count: int, start: int = 1) -> list[Node]:
@@ -197,7 +202,7 @@ class Lab:
         pool = ThreadPoolExecutor(max_workers=min(8, len(nodes)) or 1)
         try:
             futures = [pool.submit(prov.create_node, self.name, n.name, n.role, self._network, n.ip, self.mode,
-                                   self.reap) for n in nodes]
+                                   self.reap, self._instance) for n in nodes]
             for f in futures:
                 f.result()
         finally:

@@ -81,7 +81,7 @@ def _used_subnets() -> list[ipaddress.IPv4Network]:
     return used
 
 
-def create_network(lab: str):
+def create_network(lab: str, instance: str):
     """Create the lab's bridge network with an explicit subnet, so a node keeps its IP across a partition."""
     used = _used_subnets()
     # 172.31.x.0/24: outside swarm's overlay pool (10.0.0.0/8) and rarely used by Docker's own pools.
@@ -93,10 +93,10 @@ def create_network(lab: str):
         raise RuntimeError("no free 172.31.x.0/24 subnet for a new lab network; remove old labs (labkit down --all)")
     ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
     try:
-        return client().networks.create(network_name(lab), driver="bridge", ipam=ipam, labels=labels_for("network", lab))
+        return client().networks.create(network_name(lab), driver="bridge", ipam=ipam, labels=labels_for("network", lab, instance=instance))
     except docker.errors.APIError as exc:
         if "overlap" in str(exc):  # another process took it meanwhile
-            return create_network(lab)
+            return create_network(lab, instance)
         raise
 
 
@@ -120,7 +120,8 @@ def dockerd_command(lab: str, hostname: str, mode: str) -> list[str]:
     return cmd
 
 
-def create_node(lab: str, hostname: str, role: str, network, ip: str, mode: str, reap: bool) -> DockerContainer:
+def create_node(lab: str, hostname: str, role: str, network, ip: str, mode: str, reap: bool,
+                instance: str) -> DockerContainer:
     """Create and start one node container (testcontainers), labelled so any process can find it."""
     if not reap or not ryuk_available():
         testcontainers_config.ryuk_disabled = True
@@ -128,11 +129,12 @@ def create_node(lab: str, hostname: str, role: str, network, ip: str, mode: str,
     try:
         client().volumes.get(volume)
     except docker.errors.NotFound:
-        client().volumes.create(volume, labels=labels_for("volume", lab, node=hostname))
+        client().volumes.create(volume, labels=labels_for("volume", lab, node=hostname, instance=instance))
     kwargs = dict(
         hostname=hostname,
         detach=True,
-        labels=labels_for("node", lab, role=role, node=hostname, ip=ip, mode=mode, reap=str(reap).lower()),
+        labels=labels_for("node", lab, role=role, node=hostname, ip=ip, mode=mode, reap=str(reap).lower(),
+                          instance=instance),
         mounts=[docker.types.Mount("/var/lib/docker", volume, type="volume")],
         network=network.name,
         networking_config={network.name: client().api.create_endpoint_config(aliases=[hostname], ipv4_address=ip)},

@@ -7,6 +7,7 @@ manager can answer (quorum lost) the snapshot says so instead of hanging.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -94,10 +95,22 @@ def read_snapshot(lab: "Lab") -> SwarmSnapshot:
             continue
         lab._last_manager = hostname
         snap = parse_snapshot(lab.name, hostname, payloads["nodes"], payloads["services"], payloads["tasks"])
-        return _with_faults(snap, faults)
-    quorum_lost = any(NO_LEADER in e for e in errors)
+        lab._known_managers = [n.hostname for n in snap.nodes if n.role == "manager"]
+        snap = _with_faults(snap, faults)
+        # A manager may still answer reads for a moment after the majority died: say so anyway.
+        managers = [n for n in snap.nodes if n.role == "manager"]
+        healthy = [n for n in managers if not n.fault and n.state != "down"]
+        if managers and len(healthy) < len(managers) // 2 + 1:
+            snap = dataclasses.replace(snap, quorum=False)
+        return snap
+    # Quorum is lost if a manager says so, or if we can see from outside that too few are up.
+    known = getattr(lab, "_known_managers", None) or []
+    up = [h for h in known if h in containers and not faults.get(h)]
+    majority = len(known) // 2 + 1
+    quorum_lost = any(NO_LEADER in e for e in errors) or (bool(known) and len(up) < majority)
     if quorum_lost:
-        error = "no quorum: the swarm has no leader (too few managers are reachable); " + "; ".join(errors)
+        error = (f"no quorum: {len(up)} of {len(known)} managers are up and Raft needs {majority}; the swarm "
+                 "cannot make changes (running tasks keep running). " + "; ".join(errors))
     elif errors:
         error = "no manager answered: " + "; ".join(errors)
     else:
@@ -106,7 +119,5 @@ def read_snapshot(lab: "Lab") -> SwarmSnapshot:
 
 
 def _with_faults(snap: SwarmSnapshot, faults: dict[str, str | None]) -> SwarmSnapshot:
-    import dataclasses
-
     nodes = tuple(dataclasses.replace(n, fault=faults.get(n.hostname)) for n in snap.nodes)
     return dataclasses.replace(snap, nodes=nodes)

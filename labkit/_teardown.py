@@ -16,33 +16,35 @@ from ._registry import disconnect_registry
 __all__ = ["remove_lab", "remove_everything", "list_labs"]
 
 
-def _filters(lab: str | None, node: str | None = None) -> dict[str, list[str]]:
+def _filters(lab: str | None, node: str | None = None, instance: str | None = None) -> dict[str, list[str]]:
     labels = [f"{LABEL_MANAGED}=true"]
     if lab:
         labels.append(f"{LABEL_LAB}={lab}")
     if node:
         labels.append(f"labkit.node={node}")
+    if instance:
+        labels.append(f"labkit.instance={instance}")
     return {"label": labels}
 
 
-def remove_lab(lab: str, node: str | None = None) -> dict[str, int]:
-    """Remove one lab (or one node of it) by label; returns how many objects of each kind went."""
+def remove_lab(lab: str, node: str | None = None, instance: str | None = None) -> dict[str, int]:
+    """Remove one lab (or one node of it, or only what one start() created) by label; count what went."""
     api = client().api
     removed = {"containers": 0, "volumes": 0, "networks": 0}
-    for c in api.containers(all=True, filters=_filters(lab, node)):
+    for c in api.containers(all=True, filters=_filters(lab, node, instance)):
         try:
             api.remove_container(c["Id"], force=True, v=True)
             removed["containers"] += 1
         except docker.errors.NotFound:
             pass
-    for v in (api.volumes(filters=_filters(lab, node)) or {}).get("Volumes") or []:
+    for v in (api.volumes(filters=_filters(lab, node, instance)) or {}).get("Volumes") or []:
         try:
             api.remove_volume(v["Name"], force=True)
             removed["volumes"] += 1
         except docker.errors.NotFound:
             pass
     if node is None:
-        for net in api.networks(filters=_filters(lab)):
+        for net in api.networks(filters=_filters(lab, None, instance)):
             disconnect_registry(net["Name"])
             try:
                 api.remove_network(net["Id"])

@@ -11,7 +11,6 @@ import re
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -137,9 +136,9 @@ class TrafficPanel(anywidget.AnyWidget):
         caps = getattr(self._lab, "capabilities", None)
         if caps is None or getattr(caps, "routing_mesh", True):
             return ""
-        reason = (getattr(caps, "reason", {}) or {}).get("routing_mesh", "")
-        why = f" ({reason})" if reason else ""
-        text = (f"No routing mesh in this lab{why}: the kernel has no IPVS, so Swarm's ingress routing mesh and "
+        reason = str((getattr(caps, "reason", {}) or {}).get("routing_mesh", "")).rstrip(".")
+        text = (f"No routing mesh in this lab: {reason}. " if reason else
+                "No routing mesh in this lab: the kernel has no IPVS, so Swarm's ingress routing mesh and "
                 "VIP load balancing cannot work here. ")
         if self.mode == "host":
             return text + (f"Port {self.port} is published with mode=host, which needs no mesh: each node running "
@@ -171,11 +170,10 @@ class TrafficPanel(anywidget.AnyWidget):
             self.targets = [t for t, _ in plan]
             started = time.monotonic()
             replies: list[Any] = []
-            # One thread per target node so a node that times out does not delay the others.
-            with ThreadPoolExecutor(max_workers=max(1, len(plan))) as pool:
-                futures = [pool.submit(self._ask, node, n) for node, n in plan]
-                for f in futures:
-                    replies += f.result()
+            # One node after the other: lab.http runs curl inside a sender node with fixed temp
+            # files, so concurrent calls through the same sender would mix up their answers.
+            for node, n in plan:
+                replies += self._ask(node, n)
             seconds = time.monotonic() - started
             self.result = summarize(replies, seconds, _containers(self._lab, snap))
             self._record()

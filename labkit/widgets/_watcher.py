@@ -57,6 +57,8 @@ class Watcher:
     when only events arrived (an action recorded by a widget).
     """
 
+    RETRY_DELAY = 0.3  # seconds before asking again when a good swarm suddenly fails to answer
+
     def __init__(self, lab: Any, interval: float = 1.0, history: int = 500):
         self._lab = _ref(lab)
         self.lab_name = str(getattr(lab, "name", "?"))
@@ -141,6 +143,15 @@ class Watcher:
             return snap, events
 
     def _take(self) -> SwarmSnapshot:
+        snap = self._take_once()
+        if snap.error is not None and (self.latest is None or self.latest.error is None) and self._lab_running():
+            # One slow answer on a loaded machine is not an outage: ask again once before
+            # turning the board red, so a learner does not see a false "no manager answered".
+            time.sleep(self.RETRY_DELAY)
+            snap = self._take_once()
+        return snap
+
+    def _take_once(self) -> SwarmSnapshot:
         lab = self.lab
         if lab is None:
             return self._error_snapshot("the lab object no longer exists")

@@ -76,6 +76,11 @@ def jupyter(tmp_path_factory):
         pytest.skip("needs a running Docker engine")
     work = tmp_path_factory.mktemp("lab")
     _notebook(work / "board.ipynb")
+    # No "get Jupyter news?" toast over the board (and no request to the internet).
+    settings = work / ".settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}))
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), JUPYTER_CONFIG_DIR=str(work / ".cfg"),
                JUPYTER_DATA_DIR=str(work / ".data"), JUPYTER_RUNTIME_DIR=str(work / ".run"))
@@ -151,7 +156,7 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
 
         # 1. Columns and cards render from the real swarm.
         board = page.locator(".lk-board")
-        _wait(lambda: page.locator(".lk-board .lk-task[data-state=running]").count() == 7, 300,
+        _wait(lambda: page.locator(".lk-board .lk-task[data-state=running]").count() == 7, 420,
               "7 running task cards (web x4, hello x3)", page)
         assert [board.locator(".lk-node").nth(i).get_attribute("data-node") for i in range(3)] == \
             ["manager1", "worker1", "worker2"]
@@ -159,8 +164,10 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
 
         # 2. The traffic panel reaches every node's host-mode port and names who answered.
         page.click(".lk-traffic .lk-tr-send")
-        _wait(lambda: page.locator(".lk-traffic .lk-bar.lk-ok").count() == 3, 60, "3 answering hello tasks", page)
+        named = '.lk-traffic .lk-bar.lk-ok[data-label^="hello@"]'
+        _wait(lambda: page.locator(named).count() == 3, 60, "the 3 hello tasks named in the chart", page)
         assert "12 requests" in page.locator(".lk-tr-summary").inner_text()
+        assert page.locator(".lk-traffic .lk-bar.lk-fail").count() == 0
 
         # 3. Kill worker2 from Python (outside the kernel, as `docker kill` would): its column goes Down
         #    and its web tasks are rescheduled onto the other nodes.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from widgets_support import StubLab, big_snapshot, web_snapshot
+from .widgets_support import StubLab, big_snapshot, web_snapshot
 
 from labkit._errors import CommandError
 from labkit._state import SwarmSnapshot
@@ -139,7 +139,7 @@ def test_filters_are_synced_traits():
 
 
 def test_marks_reach_the_trait_and_expire_on_later_ticks():
-    from widgets_support import raw_service, raw_task, snapshot, three_nodes
+    from .widgets_support import raw_service, raw_task, snapshot, three_nodes
 
     moved = snapshot(three_nodes(), [raw_service("s1", "web")],
                      [raw_task("t1", "s1", 1, "n1"), raw_task("t2", "s1", 2, "n2"), raw_task("t9", "s1", 3, "n2")], t=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from widgets_support import raw_node, raw_service, raw_task, snapshot, three_nodes, web_snapshot, web_tasks
+from .widgets_support import raw_node, raw_service, raw_task, snapshot, three_nodes, web_snapshot, web_tasks
 
 from labkit._state import SwarmSnapshot
 from labkit.widgets._diff import diff_snapshots, make_event, quorum_events, task_label

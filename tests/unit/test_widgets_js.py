@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from widgets_support import (CHROMIUM, WidgetPage, big_snapshot, raw_service, raw_task, snapshot, three_nodes,
+from .widgets_support import (CHROMIUM, WidgetPage, big_snapshot, raw_service, raw_task, snapshot, three_nodes,
                              web_snapshot, web_tasks)
 
 from labkit._state import SwarmSnapshot

@@ -6,7 +6,7 @@ import dataclasses
 import json
 
 import pytest
-from widgets_support import (big_snapshot, load_recorded, raw_service, raw_task, recorded_payloads, snapshot,
+from .widgets_support import (big_snapshot, load_recorded, raw_service, raw_task, recorded_payloads, snapshot,
                              three_nodes, web_snapshot, web_tasks)
 
 from labkit._state import SwarmSnapshot

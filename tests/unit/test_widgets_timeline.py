@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from widgets_support import StubLab, web_snapshot
+from .widgets_support import StubLab, web_snapshot
 
 from labkit.widgets import timeline
 from labkit.widgets._timeline import format_events
@@ -28,6 +28,7 @@ def test_timeline_starts_with_history_and_follows_the_watcher():
 def test_limit_and_clear():
     lab = StubLab([web_snapshot(1)])
     w = Watcher(lab, interval=3600)
+    w.tick()  # a fresh snapshot: the thread then waits an interval before its own first tick
     tl = timeline(lab, watcher=w, limit=5)
     for i in range(12):
         w.record(f"event {i}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from widgets_support import StubLab, web_snapshot
+from .widgets_support import StubLab, web_snapshot
 
 from labkit._errors import LabNotRunning
 from labkit._state import SwarmSnapshot
@@ -42,7 +42,8 @@ def test_tick_diffs_and_keeps_history():
 
 
 def test_no_quorum_keeps_the_last_good_snapshot_and_says_it_once():
-    w = Watcher(StubLab([web_snapshot(1), lost(2), lost(3), web_snapshot(4)]))
+    w = Watcher(StubLab([web_snapshot(1), lost(2), lost(2.5), lost(3), web_snapshot(4)]))
+    w.RETRY_DELAY = 0
     w.tick()
     good = w.last_good
     _, ev = w.tick()
@@ -51,8 +52,18 @@ def test_no_quorum_keeps_the_last_good_snapshot_and_says_it_once():
     assert w.tick()[1][0]["level"] == "ok"
 
 
+def test_one_slow_answer_is_retried_before_the_board_turns_red():
+    lab = StubLab([web_snapshot(1), lost(2), web_snapshot(3)])
+    w = Watcher(lab)
+    w.RETRY_DELAY = 0
+    w.tick()
+    snap, events = w.tick()
+    assert snap.error is None and events == [] and lab.snapshot_calls == 3
+
+
 def test_a_raising_snapshot_becomes_an_error_snapshot(capfd):
     w = Watcher(StubLab([web_snapshot(1), RuntimeError("engine went away\ntraceback details")]))
+    w.RETRY_DELAY = 0
     w.tick()
     snap, events = w.tick()
     assert snap.error == "engine went away" and not snap.quorum
@@ -123,8 +134,9 @@ def test_stops_when_the_lab_stops_and_tells_the_widgets():
 
 
 def test_survives_a_manager_going_down_and_coming_back():
-    lab = StubLab([web_snapshot(1), lost(2), lost(3), web_snapshot(4)])
+    lab = StubLab([web_snapshot(1), lost(2), lost(2.5), lost(3), web_snapshot(4)])
     w = Watcher(lab, interval=0.02)
+    w.RETRY_DELAY = 0
     got = []
     w.subscribe(lambda s, e: got.append(s))
     assert wait_for(lambda: w.ticks >= 6)

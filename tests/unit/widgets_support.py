@@ -186,6 +186,7 @@ _INDEX = """<!doctype html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="/static/timeline.css"></head>
 <body style="margin:0"><div id="root"></div><script>
 // The part of the anywidget model API the widgets use: get/set/save_changes/on/off/send.
+window.lkModules = {};
 window.lkMount = async (file, state) => {
   const listeners = {}, sent = [];
   const fire = (k) => (listeners["change:" + k] || []).forEach((f) => f());
@@ -197,7 +198,7 @@ window.lkMount = async (file, state) => {
   };
   const old = document.getElementById("root");
   const el = document.createElement("div"); el.id = "root"; old.replaceWith(el);
-  const mod = await import(file + "?" + Math.random());
+  const mod = await (window.lkModules[file] = window.lkModules[file] || import(file));
   const cleanup = mod.default.render({ model, el });
   window.lk = { model, state, sent, el, cleanup,
     update: (changes) => { Object.assign(state, changes); Object.keys(changes).forEach(fire); } };

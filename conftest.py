@@ -22,12 +22,20 @@ def _leaked_lab_objects() -> list[str]:
     return leaks
 
 
+_before: set[str] = set()
+
+
+def pytest_sessionstart(session):
+    """Remember lab objects that existed before the suite (a developer's own labs are not leaks)."""
+    _before.update(_leaked_lab_objects())
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
     """Every lab started by the suite must be gone: no labkit container, network or volume left."""
     if os.environ.get("LABKIT_SKIP_LEAK_CHECK") or session.config.option.collectonly:
         return
-    leaks = _leaked_lab_objects()
+    leaks = [obj for obj in _leaked_lab_objects() if obj not in _before]
     if leaks:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter:

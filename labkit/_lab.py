@@ -171,7 +171,7 @@ class Lab:
     # -- steps --------------------------------------------------------------------------------------
 
     def _prepare(self) -> None:
-        ensure_engine(log=self._progress.line)
+        ensure_engine(log=self._progress.line, install=False)
         ensure_images(log=self._progress.line)
         ensure_registry(log=self._progress.line)
         self.mode = prov.node_mode()

@@ -215,7 +215,8 @@ def _containers(lab: Any, snap: Any) -> dict[str, str]:
         pass
     if snap is None or snap.error is not None:
         return {}
-    return {t.container_id[:12]: f"{task_label(t)} @ {t.node_hostname}" for t in snap.tasks if t.container_id}
+    return {t.container_id[:12]: f"{task_label(t) if t.slot is not None else t.service_name} @ {t.node_hostname}"
+            for t in snap.tasks if t.container_id}
 
 
 class _Failed:

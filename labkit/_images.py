@@ -235,12 +235,19 @@ def _apt_mirror() -> str:
     )
 
 
+def _apt(*args: str, cwd: str | None = None) -> None:
+    """Run apt-get; on failure refresh the package lists once (a fresh machine has none) and retry."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.run(["apt-get", *args], cwd=cwd, capture_output=True, env=env).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, env=env)
+        subprocess.run(["apt-get", *args], cwd=cwd, check=True, capture_output=True, env=env)
+
+
 def _need_tool(tool: str, package: str) -> None:
     if shutil.which(tool):
         return
     if os.geteuid() == 0 and Path("/etc/debian_version").exists():
-        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, capture_output=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        _apt("install", "-y", "-qq", package)
         return
     raise ImageUnavailable(f"cannot build images offline: `{tool}` is missing. Fix: install {package} "
                            "(as root on Debian/Ubuntu: apt-get install -y {package}), or get online.")
@@ -283,7 +290,7 @@ def _busybox_rootfs(root: Path, log: Callable[[str], None]) -> None:
     _need_tool("apt-get", "apt")
     with tempfile.TemporaryDirectory() as dl:
         log("$ apt-get download busybox-static && dpkg-deb -x ...")
-        subprocess.run(["apt-get", "download", "busybox-static"], cwd=dl, check=True, capture_output=True)
+        _apt("download", "busybox-static", cwd=dl)
         deb = next(Path(dl).glob("busybox-static_*.deb"))
         subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
     busybox = root / "bin/busybox"

@@ -28,6 +28,7 @@ from ._progress import Progress
 from ._registry import connect_registry, disconnect_registry, ensure_registry
 from ._snapshot import read_snapshot
 from ._state import SwarmSnapshot
+from ._swarm import init_swarm, join_nodes
 from ._teardown import remove_lab
 
 __all__ = ["Lab", "current_lab"]
@@ -222,42 +223,13 @@ class Lab:
         self._progress.step(f"Docker engines answer in {len(nodes)} node(s)")
 
     def _init_swarm(self) -> None:
-        first = self._nodes["manager1"]
-        cmd = f"docker swarm init --advertise-addr {first.ip}"
-        if self.heartbeat:
-            cmd += f" --dispatcher-heartbeat {self.heartbeat}"
-        self._progress.command("manager1", cmd + ("   # lab tuning: failures show in seconds" if self.heartbeat else ""))
-        first.sh(cmd)
-        self._last_manager = "manager1"
-
-    def _join_token(self, role: str) -> str:
-        self._progress.command(self.manager.name, f"docker swarm join-token -q {role}")
-        return self.manager.sh(f"docker swarm join-token -q {role}").stdout.strip()
-
-    def _join(self, node: Node, role: str, token: str, manager_ip: str) -> None:
-        try:
-            node.sh(f"docker swarm join --advertise-addr {node.ip} --token {token} {manager_ip}:2377")
-        except LabkitError as exc:
-            raise LabkitError(f"failed to join {node.name} as a {role}: {exc}") from None
-
-    def _join_all(self, nodes: list[Node], role: str) -> None:
-        if not nodes:
-            return
-        token, first = self._join_token(role), self.manager
-        for node in nodes:
-            self._progress.command(node.name, f"docker swarm join --token {token[:14]}… {first.ip}:2377")
-        if role == "manager":
-            for node in nodes:  # one at a time: each Raft membership change needs a quorum
-                self._join(node, role, token, first.ip)
-        else:
-            with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
-                list(pool.map(lambda n: self._join(n, role, token, first.ip), nodes))
+        init_swarm(self, self._nodes["manager1"])
 
     def _join_managers(self) -> None:
-        self._join_all([n for n in self._nodes.values() if n.role == "manager" and n.name != "manager1"], "manager")
+        join_nodes(self, [n for n in self._nodes.values() if n.role == "manager" and n.name != "manager1"], "manager")
 
     def _join_workers(self) -> None:
-        self._join_all([n for n in self._nodes.values() if n.role == "worker"], "worker")
+        join_nodes(self, [n for n in self._nodes.values() if n.role == "worker"], "worker")
 
     def _wait_ready(self, names: list[str] | None = None, timeout: float = 60) -> None:
         names = names or list(self._nodes)
@@ -329,7 +301,7 @@ class Lab:
         node = self._plan(role, 1, start=index)[0]
         self._provision([node])
         self._wait_engines([node])
-        self._join_all([node], role)
+        join_nodes(self, [node], role)
         self.wait(lambda s: any(n.hostname == node.name and n.state == "ready" for n in s.nodes),
                   timeout=60, what=f"{node.name} Ready", quiet=True)
         return node

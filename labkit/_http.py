@@ -43,18 +43,20 @@ def http_requests(lab: "Lab", node: str, port: int, path: str = "/", count: int 
     target = lab.node(node)
     sender = next((n for n in lab.nodes if n.name != node and n.fault is None), None) or target
     url = f"http://{target.ip}:{int(port)}{path}"
+    # Per-call temporary files: several panels may send through the same node at once.
     script = (
+        "d=$(mktemp -d); "
         f"for i in $(seq {int(count)}); do "
-        f"curl -sS -m {timeout:g} -o /tmp/labkit-body -w '%{{http_code}}' {url} 2>/tmp/labkit-err; "
-        f"echo; echo \"rc=$?\"; cat /tmp/labkit-body 2>/dev/null; rm -f /tmp/labkit-body; "
-        f"cat /tmp/labkit-err; echo {_SEP}; done"
+        f"curl -sS -m {timeout:g} -o $d/body -w '%{{http_code}}' {url} 2>$d/err; "
+        f"echo \" rc=$?\"; cat $d/body 2>/dev/null; rm -f $d/body; "
+        f"cat $d/err; echo {_SEP}; done; rm -rf $d"
     )
     out = sender.sh(script, check=False).stdout
     replies = []
     for chunk in out.split(_SEP)[:count]:
         lines = chunk.strip("\n").split("\n")
-        code = lines[0].strip() if lines else ""
-        rest = "\n".join(lines[2:]) if len(lines) > 2 else ""
+        code = lines[0].split()[0] if lines and lines[0].split() else ""  # "<http code> rc=<curl exit>"
+        rest = "\n".join(lines[1:])
         status = int(code) if code.isdigit() and code != "000" else None
         if status is None:
             replies.append(HttpReply(node, port, False, None, "", error=rest.strip() or "no answer"))

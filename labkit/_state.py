@@ -96,7 +96,8 @@ class TaskState:
     @property
     def is_current(self) -> bool:
         """True for tasks the orchestrator still wants (not history)."""
-        return self.desired_state in ("running", "ready", "accepted") or self.state == RUNNING
+        # A task left running on a dead node has desired state "shutdown": it is history, not current.
+        return self.desired_state in ("running", "ready", "accepted", "complete")
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,17 @@ _HOST_ACTIONS = {
     "reconnect": ("reconnect", "docker network connect {network} {container}",
                   "on the host: the node is back on the lab network"),
 }
-# Node action -> swarm CLI command template, run on a manager.
+# Node action -> swarm CLI command template, run on a manager, and what the learner should watch for.
 _SWARM_NODE_ACTIONS = {
-    "drain": "docker node update --availability drain {node}",
-    "activate": "docker node update --availability active {node}",
-    "promote": "docker node promote {node}",
-    "demote": "docker node demote {node}",
+    "drain": ("docker node update --availability drain {node}", "its tasks move to other nodes; the node keeps running"),
+    "activate": ("docker node update --availability active {node}",
+                 "it accepts new tasks again; running tasks do not move back by themselves"),
+    "promote": ("docker node promote {node}", "it becomes a manager and joins the Raft quorum"),
+    "demote": ("docker node demote {node}", "it leaves the Raft quorum and becomes a worker"),
+}
+_SERVICE_NOTES = {
+    "scale": "--detach returns at once: watch the board converge",
+    "remove": "every task of the service is shut down",
 }
 NODE_ACTIONS = tuple(_HOST_ACTIONS) + tuple(_SWARM_NODE_ACTIONS)
 SERVICE_ACTIONS = ("scale", "remove")
@@ -72,7 +77,8 @@ def plan_action(lab: Any, name: str, target: str, value: Any = None) -> Action:
         return Action(name, target, command, "host", note, getattr(node, method))
     if name in _SWARM_NODE_ACTIONS:
         lab.node(target)  # unknown node -> the core's UnknownNode, shown in the widget
-        return _swarm_action(lab, name, target, _SWARM_NODE_ACTIONS[name].format(node=target))
+        template, note = _SWARM_NODE_ACTIONS[name]
+        return _swarm_action(lab, name, target, template.format(node=target), note)
     if name == "scale":
         try:
             replicas = int(value)
@@ -81,18 +87,19 @@ def plan_action(lab: Any, name: str, target: str, value: Any = None) -> Action:
         if not 0 <= replicas <= 100:
             raise ValueError(f"replicas must be between 0 and 100, got {replicas}")
         # --detach: return once the manager accepted it; the board shows the convergence live.
-        return _swarm_action(lab, name, target, f"docker service scale --detach {target}={replicas}")
+        return _swarm_action(lab, name, target, f"docker service scale --detach {target}={replicas}",
+                             _SERVICE_NOTES["scale"])
     if name == "remove":
-        return _swarm_action(lab, name, target, f"docker service rm {target}")
+        return _swarm_action(lab, name, target, f"docker service rm {target}", _SERVICE_NOTES["remove"])
     raise ValueError(f"unknown action {name!r}; known: {', '.join(NODE_ACTIONS + SERVICE_ACTIONS)}")
 
 
-def _swarm_action(lab: Any, name: str, target: str, command: str) -> Action:
+def _swarm_action(lab: Any, name: str, target: str, command: str, note: str) -> Action:
     def run() -> Any:
         manager = lab.manager  # resolved at run time: the manager that answers now
         return manager.sh(command)
 
-    return Action(name, target, command, "manager", "on a manager", run)
+    return Action(name, target, command, "manager", note, run)
 
 
 def _short_error(exc: BaseException) -> str:
@@ -157,8 +164,11 @@ class ActionRunner:
             started = time.monotonic()
             try:
                 result = action.run()
-                out = getattr(result, "stdout", "") or ""
-                entry = dict(entry, status="ok", output=out.strip()[-800:])
+                out = (getattr(result, "stdout", "") or "").strip()
+                # `docker node update` and `docker service rm` just echo the name: not worth a line.
+                entry = dict(entry, status="ok", output="" if out == action.target else out[-800:])
+                if action.where == "manager" and getattr(result, "node", ""):
+                    entry["ran_on"] = result.node  # the prompt shows which manager ran it
             except Exception as exc:  # CommandError, LabNotRunning, engine errors: all shown, none raised
                 entry = dict(entry, status="error", output=_short_error(exc))
             entry["seconds"] = round(time.monotonic() - started, 2)

@@ -68,6 +68,9 @@ class SwarmBoard(anywidget.AnyWidget):
     def _on_watch(self, snapshot: SwarmSnapshot | None, events: list) -> None:
         if snapshot is not None:
             self._apply(snapshot)
+        elif self._watcher.waiting():
+            # No answer yet: keep the clock moving and say we are waiting, rather than freeze.
+            self.status = dict(self.status, time=time.strftime("%H:%M:%S"), waiting=max(1, round(self._watcher.waiting())))
 
     def _apply(self, snapshot: SwarmSnapshot | None) -> None:
         now = time.time()
@@ -131,6 +134,13 @@ class SwarmBoard(anywidget.AnyWidget):
         super().close()
 
 
-def board(lab: Any, **kwargs: Any) -> SwarmBoard:
-    """The live board of a lab: `board(lab, history=False, service="", controls=True)`."""
-    return SwarmBoard(lab, **kwargs)
+def board(lab: Any, *, history: bool = False, service: str = "", controls: bool = True,
+          watcher: Watcher | None = None) -> SwarmBoard:
+    """The live board of a lab: `board(lab, history=False, service="", controls=True)`.
+
+    Asking again with the same options returns the same (open) board, so
+    re-running a cell does not pile up boards that all follow the swarm.
+    """
+    w = watcher or watcher_for(lab)
+    return w.shared(("board", history, service, controls),
+                    lambda: SwarmBoard(lab, history=history, service=service, controls=controls, watcher=w))

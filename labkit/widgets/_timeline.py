@@ -69,6 +69,12 @@ class Timeline(anywidget.AnyWidget):
         super().close()
 
 
-def timeline(lab: Any, **kwargs: Any) -> Timeline:
-    """The event timeline of a lab: `timeline(lab, kinds=("node", "task"), limit=300)`."""
-    return Timeline(lab, **kwargs)
+def timeline(lab: Any, *, kinds: Iterable[str] = (), limit: int = 300, height: str = "16em",
+             watcher: Watcher | None = None) -> Timeline:
+    """The event timeline of a lab: `timeline(lab, kinds=("node", "task"), limit=300)`.
+
+    The same options give the same (open) timeline, as for `board()`.
+    """
+    w = watcher or watcher_for(lab)
+    return w.shared(("timeline", tuple(kinds), limit, height),
+                    lambda: Timeline(lab, kinds=kinds, limit=limit, height=height, watcher=w))

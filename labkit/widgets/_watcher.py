@@ -58,6 +58,7 @@ class Watcher:
     """
 
     RETRY_DELAY = 0.3  # seconds before asking again when a good swarm suddenly fails to answer
+    SLOW = 2.0  # a snapshot taking longer than this is reported to widgets while it is pending
 
     def __init__(self, lab: Any, interval: float = 1.0, history: int = 500):
         self._lab = _ref(lab)
@@ -69,8 +70,10 @@ class Watcher:
         self.errors: collections.deque = collections.deque(maxlen=20)  # subscriber/snapshot failures
         self.ticks = 0
         self._last_tick = float("-inf")  # time.monotonic() of the last snapshot
+        self.waiting_since: float | None = None  # time.monotonic() when the pending snapshot started
         self.stopped_reason: str | None = None
         self._subscribers: list[Callback] = []
+        self._widgets: dict[tuple, Any] = {}  # see shared()
         self._lock = threading.RLock()  # guards the subscriber list and thread start
         self._tick_lock = threading.Lock()  # one snapshot at a time (thread or a widget's first paint)
         self._wake = threading.Event()
@@ -114,6 +117,18 @@ class Watcher:
             except Exception as exc:  # a broken widget must not kill the others or print
                 self.errors.append(f"{type(exc).__name__}: {exc}")
 
+    def shared(self, key: tuple, factory: Callable[[], Any]) -> Any:
+        """The open widget made for `key` on this lab, else a new one from factory().
+
+        Re-running `lab.board()` in a cell then shows the same widget again
+        instead of leaving the old one subscribed, sending updates nobody sees.
+        """
+        with self._lock:
+            widget = self._widgets.get(key)
+            if widget is None or getattr(widget, "comm", None) is None:  # never made, or closed
+                widget = self._widgets[key] = factory()
+            return widget
+
     # -- events from widgets ---------------------------------------------
     def record(self, text: str, kind: str = "action", level: str = "info", subject: str = "") -> dict:
         """Add an event that no snapshot can show (e.g. an action a widget ran) and notify."""
@@ -143,13 +158,19 @@ class Watcher:
             return snap, events
 
     def _take(self) -> SwarmSnapshot:
-        snap = self._take_once()
-        if snap.error is not None and (self.latest is None or self.latest.error is None) and self._lab_running():
-            # One slow answer on a loaded machine is not an outage: ask again once before
-            # turning the board red, so a learner does not see a false "no manager answered".
-            time.sleep(self.RETRY_DELAY)
+        started = self.waiting_since = time.monotonic()
+        try:
             snap = self._take_once()
-        return snap
+            quick = time.monotonic() - started < self.SLOW
+            if snap.error is not None and quick and (self.latest is None or self.latest.error is None) \
+                    and self._lab_running():
+                # One failed answer on a loaded machine is not an outage: ask again once before
+                # turning the board red, so a learner does not see a false "no manager answered".
+                time.sleep(self.RETRY_DELAY)
+                snap = self._take_once()
+            return snap
+        finally:
+            self.waiting_since = None
 
     def _take_once(self) -> SwarmSnapshot:
         lab = self.lab
@@ -197,7 +218,21 @@ class Watcher:
         if join and thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
+    def waiting(self) -> float:
+        """Seconds the current snapshot has been pending if that is longer than SLOW, else 0."""
+        since = self.waiting_since
+        waited = time.monotonic() - since if since is not None else 0.0
+        return waited if waited >= self.SLOW else 0.0
+
+    def _clock(self, stop: threading.Event) -> None:
+        # While managers are slow to answer (e.g. just after losing quorum each request times
+        # out), tell the widgets every second so they show "waiting" instead of freezing.
+        while not stop.wait(1.0):
+            if self.waiting():
+                self._notify(None, [])
+
     def _run(self, stop: threading.Event) -> None:
+        threading.Thread(target=self._clock, args=(stop,), name=f"labkit-clock-{self.lab_name}", daemon=True).start()
         # A widget may have just taken a snapshot to paint itself: do not take another at once.
         self._wake.wait(max(0.0, self.interval - (time.monotonic() - self._last_tick)))
         while not stop.is_set():

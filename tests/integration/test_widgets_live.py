@@ -101,3 +101,27 @@ def test_watcher_stops_when_the_lab_stops(fresh_lab):
     assert w.stopped_reason == "lab stopped" and b.status["stopped"] == "lab stopped"
     assert w.events[-1]["kind"] == "lab"
     b.close()
+
+
+@pytest.mark.shape(3, 0)
+def test_board_survives_losing_the_leader_then_shows_no_quorum(fresh_lab):
+    lab = fresh_lab
+    b = board(lab)
+    try:
+        assert nodes(b)["manager1"]["leader"]
+        lab.node("manager1").kill()
+        # The watcher reads another manager: the board keeps moving and shows the new leader (Raft needs
+        # ~10 s to notice the lost leader and elect another; requests may time out meanwhile).
+        wait_for(lambda: b.status["manager"] in ("manager2", "manager3") and not b.status["error"], 60,
+                 "the board to read from another manager")
+        wait_for(lambda: any(n["leader"] for h, n in nodes(b).items() if h != "manager1"), 60, "a new leader")
+        lab.node("manager2").kill()
+        # 1 of 3 managers: no quorum. The board says so, keeps the last state, and its clock keeps ticking.
+        wait_for(lambda: b.status["error"] and b.status["quorum"] is False, 60, "the board to say 'no quorum'")
+        assert b.status["stale"] and len(b.swarm["nodes"]) == 3
+        first = b.status["time"]
+        wait_for(lambda: b.status["time"] != first, 5, "the board's clock to keep ticking (not frozen)")
+        lab.node("manager1").start()
+        wait_for(lambda: not b.status["error"], 90, "quorum back with 2 of 3 managers")
+    finally:
+        b.close()

@@ -17,7 +17,7 @@ from labkit.widgets._watcher import Watcher
 def make(snapshots, **kw):
     lab = StubLab(snapshots)
     w = Watcher(lab, interval=3600)  # ticks by hand: the test decides when the swarm "changes"
-    b = board(lab, watcher=w, **kw)
+    b = SwarmBoard(lab, watcher=w, **kw)
     return lab, w, b
 
 
@@ -62,7 +62,8 @@ def test_node_actions_run_the_real_operation_and_show_the_command():
     b.wait(5)
     assert ("sh", "manager1", "docker node update --availability drain worker2") in lab.calls
     assert b.log[-1]["command"] == "docker node update --availability drain worker2"
-    assert b.log[-1]["where"] == "manager"
+    assert b.log[-1]["where"] == "manager" and b.log[-1]["ran_on"] == "manager1"
+    assert "tasks move to other nodes" in b.log[-1]["note"]
     actions = [e for e in w.events if e["kind"] == "action"]
     assert actions[-1]["text"] == "✓ docker node update --availability drain worker2"
     b.close()
@@ -152,3 +153,37 @@ def test_marks_reach_the_trait_and_expire_on_later_ticks():
     assert {t["id"] for t in b.swarm["tasks"]} == {"t1", "t2", "t9"}
     assert all(t["mark"] == "" for t in b.swarm["tasks"])
     b.close()
+
+
+def test_a_slow_manager_shows_waiting_instead_of_freezing():
+    def slow():
+        time.sleep(1.6)
+        return web_snapshot(2)
+
+    lab = StubLab([web_snapshot(1), slow, web_snapshot(3)])
+    w = Watcher(lab, interval=0.05)
+    w.SLOW = 0.3
+    b = board(lab, watcher=w)
+    deadline = time.monotonic() + 3
+    while not b.status.get("waiting") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert b.status["waiting"] >= 1 and b.status["time"]
+    deadline = time.monotonic() + 5
+    while b.status.get("waiting") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert b.status["waiting"] == 0 and b.status["error"] == ""  # the next answer clears it
+    b.close()
+
+
+def test_asking_again_returns_the_same_open_board():
+    lab = StubLab([web_snapshot(1)])
+    w = Watcher(lab, interval=3600)
+    first = board(lab, watcher=w)
+    assert board(lab, watcher=w) is first  # re-running the cell: no second subscriber
+    other = board(lab, watcher=w, history=True)
+    assert other is not first and len(w._subscribers) == 2
+    first.close()
+    again = board(lab, watcher=w)
+    assert again is not first and again.comm is not None
+    other.close()
+    again.close()

@@ -99,7 +99,8 @@ def test_running_actions_disable_their_buttons_and_the_log_shows_commands(page):
     assert not p.locator('.lk-node[data-node="worker2"] button[data-action="kill"]').is_disabled()
     text = p.locator(".lk-log").inner_text()
     assert "host$ docker kill t-worker2" in text and "manager$ docker node update --availability drain worker1" in text
-    page.update(log=[log[0], dict(log[1], status="error", output="Error: node not found")])
+    page.update(log=[log[0], dict(log[1], status="error", output="Error: node not found", ran_on="manager1")])
+    assert "manager1$ docker node update" in p.locator(".lk-log").inner_text()
     assert p.locator('.lk-log-entry[data-status="error"] .lk-log-out').inner_text() == "Error: node not found"
     assert not p.locator('.lk-node[data-node="worker1"] button[data-action="drain"]').is_disabled()
 
@@ -127,6 +128,8 @@ def test_no_quorum_banner_and_stale_board(page):
     assert p.locator(".lk-node").count() == 3
     page.update(status=status_model(good, good))
     assert p.locator(".lk-banner.lk-show").count() == 0
+    page.update(status=dict(status_model(good, good), waiting=4))
+    assert "no answer from the managers for 4 s" in p.locator(".lk-clock.lk-waiting").inner_text()
 
 
 def test_ten_nodes_and_a_hundred_tasks_fit_without_horizontal_scrolling(page):

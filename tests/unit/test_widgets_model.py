@@ -136,3 +136,20 @@ def test_recorded_payloads_build_a_model(path):
     hosts = {n["hostname"] for n in model["nodes"]}
     assert all(t["node"] in hosts or t["node"] == "" for t in model["tasks"])
     json.dumps(model)
+
+
+def test_a_task_left_on_a_dead_node_leaves_the_board():
+    # Recorded on a real lab: after worker2 is Down its old task keeps state "running" (the node cannot
+    # report) while the orchestrator already wants it shut down and has started a replacement.
+    marks = MarkTracker(hold=4)
+    first = web_snapshot(1)
+    marks.update(first, 1)
+    tasks = web_tasks()[:2] + [raw_task("t3", "s1", 3, "n3", state="running", desired="shutdown"),
+                               raw_task("t9", "s1", 3, "n1", state="ready", desired="ready")]
+    down = snapshot(three_nodes(worker2={"state": "down"}), [raw_service("s1", "web")], tasks, t=2,
+                    faults={"worker2": "killed"})
+    marks.update(down, 2)
+    cards = {t["id"]: t for t in board_model(down, marks)["tasks"]}
+    assert cards["t3"]["current"] is False and cards["t3"]["mark"] == "leaving"
+    assert cards["t9"]["current"] is True and cards["t9"]["mark"] == "arriving"
+    assert board_model(down)["services"][0]["running"] == 2

@@ -114,6 +114,7 @@ class StubResult:
     stdout: str = ""
     stderr: str = ""
     exit_code: int = 0
+    node: str = ""
 
 
 class StubNode:
@@ -124,7 +125,7 @@ class StubNode:
         self.lab.calls.append(("sh", self.name, script))
         if self.lab.sh_error:
             raise self.lab.sh_error
-        return StubResult(stdout=f"ran {script}\n")
+        return StubResult(stdout=f"ran {script}\n", node=self.name)
 
     def __getattr__(self, method: str):
         if method in ("kill", "stop", "start", "pause", "unpause", "disconnect", "reconnect"):
@@ -170,7 +171,7 @@ class StubLab:
             item = self._snapshots.pop(0) if len(self._snapshots) > 1 else self._snapshots[0]
         if isinstance(item, BaseException):
             raise item
-        return item
+        return item() if callable(item) else item  # a callable stands for a slow manager
 
     def http(self, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0) -> list:
         self.calls.append(("http", node, port, count))

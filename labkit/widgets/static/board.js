@@ -180,6 +180,8 @@ function render({ model, el }) {
     const st = model.get("status") || {};
     title.textContent = `swarm of lab ${model.get("lab_name")}`;
     clock.textContent = st.time ? `${st.time}${st.manager ? ` · read from ${st.manager}` : ""}` : "";
+    if (st.waiting) clock.textContent += ` · no answer from the managers for ${st.waiting} s…`;
+    clock.classList.toggle("lk-waiting", !!st.waiting);
     let text = "";
     if (st.stopped) text = "Lab stopped: this board no longer updates.";
     else if (st.error) {
@@ -195,12 +197,12 @@ function render({ model, el }) {
     const entries = (model.get("log") || []).slice(-6).reverse(); // newest first
     reconcile(log, entries, (e) => e.id, () => h("div", { class: "lk-log-entry" }), (row, e) => {
       row.dataset.status = e.status; row.dataset.action = e.action; row.dataset.target = e.target;
-      const prompt = e.where === "host" ? "host$ " : e.where === "manager" ? "manager$ " : "";
+      const prompt = e.where === "host" ? "host$ " : e.where === "manager" ? `${e.ran_on || "manager"}$ ` : "";
       const mark = { ok: "✓ done", error: "✗ failed", running: "… running" }[e.status] || e.status;
       const kids = [h("span", { class: "lk-log-time", text: e.time }),
-        h("span", { class: "lk-log-cmd" }, h("code", { text: prompt + e.command }),
-          h("span", { class: "lk-log-note", text: e.note ? `  # ${e.note}` : "" })),
+        h("span", { class: "lk-log-cmd" }, h("code", { text: prompt + e.command })),
         h("span", { class: "lk-log-status", text: mark + (e.seconds != null ? ` ${e.seconds}s` : "") })];
+      if (e.note) kids.push(h("span", { class: "lk-log-note", text: `# ${e.note}` }));
       if (e.output) kids.push(h("pre", { class: "lk-log-out", text: e.output }));
       row.replaceChildren(...kids);
     });

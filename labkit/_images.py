@@ -57,7 +57,7 @@ class ImageSpec:
 NODE = ImageSpec(
     "node", "labkit/node:latest", None,
     packages=("docker.io", "docker-cli", "iptables", "iproute2", "procps", "ca-certificates", "curl",
-              "docker-registry", "net-tools", "iputils-ping", "less"),
+              "docker-registry", "net-tools", "iputils-ping", "less", "openssl"),
     online=DIND_IMAGE, purpose="swarm node (Docker engine inside a container)",
 )
 NGINX = ImageSpec("nginx", "labkit/nginx:latest", "library/nginx:latest",
@@ -159,7 +159,7 @@ def _build_online(spec: ImageSpec, log: Callable[[str], None]) -> None:
     labels = {LABEL_RECIPE: spec.recipe()}
     try:
         if spec is NODE:
-            log(f"$ docker build -t {spec.tag} (FROM {DIND_IMAGE} + curl)")
+            log(f"$ docker build -t {spec.tag} (FROM {DIND_IMAGE} + curl, openssl)")
             client().images.build(path=str(RECIPES), dockerfile="node-online.Dockerfile", tag=spec.tag,
                                   buildargs={"DIND_IMAGE": DIND_IMAGE}, labels=labels, rm=True, pull=True)
             log(f"$ docker pull {REGISTRY_ONLINE_IMAGE}")

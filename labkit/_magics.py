@@ -1,7 +1,9 @@
 """`%load_ext labkit` gives the `%%node NAME` cell magic: the cell runs as a shell script inside a node.
 
 Output streams live, `{python_var}` expands as in `!` commands, and a non-zero
-exit fails the cell, so nbval catches a step that did not work.
+exit fails the cell, so nbval catches a step that did not work. Docker's Go templates
+(`--format '{{.Name}}'`) are kept exactly as typed, so commands copied from Docker's
+documentation work verbatim.
 """
 
 from __future__ import annotations
@@ -36,10 +38,24 @@ class NodeMagics(Magics):
         """%%node manager1 — run the cell body with sh inside that node; output streams live."""
         args = parse_argstring(self.node, line)
         lab = current_lab(args.lab)
-        script = self.shell.var_expand(cell, depth=2)
+        script = restore_templates(self.shell.var_expand(protect_templates(cell), depth=2))
         result = lab.node(args.node).sh(script, check=False, stream=True)
         if result.exit_code != 0 and args.raise_error:
             raise CellFailed(f"[{args.node}] exited with code {result.exit_code}")
+
+
+# IPython turns `{{` into `{` while expanding; Docker's `{{.Field}}` must reach the shell intact.
+_OPEN, _CLOSE = "\x00labkit-open\x00", "\x00labkit-close\x00"
+
+
+def protect_templates(cell: str) -> str:
+    """Hide `{{`/`}}` from IPython's variable expansion."""
+    return cell.replace("{{", _OPEN).replace("}}", _CLOSE)
+
+
+def restore_templates(script: str) -> str:
+    """Put back the `{{`/`}}` hidden by protect_templates."""
+    return script.replace(_OPEN, "{{").replace(_CLOSE, "}}")
 
 
 def load_ipython_extension(ipython) -> None:

@@ -1,0 +1,38 @@
+"""%%node expansion: Python variables expand, Docker's Go templates stay as typed (no engine)."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.testing.globalipapp import start_ipython
+
+from labkit._magics import protect_templates, restore_templates
+
+
+@pytest.fixture(scope="module")
+def shell():
+    return start_ipython()
+
+
+def expand(shell, cell: str) -> str:
+    return restore_templates(shell.var_expand(protect_templates(cell)))
+
+
+def test_python_variables_expand(shell):
+    shell.user_ns["svc"] = "web"
+    assert expand(shell, "docker service ps {svc}") == "docker service ps web"
+
+
+def test_go_templates_reach_docker_verbatim(shell):
+    shell.user_ns["svc"] = "web"
+    cell = "docker service inspect {svc} --format '{{json .Spec.Mode}} {{.Spec.Name}}'"
+    assert expand(shell, cell) == "docker service inspect web --format '{{json .Spec.Mode}} {{.Spec.Name}}'"
+
+
+def test_plain_ipython_would_break_the_template(shell):
+    # Why protect_templates exists: IPython's own expansion halves the braces.
+    assert shell.var_expand("--format '{{.Name}}'") == "--format '{.Name}'"
+
+
+def test_an_unknown_name_leaves_the_cell_unchanged(shell):
+    cell = "echo {no_such_variable} '{{.ID}}'"
+    assert expand(shell, cell) == cell

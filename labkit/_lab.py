@@ -8,27 +8,22 @@ names let any process find, inspect and remove a lab (`Lab.attach`).
 from __future__ import annotations
 
 import threading
-import uuid
 import time
-from concurrent.futures import ThreadPoolExecutor
+import uuid
 from typing import Callable
 
 import docker.errors
 
-from . import _provision as prov
+from ._build import add_node, remove_node, start_steps
 from ._capabilities import Capabilities, measure_capabilities
-from ._engine import client, ensure_engine
+from ._engine import client
 from ._errors import LabExists, LabkitError, LabNotRunning, UnknownNode
 from ._http import HttpReply, http_requests
-from ._images import ensure_images
-from ._names import (LABEL_LAB, check_shape, container_name, labels_for, network_name, new_lab_name, node_hostname,
-                     validate_lab_name)
+from ._names import LABEL_LAB, check_shape, network_name, new_lab_name, validate_lab_name
 from ._node import Node
 from ._progress import Progress
-from ._registry import connect_registry, disconnect_registry, ensure_registry
 from ._snapshot import read_snapshot
 from ._state import SwarmSnapshot
-from ._swarm import init_swarm, join_nodes
 from ._teardown import remove_lab
 
 __all__ = ["Lab", "current_lab"]
@@ -97,18 +92,7 @@ class Lab:
         """Create the nodes and form the swarm; on any failure or Ctrl-C remove what was created."""
         if self._running or self._stopped:
             raise LabkitError(f"lab {self.name} was already started; create a new Lab() to start another")
-        steps: list[tuple[str, Callable[[], None]]] = [
-            ("prepare engine, images and registry", self._prepare),
-            ("create the lab network", self._create_network),
-            ("provision nodes", self._provision_nodes),
-            ("wait for each node's Docker engine", self._wait_engines),
-            ("docker swarm init", self._init_swarm),
-            ("join managers", self._join_managers),
-            ("join workers", self._join_workers),
-            ("wait until every node is Ready", self._wait_ready),
-        ]
-        if not self.swarm:
-            steps = steps[:4]
+        steps = start_steps(self)
         self._progress.title(f"Starting lab {self.name!r}: {self.shape[0]} manager(s), {self.shape[1]} worker(s)")
         t0 = time.monotonic()
         try:
@@ -169,73 +153,6 @@ class Lab:
         lab._running = True
         return lab
 
-    # -- steps --------------------------------------------------------------------------------------
-
-    def _prepare(self) -> None:
-        ensure_engine(log=self._progress.line, install=False)
-        ensure_images(log=self._progress.line)
-        ensure_registry(log=self._progress.line)
-        self.mode = prov.node_mode()
-        self._progress.line("nodes run in " + prov.mode_explanation(self.mode))
-
-    def _create_network(self) -> None:
-        existing = client().containers.list(all=True, filters={"label": [f"{LABEL_LAB}={self.name}"]})
-        if existing and self.replace:
-            self._progress.line(f"removing the previous lab {self.name!r} (replace=True)")
-            remove_lab(self.name)
-        elif existing:
-            raise LabExists(f"a lab named {self.name!r} already exists: stop it (`labkit down {self.name}`) "
-                            "or attach to it with Lab.attach(name)")
-        self._network = prov.create_network(self.name, self._instance)
-        connect_registry(self._network.name)
-
-    def _plan(self, role: str, count: int, start: int = 1) -> list[Node]:
-        nodes = []
-        for i in range(start, start + count):
-            self._ip_index += 1  # IPs are never reused within a lab, even after remove_node
-            nodes.append(Node(self, node_hostname(role, i), role, prov.node_ip(self._network, self._ip_index)))
-        return nodes
-
-    def _provision(self, nodes: list[Node]) -> None:
-        """Create node containers in parallel; wait for all before returning, even on Ctrl-C."""
-        for n in nodes:
-            self._nodes[n.name] = n
-        pool = ThreadPoolExecutor(max_workers=min(8, len(nodes)) or 1)
-        try:
-            futures = [pool.submit(prov.create_node, self.name, n.name, n.role, self._network, n.ip, self.mode,
-                                   self.reap, self._instance) for n in nodes]
-            for f in futures:
-                f.result()
-        finally:
-            # Let in-flight creations finish so cleanup (by label) sees every container.
-            pool.shutdown(wait=True, cancel_futures=True)
-        self._progress.step(f"$ docker run -d --name {container_name(self.name, '<node>')} --hostname <node> ... "
-                            f"({', '.join(n.name for n in nodes)})")
-
-    def _provision_nodes(self) -> None:
-        managers, workers = self.shape
-        self._provision(self._plan("manager", managers) + self._plan("worker", workers))
-
-    def _wait_engines(self, nodes: list[Node] | None = None) -> None:
-        nodes = nodes or list(self._nodes.values())
-        with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
-            list(pool.map(lambda n: n._wait_engine(), nodes))
-        self._progress.step(f"Docker engines answer in {len(nodes)} node(s)")
-
-    def _init_swarm(self) -> None:
-        init_swarm(self, self._nodes["manager1"])
-
-    def _join_managers(self) -> None:
-        join_nodes(self, [n for n in self._nodes.values() if n.role == "manager" and n.name != "manager1"], "manager")
-
-    def _join_workers(self) -> None:
-        join_nodes(self, [n for n in self._nodes.values() if n.role == "worker"], "worker")
-
-    def _wait_ready(self, names: list[str] | None = None, timeout: float = 60) -> None:
-        names = names or list(self._nodes)
-        self.wait(lambda s: all(any(n.hostname == h and n.state == "ready" for n in s.nodes) for h in names),
-                  timeout=timeout, what=f"{len(names)} node(s) Ready", quiet=True)
-
     # -- nodes -----------------------------------------------------------------------------------------
 
     @property
@@ -289,35 +206,18 @@ class Lab:
 
     def add_worker(self) -> Node:
         """Create one more worker node and join it to the swarm."""
-        return self._add("worker")
+        self._require_running()
+        return add_node(self, "worker")
 
     def add_manager(self) -> Node:
         """Create one more manager node and join it to the swarm."""
-        return self._add("manager")
-
-    def _add(self, role: str) -> Node:
         self._require_running()
-        index = 1 + sum(1 for n in self._nodes if n.startswith(role))
-        node = self._plan(role, 1, start=index)[0]
-        self._provision([node])
-        self._wait_engines([node])
-        join_nodes(self, [node], role)
-        self.wait(lambda s: any(n.hostname == node.name and n.state == "ready" for n in s.nodes),
-                  timeout=60, what=f"{node.name} Ready", quiet=True)
-        return node
+        return add_node(self, "manager")
 
     def remove_node(self, name: str) -> None:
         """Take a node out of the swarm (leave, node rm) and delete its container and volume."""
-        node = self.node(name)
-        if node.fault is None:
-            if role_now(self, name) == "manager":
-                self.manager.sh(f"docker node demote {name}", check=False)
-            node.sh("docker swarm leave --force", check=False)
-        self.wait(lambda s: not any(n.hostname == name and n.state == "ready" for n in s.nodes), timeout=30,
-                  what=f"{name} down", quiet=True)
-        self.manager.sh(f"docker node rm --force {name}", check=False)
-        remove_lab(self.name, node=name)
-        del self._nodes[name]
+        self._require_running()
+        remove_node(self, name)
 
     # -- state ----------------------------------------------------------------------------------------
 
@@ -381,14 +281,4 @@ class Lab:
         from .widgets import timeline
 
         return timeline(self, **kwargs)
-
-
-def role_now(lab: Lab, name: str) -> str:
-    """The node's role according to the swarm now (it may have been promoted or demoted)."""
-    snap = lab.snapshot()
-    try:
-        return snap.node(name).role
-    except KeyError:
-        return lab.node(name).role
-
 

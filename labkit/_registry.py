@@ -16,7 +16,7 @@ from typing import Callable
 import docker.errors
 
 from ._engine import client
-from ._images import IMAGES, NODE, REGISTRY_ONLINE_IMAGE, registry_image
+from ._images import IMAGES, NODE, registry_image
 from ._names import labels_for
 
 __all__ = ["REGISTRY_CONTAINER", "REGISTRY_ALIAS", "ensure_registry", "connect_registry", "disconnect_registry"]

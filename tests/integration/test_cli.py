@@ -6,8 +6,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from labkit._engine import client
 
 from .conftest import unique

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from IPython.terminal.interactiveshell import TerminalInteractiveShell
 from IPython.testing.globalipapp import start_ipython
 
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = start_ipython()
+    start_ipython()  # returns the shell only on its first call in a process (the unit tests may have made it)
+    shell = TerminalInteractiveShell.instance()
     shell.run_line_magic("load_ext", "labkit")
     return shell
 

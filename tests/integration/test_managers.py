@@ -20,7 +20,9 @@ def test_three_managers_elect_one_leader_and_survive_losing_it(fresh_lab):
     snap = lab.wait(lambda s: s.leader is not None and s.leader.hostname != old_leader, timeout=60,
                     what="a new leader")
     assert snap.manager != old_leader
-    assert snap.node(old_leader).reachability == "unreachable"
+    # The new leader reports the dead one as unreachable a moment after winning the election.
+    snap = lab.wait(lambda s: s.node(old_leader).reachability == "unreachable", timeout=30,
+                    what=f"{old_leader} reported unreachable")
     second = next(n.hostname for n in snap.nodes if n.hostname not in (old_leader, snap.leader.hostname))
     lab.node(second).kill()
     # One manager of three left: no majority. The snapshot must say so at once, not hang.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from IPython.terminal.interactiveshell import TerminalInteractiveShell
 from IPython.testing.globalipapp import start_ipython
 
 from labkit._magics import protect_templates, restore_templates
@@ -10,7 +11,8 @@ from labkit._magics import protect_templates, restore_templates
 
 @pytest.fixture(scope="module")
 def shell():
-    return start_ipython()
+    start_ipython()  # returns the shell only on its first call in a process
+    return TerminalInteractiveShell.instance()
 
 
 def expand(shell, cell: str) -> str:

@@ -38,6 +38,34 @@ class CommandResult:
         p.text(self.stdout + (self.stderr if self.stderr else ""))
 
 
+class _LineSink:
+    """Pass streamed output on a line at a time.
+
+    Programs like curl write stderr byte by byte; forwarding each chunk would
+    become hundreds of separate notebook output messages.
+    """
+
+    def __init__(self, sink: IO[str]):
+        self.sink = sink
+        self.pending = ""
+
+    def write(self, text: str) -> None:
+        self.pending += text
+        cut = self.pending.rfind("\n") + 1
+        if cut == 0 and len(self.pending) < 4096:
+            return
+        cut = cut or len(self.pending)
+        self.sink.write(self.pending[:cut])
+        self.sink.flush()
+        self.pending = self.pending[cut:]
+
+    def close(self) -> None:
+        if self.pending:
+            self.sink.write(self.pending)
+            self.pending = ""
+        self.sink.flush()
+
+
 def run_in_container(
     container_id: str,
     argv: Sequence[str],
@@ -54,21 +82,22 @@ def run_in_container(
                               workdir=workdir)["Id"]
     out_chunks: list[str] = []
     err_chunks: list[str] = []
-    out_sink = (sys.stdout if stream is True else stream) if stream else None
-    err_sink = (sys.stderr if stream is True else stream) if stream else None
+    out_sink = _LineSink(sys.stdout if stream is True else stream) if stream else None
+    err_sink = _LineSink(sys.stderr if stream is True else stream) if stream else None
     for out, err in api.exec_start(exec_id, stream=True, demux=True):
         if out:
             text = out.decode("utf-8", "replace")
             out_chunks.append(text)
             if out_sink:
                 out_sink.write(text)
-                out_sink.flush()
         if err:
             text = err.decode("utf-8", "replace")
             err_chunks.append(text)
             if err_sink:
                 err_sink.write(text)
-                err_sink.flush()
+    for sink in (out_sink, err_sink):
+        if sink:
+            sink.close()
     exit_code = api.exec_inspect(exec_id).get("ExitCode")
     result = CommandResult(tuple(argv), -1 if exit_code is None else exit_code, "".join(out_chunks),
                            "".join(err_chunks), node)

@@ -72,3 +72,25 @@ def test_lab_rejects_bad_input_before_touching_docker():
     lab = labkit.Lab(name="never-started")
     with pytest.raises(labkit.LabNotRunning, match="not started yet"):
         lab.nodes
+
+
+def test_streamed_output_is_passed_on_a_line_at_a_time():
+    import io
+
+    from labkit._exec import _LineSink
+
+    class Recorder(io.StringIO):
+        writes: list[str] = []
+
+        def write(self, s):
+            self.writes.append(s)
+            return super().write(s)
+
+    rec = Recorder()
+    rec.writes = []
+    sink = _LineSink(rec)
+    for ch in "curl: (7) Failed\nsecond line\npartial":
+        sink.write(ch)
+    assert rec.writes == ["curl: (7) Failed\n", "second line\n"]
+    sink.close()
+    assert rec.writes[-1] == "partial" and rec.getvalue() == "curl: (7) Failed\nsecond line\npartial"

@@ -113,7 +113,7 @@ def _cmd_lab(args) -> int:
     argv = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", *args.jupyter_args]
     if os.geteuid() == 0 if hasattr(os, "geteuid") else False:
         argv.append("--allow-root")
-    print("$ " + " ".join(argv[1:]))
+    print("$ " + " ".join(argv[2:]))
     os.execv(sys.executable, argv)
     return 0  # not reached
 
@@ -152,7 +152,13 @@ _COMMANDS = {"setup": _cmd_setup, "up": _cmd_up, "status": _cmd_status, "exec": 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `labkit` command."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["lab"] and not {"-h", "--help"} & set(argv[1:]):
+        # Everything after `lab` goes to JupyterLab as typed (`labkit lab --no-browser --port 8899`).
+        extra = argv[1:]
+        args = argparse.Namespace(cmd="lab", jupyter_args=extra[1:] if extra[:1] == ["--"] else extra)
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.cmd](args)
     except (LabkitError, ValueError, TimeoutError) as exc:

@@ -94,3 +94,12 @@ def test_streamed_output_is_passed_on_a_line_at_a_time():
     assert rec.writes == ["curl: (7) Failed\n", "second line\n"]
     sink.close()
     assert rec.writes[-1] == "partial" and rec.getvalue() == "curl: (7) Failed\nsecond line\npartial"
+
+
+def test_labkit_lab_passes_every_argument_to_jupyterlab(monkeypatch):
+    from labkit import cli
+
+    seen = {}
+    monkeypatch.setitem(cli._COMMANDS, "lab", lambda args: seen.setdefault("argv", args.jupyter_args) and 0)
+    cli.main(["lab", "--port", "8899", "--no-browser", "--ServerApp.token=x"])
+    assert seen["argv"] == ["--port", "8899", "--no-browser", "--ServerApp.token=x"]

@@ -50,6 +50,7 @@ class _LineSink:
         self.pending = ""
 
     def write(self, text: str) -> None:
+        """Queue text; pass on every complete line (or 4 KiB without a newline)."""
         self.pending += text
         cut = self.pending.rfind("\n") + 1
         if cut == 0 and len(self.pending) < 4096:
@@ -60,6 +61,7 @@ class _LineSink:
         self.pending = self.pending[cut:]
 
     def close(self) -> None:
+        """Pass on what is left (a last line without a newline)."""
         if self.pending:
             self.sink.write(self.pending)
             self.pending = ""

@@ -1,0 +1,44 @@
+"""Images that cannot be built: a clear error with the fix, and nothing left behind (real engine, real debootstrap)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import labkit
+from labkit import _images
+from labkit._engine import client
+
+UNREACHABLE_MIRROR = "http://127.0.0.1:9/debian"  # port 9 (discard): connection refused at once
+
+
+def rootfs_dirs() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("labkit-rootfs-*"))
+
+
+def test_an_unbuildable_image_raises_image_unavailable_with_the_fix(monkeypatch):
+    monkeypatch.setenv("LABKIT_DEBIAN_MIRROR", UNREACHABLE_MIRROR)
+    spec = _images.ImageSpec("probe", "labkit/unbuildable-probe:latest", None, packages=("nginx",))
+    before = rootfs_dirs()
+    with pytest.raises(labkit.ImageUnavailable, match=r"Fix: check the mirror http://127\.0\.0\.1:9/debian"):
+        _images._build_offline(spec, log=lambda line: None)
+    assert not client().images.list(name="labkit/unbuildable-probe"), "no half-built image may remain"
+    assert rootfs_dirs() <= before, "the temporary root filesystem must be removed"
+
+
+def test_lab_start_with_a_missing_unbuildable_image_fails_cleanly(monkeypatch):
+    # labkit/nginx counts as missing; rebuilding it fails because the Debian mirror is unreachable.
+    monkeypatch.setenv("LABKIT_DEBIAN_MIRROR", UNREACHABLE_MIRROR)
+    monkeypatch.setenv("LABKIT_OFFLINE", "1")
+    real_current = _images._current
+    monkeypatch.setattr(_images, "_current", lambda spec: spec is not _images.NGINX and real_current(spec))
+    name = "img-missing"
+    with pytest.raises(labkit.ImageUnavailable, match="Fix:"):
+        labkit.Lab(managers=1, workers=1, name=name, quiet=True).start()
+    leftovers = (client().containers.list(all=True, filters={"label": f"labkit.lab={name}"})
+                 + client().networks.list(filters={"label": f"labkit.lab={name}"})
+                 + client().volumes.list(filters={"label": f"labkit.lab={name}"}))
+    assert leftovers == [], leftovers
+    assert real_current(_images.NGINX), "the existing labkit/nginx image must be untouched"

@@ -28,7 +28,7 @@ import labkit  # noqa: E402
 from labkit import _provision as prov  # noqa: E402
 from labkit._engine import ensure_engine  # noqa: E402
 from labkit._images import NODE, ensure_images  # noqa: E402
-from labkit._registry import ensure_registry  # noqa: E402
+from labkit._registry import ensure_registry, release_registry  # noqa: E402
 
 BASELINE = r"""
 set -e
@@ -143,7 +143,8 @@ def main() -> None:
     args = parser.parse_args()
     ensure_engine()
     ensure_images()
-    ensure_registry(log=lambda s: None)
+    ensure_registry(log=lambda s: None)  # fill its data volume; each lab start then starts the container
+    release_registry()
     print(f"node image {NODE.tag}, nodes in {prov.node_mode()} mode, {args.rounds} rounds (median)\n")
     targets = {(1, 2): 1.3, (3, 3): 1.5}
     for (m, w), target in targets.items():

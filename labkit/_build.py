@@ -1,24 +1,23 @@
 """Building a lab: the small steps `Lab.start` runs in order, and adding or removing nodes later.
 
 Each step is a short function of the lab, the way kind builds a cluster:
-prepare → network → provision nodes → wait for engines → init → join managers
-→ join workers → wait Ready. Adding a node reuses the same steps for one node.
+prepare → (replace: remove the previous lab) → network → provision nodes and
+the registry → wait for engines → init → join managers → join workers → wait Ready. Adding a node reuses the same steps for one node.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from . import _provision as prov
-from ._engine import client, ensure_engine
 from ._errors import LabExists
 from ._images import ensure_images
-from ._names import LABEL_LAB, container_name, node_hostname
+from ._names import container_name, node_hostname
 from ._node import Node
 from ._registry import connect_registry, ensure_registry
 from ._swarm import init_swarm, join_nodes
-from ._teardown import remove_lab
+from ._teardown import list_labs, remove_lab
 
 if TYPE_CHECKING:
     from ._lab import Lab
@@ -26,41 +25,48 @@ if TYPE_CHECKING:
 __all__ = ["start_steps", "add_node", "remove_node", "role_now"]
 
 
-def start_steps(lab: "Lab") -> list[tuple[str, callable]]:
-    """The steps of `Lab.start`, in order; without a swarm, only the first four."""
+def start_steps(lab: "Lab") -> list[tuple[str, Callable[[], None]]]:
+    """The steps of `Lab.start`, in order (named for the error message if one fails)."""
     steps = [
-        ("prepare engine, images and registry", lambda: prepare(lab)),
+        ("prepare engine and images", lambda: prepare(lab)),
         ("create the lab network", lambda: create_network(lab)),
-        ("provision nodes", lambda: provision_nodes(lab)),
+        ("provision nodes and the lab registry", lambda: provision_nodes(lab)),
         ("wait for each node's Docker engine", lambda: wait_engines(lab)),
-        ("docker swarm init", lambda: init_swarm(lab, lab._nodes["manager1"])),
-        ("join managers", lambda: join_nodes(lab, nodes_of(lab, "manager")[1:], "manager")),
-        ("join workers", lambda: join_nodes(lab, nodes_of(lab, "worker"), "worker")),
-        ("wait until every node is Ready", lambda: wait_ready(lab, list(lab._nodes))),
     ]
-    return steps if lab.swarm else steps[:4]
+    if lab.replace:
+        steps.insert(1, ("remove the previous lab of that name", lambda: remove_previous(lab)))
+    if lab.swarm:
+        steps += [
+            ("docker swarm init", lambda: init_swarm(lab, nodes_of(lab, "manager")[0])),
+            ("join managers", lambda: join_nodes(lab, nodes_of(lab, "manager")[1:], "manager")),
+            ("join workers", lambda: join_nodes(lab, nodes_of(lab, "worker"), "worker")),
+            ("wait until every node is Ready", lambda: wait_ready(lab, list(lab._nodes))),
+        ]
+    return steps
 
 
 def prepare(lab: "Lab") -> None:
-    """Make sure the engine, the images and the lab registry are there; measure the node mode."""
-    ensure_engine(log=lab._progress.line, install=False)
+    """Make sure the images are there (the engine answering is checked by client()); measure the node mode."""
     ensure_images(log=lab._progress.line)
-    ensure_registry(log=lab._progress.line)
     lab.mode = prov.node_mode()
     lab._progress.line("nodes run in " + prov.mode_explanation(lab.mode))
 
 
+def remove_previous(lab: "Lab") -> None:
+    """replace=True: remove a lab of the same name (re-running a notebook), and retire its Lab objects."""
+    if list_labs().get(lab.name) is None:
+        return
+    lab._progress.line(f"removing the previous lab {lab.name!r} (replace=True)")
+    lab._retire_namesakes()
+    remove_lab(lab.name)
+
+
 def create_network(lab: "Lab") -> None:
-    """Create the lab's network (after removing a lab of the same name if replace=True)."""
-    existing = client().containers.list(all=True, filters={"label": [f"{LABEL_LAB}={lab.name}"]})
-    if existing and lab.replace:
-        lab._progress.line(f"removing the previous lab {lab.name!r} (replace=True)")
-        remove_lab(lab.name)
-    elif existing:
-        raise LabExists(f"a lab named {lab.name!r} already exists: stop it (`labkit down {lab.name}`) "
-                        "or attach to it with Lab.attach(name)")
+    """Create the lab's network; a lab of the same name that still exists makes this fail."""
+    if list_labs().get(lab.name) is not None:
+        raise LabExists(f"a lab named {lab.name!r} already exists: stop it (`labkit down {lab.name}`), "
+                        "attach to it with Lab.attach(name), or pass replace=True")
     lab._network = prov.create_network(lab.name, lab._instance)
-    connect_registry(lab._network.name)
 
 
 def nodes_of(lab: "Lab", role: str) -> list[Node]:
@@ -95,9 +101,19 @@ def provision(lab: "Lab", nodes: list[Node]) -> None:
 
 
 def provision_nodes(lab: "Lab") -> None:
-    """Create every node of the lab's shape."""
+    """Create every node of the lab's shape while the lab registry starts, then attach the registry."""
     managers, workers = lab.shape
-    provision(lab, plan(lab, "manager", managers) + plan(lab, "worker", workers))
+    registry_log: list[str] = []  # printed afterwards: nothing prints from a worker thread
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        registry = pool.submit(ensure_registry, log=registry_log.append)
+        try:
+            provision(lab, plan(lab, "manager", managers) + plan(lab, "worker", workers))
+        finally:
+            registry.exception()  # wait for it either way, so cleanup sees everything
+    for line in registry_log:
+        lab._progress.line(line)
+    registry.result()
+    connect_registry(lab._network.name, log=lab._progress.line)
 
 
 def wait_engines(lab: "Lab", nodes: list[Node] | None = None) -> None:

@@ -105,8 +105,8 @@ class Lab:
             else:
                 remove_lab(self.name, instance=self._instance)
             if isinstance(exc, docker.errors.APIError) and "Conflict" in str(exc) and self.name in str(exc):
-                raise LabExists(f"a lab named {self.name!r} already exists: stop it (`labkit down {self.name}`) "
-                                "or attach to it with Lab.attach(name)") from None
+                raise LabExists(f"a lab named {self.name!r} already exists: stop it (`labkit down {self.name}`), "
+                                "attach to it with Lab.attach(name), or pass replace=True") from None
             raise
         self._running = True
         with _lock:
@@ -123,6 +123,13 @@ class Lab:
         remove_lab(self.name)
         if was_running:
             self._progress.line(f"lab {self.name!r} removed")
+
+    def _retire_namesakes(self) -> None:
+        """Mark this process's other Lab objects of the same name stopped: replace=True removes their nodes."""
+        with _lock:
+            for other in _started:
+                if other is not self and other.name == self.name:
+                    other._running, other._stopped = False, True
 
     def __enter__(self) -> "Lab":
         if not self._running:

@@ -17,9 +17,10 @@ import docker.errors
 
 from ._engine import client
 from ._images import IMAGES, NODE, registry_image
-from ._names import labels_for
+from ._names import LABEL_KIND, LABEL_LAB, LABEL_MANAGED, labels_for
 
-__all__ = ["REGISTRY_CONTAINER", "REGISTRY_ALIAS", "ensure_registry", "connect_registry", "disconnect_registry"]
+__all__ = ["REGISTRY_CONTAINER", "REGISTRY_ALIAS", "ensure_registry", "connect_registry", "disconnect_registry",
+           "release_registry"]
 
 REGISTRY_CONTAINER = "labkit-registry"
 REGISTRY_VOLUME = "labkit-registry-data"
@@ -122,9 +123,9 @@ def _push(tag: str, port: int, mirror_as: str, log: Callable[[str], None]) -> No
         client().images.remove(target, noprune=True)
 
 
-def connect_registry(network_name: str) -> None:
-    """Attach the registry to a lab network under the alias `registry`."""
-    container = client().containers.get(REGISTRY_CONTAINER)
+def connect_registry(network_name: str, log: Callable[[str], None] = print) -> None:
+    """Attach the registry to a lab network under the alias `registry` (starting it if another lab's stop removed it)."""
+    container = _running_registry() or ensure_registry(log)
     try:
         client().networks.get(network_name).connect(container, aliases=[REGISTRY_ALIAS])
     except docker.errors.APIError as exc:
@@ -141,3 +142,22 @@ def disconnect_registry(network_name: str) -> None:
     except docker.errors.APIError as exc:
         if "is not connected" not in str(exc):
             raise
+
+
+def release_registry() -> bool:
+    """Remove the registry container once no lab is left; its data volume stays, so the next start is quick.
+
+    The registry serves labs only: leaving it running after the last lab would
+    keep a container on the user's engine that nothing uses.
+    """
+    api = client().api
+    if api.networks(filters={"label": [f"{LABEL_MANAGED}=true", LABEL_LAB]}):
+        return False
+    removed = False
+    for c in api.containers(all=True, filters={"label": [f"{LABEL_MANAGED}=true", f"{LABEL_KIND}=registry"]}):
+        try:
+            api.remove_container(c["Id"], force=True)
+            removed = True
+        except docker.errors.NotFound:
+            pass
+    return removed

@@ -1,7 +1,8 @@
 """Removing labs: everything is selected by labkit's labels, never by name alone.
 
 Containers go first (with their anonymous volumes), then the labelled named
-volumes, then the network once the shared registry has been detached from it.
+volumes, then the network once the shared registry has been detached from it;
+the registry container itself goes with the last lab.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import docker.errors
 from ._engine import client
 from ._names import LABEL_LAB, LABEL_MANAGED
 from ._provision import remove_cgroups
-from ._registry import disconnect_registry
+from ._registry import disconnect_registry, release_registry
 
 __all__ = ["remove_lab", "remove_everything", "list_labs"]
 
@@ -51,6 +52,7 @@ def remove_lab(lab: str, node: str | None = None, instance: str | None = None) -
                 removed["networks"] += 1
             except docker.errors.NotFound:
                 pass
+        release_registry()
     remove_cgroups(lab, node)
     return removed
 

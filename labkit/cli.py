@@ -23,7 +23,7 @@ from ._doctor import run_doctor
 from ._engine import ensure_engine
 from ._errors import LabkitError
 from ._lab import Lab
-from ._registry import ensure_registry
+from ._registry import ensure_registry, release_registry
 from ._tables import lab_rows, print_table, status_of_lab
 from ._teardown import list_labs, remove_everything, remove_lab
 
@@ -33,8 +33,9 @@ __all__ = ["main"]
 def _cmd_setup(args) -> int:
     ensure_engine()
     _images.ensure_images()
-    ensure_registry()
-    print("✓ engine, images and lab registry are ready")
+    ensure_registry()  # fills the registry's data volume now, so a lab start only has to start the container
+    release_registry()
+    print("✓ engine, images and lab registry data are ready (the registry container runs while labs do)")
     return 0
 
 

@@ -77,41 +77,54 @@ class Node:
 
     def kill(self) -> None:
         """Crash the node: SIGKILL its container, as a power cut would (`docker kill <container>`)."""
+        self._host(f"docker kill {self.container_name}")
         self.container().kill()
 
     def stop(self) -> None:
         """Shut the node down cleanly (`docker stop <container>`); its swarm state is kept."""
+        self._host(f"docker stop {self.container_name}")
         self.container().stop(timeout=10)
 
     def start(self) -> None:
         """Start a killed or stopped node again; its engine comes back with its swarm state and rejoins."""
         container = self.container()
         if container.status == "paused":
+            self._host(f"docker unpause {self.container_name}")
             container.unpause()
         elif container.status != "running":
+            self._host(f"docker start {self.container_name}")
             container.start()
         self._wait_engine()
 
     def pause(self) -> None:
         """Freeze every process in the node (`docker pause`): it stops answering but keeps its state."""
+        self._host(f"docker pause {self.container_name}")
         self.container().pause()
 
     def unpause(self) -> None:
         """Resume a paused node."""
+        self._host(f"docker unpause {self.container_name}")
         self.container().unpause()
 
     def disconnect(self) -> None:
         """Cut the node off the lab network (a network partition); it keeps running."""
+        self._host(f"docker network disconnect {self.lab.network_name} {self.container_name}")
         client().networks.get(self.lab.network_name).disconnect(self.container(), force=True)
 
     def reconnect(self) -> None:
         """Reconnect a partitioned node with its old IP address (swarm peers know it by that address)."""
+        self._host(f"docker network connect --ip {self.ip} --alias {self.name} {self.lab.network_name} "
+                   f"{self.container_name}")
         net = client().networks.get(self.lab.network_name)
         try:
             net.connect(self.container(), aliases=[self.name], ipv4_address=self.ip)
         except docker.errors.APIError as exc:
             if "already exists" not in str(exc):
                 raise
+
+    def _host(self, cmd: str) -> None:
+        # A fault is done from outside the swarm; show the learner the host command it stands for.
+        self.lab._progress.line(f"$ {cmd}   # on the host")
 
     def _wait_engine(self, timeout: float = 60) -> None:
         """Block until the node's own Docker engine answers."""

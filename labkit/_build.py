@@ -132,9 +132,15 @@ def wait_ready(lab: "Lab", names: list[str], timeout: float = 60) -> None:
 
 def add_node(lab: "Lab", role: str) -> Node:
     """Create one more node of a role and join it to the running swarm."""
-    index = 1 + sum(1 for n in lab._nodes if n.startswith(role))
+    # Next free number: after removing worker2 of worker1..3, the new node is worker4, never a second worker3.
+    index = 1 + max((int(n[len(role):]) for n in lab._nodes if n.startswith(role)), default=0)
     node = plan(lab, role, 1, start=index)[0]
-    provision(lab, [node])
+    try:
+        provision(lab, [node])
+    except BaseException:
+        lab._nodes.pop(node.name, None)
+        remove_lab(lab.name, node=node.name)
+        raise
     wait_engines(lab, [node])
     join_nodes(lab, [node], role)
     wait_ready(lab, [node.name])

@@ -86,20 +86,22 @@ def run_in_container(
     err_chunks: list[str] = []
     out_sink = _LineSink(sys.stdout if stream is True else stream) if stream else None
     err_sink = _LineSink(sys.stderr if stream is True else stream) if stream else None
-    for out, err in api.exec_start(exec_id, stream=True, demux=True):
-        if out:
-            text = out.decode("utf-8", "replace")
-            out_chunks.append(text)
-            if out_sink:
-                out_sink.write(text)
-        if err:
-            text = err.decode("utf-8", "replace")
-            err_chunks.append(text)
-            if err_sink:
-                err_sink.write(text)
-    for sink in (out_sink, err_sink):
-        if sink:
-            sink.close()
+    try:
+        for out, err in api.exec_start(exec_id, stream=True, demux=True):
+            if out:
+                text = out.decode("utf-8", "replace")
+                out_chunks.append(text)
+                if out_sink:
+                    out_sink.write(text)
+            if err:
+                text = err.decode("utf-8", "replace")
+                err_chunks.append(text)
+                if err_sink:
+                    err_sink.write(text)
+    finally:  # a last partial line is shown even after Ctrl-C
+        for sink in (out_sink, err_sink):
+            if sink:
+                sink.close()
     exit_code = api.exec_inspect(exec_id).get("ExitCode")
     result = CommandResult(tuple(argv), -1 if exit_code is None else exit_code, "".join(out_chunks),
                            "".join(err_chunks), node)

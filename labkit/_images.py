@@ -238,9 +238,13 @@ def _apt_mirror() -> str:
 def _apt(*args: str, cwd: str | None = None) -> None:
     """Run apt-get; on failure refresh the package lists once (a fresh machine has none) and retry."""
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if subprocess.run(["apt-get", *args], cwd=cwd, capture_output=True, env=env).returncode != 0:
-        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, env=env)
-        subprocess.run(["apt-get", *args], cwd=cwd, check=True, capture_output=True, env=env)
+    if subprocess.run(["apt-get", *args], cwd=cwd, capture_output=True, env=env).returncode == 0:
+        return
+    for argv in (["apt-get", "update", "-qq"], ["apt-get", *args]):
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            raise ImageUnavailable(f"failed to {' '.join(argv)} (exit {proc.returncode}): {proc.stderr.strip()[-800:]}\n"
+                                   "Fix: check apt's sources and network (or run as root), or get online.")
 
 
 def _need_tool(tool: str, package: str) -> None:
@@ -250,7 +254,7 @@ def _need_tool(tool: str, package: str) -> None:
         _apt("install", "-y", "-qq", package)
         return
     raise ImageUnavailable(f"cannot build images offline: `{tool}` is missing. Fix: install {package} "
-                           "(as root on Debian/Ubuntu: apt-get install -y {package}), or get online.")
+                           f"(as root on Debian/Ubuntu: apt-get install -y {package}), or get online.")
 
 
 def _debootstrap(root: Path, packages: tuple[str, ...], log: Callable[[str], None]) -> None:

@@ -95,10 +95,13 @@ class Lab:
         steps = start_steps(self)
         self._progress.title(f"Starting lab {self.name!r}: {self.shape[0]} manager(s), {self.shape[1]} worker(s)")
         t0 = time.monotonic()
+        name = steps[0][0]
         try:
-            for _, step in steps:
+            for name, step in steps:
                 step()
         except BaseException as exc:
+            if hasattr(exc, "add_note"):  # Python 3.11+: say which step failed under the traceback
+                exc.add_note(f"labkit: starting lab {self.name!r} failed at step: {name}")
             self._stopped = True
             if self.retain:
                 self._progress.line(f"start failed; retain=True keeps the lab for debugging (labkit down {self.name})")

@@ -71,7 +71,7 @@ def _cmd_status(args) -> int:
 
 def _cmd_exec(args) -> int:
     ensure_engine(install=False)
-    argv = [a for a in args.command if a != "--"] if args.command[:1] == ["--"] else args.command
+    argv = args.command[1:] if args.command[:1] == ["--"] else args.command  # only the separator goes
     if not argv:
         print("nothing to run: labkit exec LAB NODE -- docker node ls", file=sys.stderr)
         return 2

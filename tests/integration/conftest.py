@@ -10,7 +10,6 @@ import labkit
 from labkit._engine import ensure_engine
 from labkit._images import ensure_images
 
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,6 +38,14 @@ def fresh_lab(request):
     managers, workers = marker.args if marker else (1, 2)
     with labkit.Lab(managers=managers, workers=workers, name=unique("it"), quiet=True) as lab:
         yield lab
+
+
+def pytest_collection_modifyitems(items):
+    # (pytestmark in a conftest is ignored; mark every test of this folder here)
+    here = __file__.rsplit("/", 1)[0]
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.integration)
 
 
 def pytest_configure(config):

@@ -87,3 +87,7 @@ def test_global_service_follows_nodes_added_later_and_leaves_drained_ones(fresh_
     assert [n.name for n in lab.nodes] == ["manager1", "worker1", "worker2"]
     with pytest.raises(labkit.UnknownNode):
         lab.node("worker3")
+    # After a gap in the numbering, a new node takes the next free number, never an existing name.
+    lab.remove_node("worker1")
+    assert lab.add_worker().name == "worker3"
+    assert [n.name for n in lab.nodes] == ["manager1", "worker2", "worker3"]

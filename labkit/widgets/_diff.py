@@ -169,7 +169,7 @@ def _task_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Even
         where = f" on {task.node_hostname}" if task.node_hostname else " (no node yet)"
         label = task_label(task)
         if old is None:
-            if task.desired_state not in ("running", "ready", "accepted", "complete"):
+            if not task.is_current:
                 continue  # an old task we never saw alive: history, not news
             events.append(make_event(t, "task", f"{label} new{where}: {task.state}",
                                      _STATE_LEVEL.get(task.state, "info"), label))

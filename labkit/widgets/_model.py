@@ -13,23 +13,10 @@ from typing import Any
 from .._state import SwarmSnapshot, TaskState
 from ._diff import task_label
 
-__all__ = ["MarkTracker", "ColorBook", "board_model", "status_model", "wanted", "PALETTE_SIZE"]
+__all__ = ["MarkTracker", "ColorBook", "board_model", "status_model", "PALETTE_SIZE"]
 
 PALETTE_SIZE = 12  # matches --lk-svc-0 .. --lk-svc-11 in board.css
 DOWN_FAULTS = ("killed", "stopped", "removed")
-# Desired states of tasks the orchestrator still wants ("complete" for jobs).
-WANTED = ("running", "ready", "accepted", "complete")
-
-
-def wanted(task: TaskState) -> bool:
-    """True if the orchestrator still wants this task.
-
-    Stricter than TaskState.is_current on purpose: a task left on a dead node
-    still reports state "running" (its node cannot say otherwise) while its
-    desired state is already "shutdown"; the board shows it as leaving, and
-    then as history, not as a live card.
-    """
-    return task.desired_state in WANTED
 
 
 class ColorBook:
@@ -72,12 +59,12 @@ class MarkTracker:
         if self._prev is not None:
             for tid, task in cur.items():
                 old = self._prev.get(tid)
-                if wanted(task) and (old is None or not wanted(old)):
+                if task.is_current and (old is None or not old.is_current):
                     self._marks[tid] = ("arriving", now + self.hold)
-                elif old is not None and wanted(old) and not wanted(task):
+                elif old is not None and old.is_current and not task.is_current:
                     self._marks[tid] = ("leaving", now + self.hold)
             for tid, old in self._prev.items():
-                if tid not in cur and wanted(old):
+                if tid not in cur and old.is_current:
                     self._marks[tid] = ("leaving", now + self.hold)
                     self._ghosts[tid] = old
         self._prev = cur
@@ -130,7 +117,7 @@ def board_model(snapshot: SwarmSnapshot, marks: MarkTracker | None = None,
 def _task_card(t: TaskState, mark: str, colors: ColorBook, down_hosts: set, known_hosts: set,
                ghost: bool = False) -> dict[str, Any]:
     host = t.node_hostname or ""
-    current = wanted(t) and not ghost
+    current = t.is_current and not ghost
     return {
         "id": t.id, "label": task_label(t), "service": t.service_name, "slot": t.slot,
         "node": host if host in known_hosts else "", "state": t.state, "desired": t.desired_state,

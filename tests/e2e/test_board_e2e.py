@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from ..support import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -124,16 +126,11 @@ def _artifacts() -> Path:
 
 
 def _wait(predicate, timeout: float, what: str, page=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    if page is not None:
+    def show_failure():
         page.screenshot(path=str(_artifacts() / "e2e-failure.png"), full_page=True)
         print(page.inner_text(".jp-Notebook")[-4000:])
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+    return wait_until(predicate, timeout, what, interval=0.25, on_timeout=show_failure if page is not None else None)
 
 
 def test_board_follows_and_changes_a_real_swarm(jupyter):

@@ -96,8 +96,12 @@ def timed(fn) -> float:
 def baseline_round(managers: int, workers: int) -> tuple[float, float]:
     lab = f"bench-{uuid.uuid4().hex[:4]}"
     script = BASELINE.replace("__FLAGS__", node_flags())
-    up = timed(lambda: subprocess.run(["bash", "-c", script, "bench", lab, str(managers), str(workers), free_subnet()],
-                                      check=True))
+    try:
+        up = timed(lambda: subprocess.run(["bash", "-c", script, "bench", lab, str(managers), str(workers),
+                                           free_subnet()], check=True))
+    except BaseException:
+        subprocess.run(["bash", "-c", TEARDOWN, "bench", lab])  # never leave the baseline's containers behind
+        raise
     down = timed(lambda: subprocess.run(["bash", "-c", TEARDOWN, "bench", lab], check=True))
     return up, down
 
@@ -148,8 +152,10 @@ def main() -> None:
     print(f"node image {NODE.tag}, nodes in {prov.node_mode()} mode, {args.rounds} rounds (median)\n")
     targets = {(1, 2): 1.3, (3, 3): 1.5}
     for (m, w), target in targets.items():
-        base = [baseline_round(m, w) for _ in range(args.rounds)]
-        lk = [labkit_round(m, w) for _ in range(args.rounds)]
+        base, lk = [], []
+        for _ in range(args.rounds):  # alternate, so warm caches favour neither side
+            base.append(baseline_round(m, w))
+            lk.append(labkit_round(m, w))
         b_up, l_up = statistics.median(b for b, _ in base), statistics.median(u for u, _ in lk)
         b_dn, l_dn = statistics.median(d for _, d in base), statistics.median(d for _, d in lk)
         verdict = "OK" if l_up / b_up <= target else "OVER TARGET"

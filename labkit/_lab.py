@@ -75,6 +75,7 @@ class Lab:
         self._running = False
         self._stopped = False
         self._last_manager: str | None = None
+        self._known_managers: list[str] = []  # managers in the last snapshot (read_snapshot keeps it)
         self._ip_index = 0
         # Labels this start's objects, so a failed start removes only what it created
         # (never a lab of the same name that already existed).

@@ -21,7 +21,7 @@ from testcontainers.core.container import DockerContainer
 
 from ._engine import client
 from ._images import NODE
-from ._names import LABEL_MANAGED, container_name, labels_for, network_name, volume_name
+from ._names import container_name, labels_for, network_name, volume_name
 from ._registry import REGISTRY_ALIAS
 
 __all__ = ["node_mode", "create_network", "create_node", "cgroup_parent", "remove_cgroups"]
@@ -178,7 +178,3 @@ def _rmdir(path: Path) -> None:
     except OSError:
         pass  # still in use or not ours to remove: leave it
 
-
-def labkit_filter(lab: str | None = None) -> dict[str, list[str]]:
-    """The label filter that selects labkit's objects (of one lab, or all)."""
-    return {"label": [f"{LABEL_MANAGED}=true"] + ([f"labkit.lab={lab}"] if lab else [])}

@@ -101,22 +101,28 @@ def read_snapshot(lab: "Lab") -> SwarmSnapshot:
         # A manager may still answer reads for a moment after the majority died: say so anyway.
         managers = [n for n in snap.nodes if n.role == "manager"]
         healthy = [n for n in managers if not n.fault and n.state != "down"]
-        if managers and len(healthy) < len(managers) // 2 + 1:
+        if managers and len(healthy) < majority(len(managers)):
             snap = dataclasses.replace(snap, quorum=False)
         return snap
     # Quorum is lost if a manager says so, or if we can see from outside that too few are up.
-    known = getattr(lab, "_known_managers", None) or []
+    # Managers as last seen by the swarm (promotions included), else as created (a lab attached by the CLI).
+    known = lab._known_managers or [h for h, n in lab._nodes.items() if n.role == "manager"]
     up = [h for h in known if h in containers and not faults.get(h)]
-    majority = len(known) // 2 + 1
-    quorum_lost = any(NO_LEADER in e for e in errors) or (bool(known) and len(up) < majority)
+    needed = majority(len(known))
+    quorum_lost = any(NO_LEADER in e for e in errors) or (bool(known) and len(up) < needed)
     if quorum_lost:
-        error = (f"no quorum: {len(up)} of {len(known)} managers are up and Raft needs {majority}; the swarm "
+        error = (f"no quorum: {len(up)} of {len(known)} managers are up and Raft needs {needed}; the swarm "
                  "cannot make changes (running tasks keep running). " + "; ".join(errors))
     elif errors:
         error = "no manager answered: " + "; ".join(errors)
     else:
         error = "no manager is running: every manager node is killed, stopped, paused or disconnected"
     return SwarmSnapshot(lab=lab.name, taken_at=time.time(), manager=None, error=error, quorum=not quorum_lost)
+
+
+def majority(managers: int) -> int:
+    """How many managers Raft needs up to elect a leader and commit changes."""
+    return managers // 2 + 1
 
 
 def _with_faults(snap: SwarmSnapshot, faults: dict[str, str | None]) -> SwarmSnapshot:

@@ -10,7 +10,7 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # labkit cleans u
 
 
 def _leaked_lab_objects() -> list[str]:
-    from labkit._engine import client, engine_answers
+    from labkit.host.engine import client, engine_answers
 
     if not engine_answers():
         return []

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import labkit  # noqa: E402
 from labkit import _provision as prov  # noqa: E402
-from labkit._engine import ensure_engine  # noqa: E402
-from labkit._images import NODE, ensure_images  # noqa: E402
-from labkit._registry import ensure_registry, release_registry  # noqa: E402
+from labkit.host.engine import ensure_engine  # noqa: E402
+from labkit.images import NODE, ensure_images  # noqa: E402
+from labkit.host.registry import ensure_registry, release_registry  # noqa: E402
 
 BASELINE = r"""
 set -e

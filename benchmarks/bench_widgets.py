@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from labkit._state import SwarmSnapshot  # noqa: E402
+from labkit.swarm.state import SwarmSnapshot  # noqa: E402
 from labkit.widgets._model import ColorBook, MarkTracker, board_model, status_model  # noqa: E402
 from tests.unit.widgets_support import CHROMIUM, WidgetPage, big_snapshot  # noqa: E402
 
@@ -92,7 +92,7 @@ def bench_browser(runs: int) -> None:
 
 
 def bench_python(runs: int) -> None:
-    from labkit._state import parse_snapshot
+    from labkit.swarm.state import parse_snapshot
     from tests.unit.widgets_support import raw_node, raw_service, raw_task
 
     nodes = [raw_node(f"n{i}", f"worker{i}") for i in range(1, 11)]

@@ -16,19 +16,20 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..base.facts import HOST_ACTIONS
+from ._protocol import LabView
+
 __all__ = ["NODE_ACTIONS", "SERVICE_ACTIONS", "Action", "plan_action", "ActionRunner"]
 
-# Node action -> (Node method, host command template, why it matters to the learner).
-_HOST_ACTIONS = {
-    "kill": ("kill", "docker kill {container}", "on the host: the node's container is killed from outside"),
-    "stop": ("stop", "docker stop {container}", "on the host: the node's container is stopped"),
-    "start": ("start", "docker start {container}", "on the host: the node's container starts again"),
-    "pause": ("pause", "docker pause {container}", "on the host: every process of the node is frozen"),
-    "unpause": ("unpause", "docker unpause {container}", "on the host: the node's processes resume"),
-    "disconnect": ("disconnect", "docker network disconnect {network} {container}",
-                   "on the host: the node is cut off the lab network"),
-    "reconnect": ("reconnect", "docker network connect {network} {container}",
-                  "on the host: the node is back on the lab network"),
+# Node fault -> why it matters to the learner (the command itself is the node's host_command).
+_HOST_NOTES = {
+    "kill": "on the host: the node's container is killed from outside",
+    "stop": "on the host: the node's container is stopped",
+    "start": "on the host: the node's container starts again",
+    "pause": "on the host: every process of the node is frozen",
+    "unpause": "on the host: the node's processes resume",
+    "disconnect": "on the host: the node is cut off the lab network",
+    "reconnect": "on the host: the node is back on the lab network",
 }
 # Node action -> swarm CLI command template, run on a manager, and what the learner should watch for.
 _SWARM_NODE_ACTIONS = {
@@ -42,7 +43,7 @@ _SERVICE_NOTES = {
     "scale": "--detach returns at once: watch the board converge",
     "remove": "every task of the service is shut down",
 }
-NODE_ACTIONS = tuple(_HOST_ACTIONS) + tuple(_SWARM_NODE_ACTIONS)
+NODE_ACTIONS = HOST_ACTIONS + tuple(_SWARM_NODE_ACTIONS)
 SERVICE_ACTIONS = ("scale", "remove")
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # names we put into a shell command
@@ -60,21 +61,15 @@ class Action:
     run: Callable[[], Any]
 
 
-def _network(lab: Any) -> str:
-    name = getattr(lab, "network_name", None)  # the core's property; the naming rule as a fallback
-    return name if isinstance(name, str) else f"{lab.name}-net"
-
-
-def plan_action(lab: Any, name: str, target: str, value: Any = None) -> Action:
+def plan_action(lab: LabView, name: str, target: str, value: Any = None) -> Action:
     """Resolve an action request from the front end; ValueError if it makes no sense."""
     if not isinstance(target, str) or not _NAME_OK.match(target):
         raise ValueError(f"invalid target {target!r}")
-    if name in _HOST_ACTIONS:
-        method, template, note = _HOST_ACTIONS[name]
+    if name in HOST_ACTIONS:
         node = lab.node(target)
-        container = getattr(node, "container_name", f"{lab.name}-{target}")
-        command = template.format(container=container, network=_network(lab))
-        return Action(name, target, command, "host", note, getattr(node, method))
+        method = {"kill": node.kill, "stop": node.stop, "start": node.start, "pause": node.pause,
+                  "unpause": node.unpause, "disconnect": node.disconnect, "reconnect": node.reconnect}[name]
+        return Action(name, target, node.host_command(name), "host", _HOST_NOTES[name], method)
     if name in _SWARM_NODE_ACTIONS:
         lab.node(target)  # unknown node -> the core's UnknownNode, shown in the widget
         template, note = _SWARM_NODE_ACTIONS[name]
@@ -94,7 +89,7 @@ def plan_action(lab: Any, name: str, target: str, value: Any = None) -> Action:
     raise ValueError(f"unknown action {name!r}; known: {', '.join(NODE_ACTIONS + SERVICE_ACTIONS)}")
 
 
-def _swarm_action(lab: Any, name: str, target: str, command: str, note: str) -> Action:
+def _swarm_action(lab: LabView, name: str, target: str, command: str, note: str) -> Action:
     def run() -> Any:
         manager = lab.manager  # resolved at run time: the manager that answers now
         return manager.sh(command)
@@ -115,7 +110,7 @@ class ActionRunner:
     and again when it finished (status "ok" or "error").
     """
 
-    def __init__(self, lab: Any, report: Callable[[dict], None]):
+    def __init__(self, lab: LabView, report: Callable[[dict], None]):
         self._lab = lab
         self._report = report
         self._queue: queue.Queue = queue.Queue()

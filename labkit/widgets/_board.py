@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
-from .._state import SwarmSnapshot
+from ..swarm.state import SwarmSnapshot
 from ._actions import ActionRunner
+from ._assets import css, esm
+from ._protocol import LabView
 from ._model import ColorBook, MarkTracker, board_model, status_model
 from ._watcher import Watcher, watcher_for
 
 __all__ = ["SwarmBoard", "board"]
 
-STATIC = Path(__file__).parent / "static"
 LOG_SIZE = 30  # actions kept in the widget's log
 
 
@@ -29,8 +29,8 @@ class SwarmBoard(anywidget.AnyWidget):
     browser arrive as custom messages and run on an action thread.
     """
 
-    _esm = STATIC / "board.js"
-    _css = STATIC / "board.css"
+    _esm = esm("board")
+    _css = css("board")
 
     lab_name = traitlets.Unicode("").tag(sync=True)
     swarm = traitlets.Dict().tag(sync=True)  # nodes, services, task cards (see _model.board_model)
@@ -40,7 +40,7 @@ class SwarmBoard(anywidget.AnyWidget):
     service_filter = traitlets.Unicode("").tag(sync=True)  # "" = all services
     controls = traitlets.Bool(True).tag(sync=True)  # show the buttons and sliders
 
-    def __init__(self, lab: Any, *, history: bool = False, service: str = "", controls: bool = True,
+    def __init__(self, lab: LabView, *, history: bool = False, service: str = "", controls: bool = True,
                  watcher: Watcher | None = None, hold: float = 4.0, **kwargs: Any):
         super().__init__(lab_name=str(lab.name), history=history, service_filter=service, controls=controls,
                          **kwargs)
@@ -51,7 +51,7 @@ class SwarmBoard(anywidget.AnyWidget):
         self._last_good: SwarmSnapshot | None = None
         self._log_lock = threading.Lock()
         self._runner = ActionRunner(lab, self._on_report)
-        self._node_count = len(getattr(lab, "nodes", ()) or ())
+        self._node_count = len(lab.nodes)
         self.on_msg(self._on_front_msg)
         # Paint at once from what the watcher knows (or one snapshot now) so the
         # first render is never empty, then follow the watcher.
@@ -134,7 +134,7 @@ class SwarmBoard(anywidget.AnyWidget):
         super().close()
 
 
-def board(lab: Any, *, history: bool = False, service: str = "", controls: bool = True,
+def board(lab: LabView, *, history: bool = False, service: str = "", controls: bool = True,
           watcher: Watcher | None = None) -> SwarmBoard:
     """The live board of a lab: `board(lab, history=False, service="", controls=True)`.
 

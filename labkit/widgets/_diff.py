@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .._state import NodeState, ServiceState, SwarmSnapshot, TaskState
+from ..swarm.state import NodeState, ServiceState, SwarmSnapshot, TaskState
 
-__all__ = ["make_event", "diff_snapshots", "quorum_events", "task_label"]
+__all__ = ["make_event", "diff_snapshots", "quorum_events"]
 
 Event = dict[str, Any]
 
@@ -39,21 +39,13 @@ def make_event(t: float, kind: str, text: str, level: str = "info", subject: str
     }
 
 
-def task_label(task: TaskState) -> str:
-    """How a learner names a task: `web.2`, or `agent@worker1` for a global task."""
-    if task.slot is not None:
-        return f"{task.service_name}.{task.slot}"
-    return f"{task.service_name}@{task.node_hostname or '?'}"
-
-
 def quorum_events(prev: SwarmSnapshot | None, cur: SwarmSnapshot) -> list[Event]:
     """Events for losing or regaining an answering manager, or switching to another one."""
     t = cur.taken_at
     was_ok = prev is not None and prev.error is None
     if cur.error is not None:
         if prev is None or was_ok:
-            what = "no quorum" if not cur.quorum else "no manager answered"
-            return [make_event(t, "quorum", f"{what}: {cur.error}", "error", "swarm")]
+            return [make_event(t, "quorum", cur.error, "error", "swarm")]
         return []
     if prev is not None and not was_ok:
         return [make_event(t, "quorum", f"managers answer again (read from {cur.manager})", "ok", "swarm")]
@@ -79,20 +71,21 @@ def diff_snapshots(prev: SwarmSnapshot | None, cur: SwarmSnapshot) -> list[Event
     return events
 
 
-def _node_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Event]:
-    before = {n.id: n for n in prev.nodes}
-    after = {n.id: n for n in cur.nodes}
+def _membership(before: dict, after: dict, joined, changed, left) -> list[Event]:
+    """Events for items that appeared, changed or disappeared between two snapshots (nodes or services)."""
     events: list[Event] = []
-    for nid, n in after.items():
-        old = before.get(nid)
-        if old is None:
-            events.append(make_event(t, "node", f"{n.hostname} joined the swarm as a {n.role}", "ok", n.hostname))
-            continue
-        events += _one_node_changes(old, n, t)
-    for nid, old in before.items():
-        if nid not in after:
-            events.append(make_event(t, "node", f"{old.hostname} left the swarm (node removed)", "warn", old.hostname))
-    return events
+    for key, item in after.items():
+        old = before.get(key)
+        events += [joined(item)] if old is None else changed(old, item)
+    return events + [left(old) for key, old in before.items() if key not in after]
+
+
+def _node_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Event]:
+    return _membership(
+        {n.id: n for n in prev.nodes}, {n.id: n for n in cur.nodes},
+        lambda n: make_event(t, "node", f"{n.hostname} joined the swarm as a {n.role}", "ok", n.hostname),
+        lambda old, n: _one_node_changes(old, n, t),
+        lambda old: make_event(t, "node", f"{old.hostname} left the swarm (node removed)", "warn", old.hostname))
 
 
 def _one_node_changes(old: NodeState, n: NodeState, t: float) -> list[Event]:
@@ -130,20 +123,14 @@ def _leader_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Ev
 
 
 def _service_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Event]:
-    before = {s.id: s for s in prev.services}
-    after = {s.id: s for s in cur.services}
-    events: list[Event] = []
-    for sid, s in after.items():
-        old = before.get(sid)
-        if old is None:
-            size = f"{s.replicas} replica(s)" if s.replicas is not None else s.mode
-            events.append(make_event(t, "service", f"service {s.name} created ({size}, {s.image})", "ok", s.name))
-        else:
-            events += _one_service_changes(old, s, t)
-    for sid, old in before.items():
-        if sid not in after:
-            events.append(make_event(t, "service", f"service {old.name} removed", "warn", old.name))
-    return events
+    def created(s: ServiceState) -> Event:
+        size = f"{s.replicas} replica(s)" if s.replicas is not None else s.mode
+        return make_event(t, "service", f"service {s.name} created ({size}, {s.image})", "ok", s.name)
+
+    return _membership(
+        {s.id: s for s in prev.services}, {s.id: s for s in cur.services}, created,
+        lambda old, s: _one_service_changes(old, s, t),
+        lambda old: make_event(t, "service", f"service {old.name} removed", "warn", old.name))
 
 
 def _one_service_changes(old: ServiceState, s: ServiceState, t: float) -> list[Event]:
@@ -167,7 +154,7 @@ def _task_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Even
     for task in cur.tasks:
         old = before.get(task.id)
         where = f" on {task.node_hostname}" if task.node_hostname else " (no node yet)"
-        label = task_label(task)
+        label = task.label
         if old is None:
             if not task.is_current:
                 continue  # an old task we never saw alive: history, not news

@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .._state import SwarmSnapshot, TaskState
-from ._diff import task_label
+from ..swarm.state import SwarmSnapshot, TaskState
 
 __all__ = ["MarkTracker", "ColorBook", "board_model", "status_model", "PALETTE_SIZE"]
 
@@ -119,7 +118,7 @@ def _task_card(t: TaskState, mark: str, colors: ColorBook, down_hosts: set, know
     host = t.node_hostname or ""
     current = t.is_current and not ghost
     return {
-        "id": t.id, "label": task_label(t), "service": t.service_name, "slot": t.slot,
+        "id": t.id, "label": t.label, "service": t.service_name, "slot": t.slot,
         "node": host if host in known_hosts else "", "state": t.state, "desired": t.desired_state,
         "current": current, "mark": mark, "color": colors.color(t.service_name),
         # A task still "running" on a node the swarm has not yet declared down: it is lost

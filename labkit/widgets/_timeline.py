@@ -7,18 +7,18 @@ can be read after the fact.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterable
 
 import anywidget
 import traitlets
 
-from .._state import SwarmSnapshot
+from ..swarm.state import SwarmSnapshot
+from ._assets import css, esm
+from ._protocol import LabView
 from ._watcher import Watcher, watcher_for
 
 __all__ = ["Timeline", "timeline", "format_events"]
 
-STATIC = Path(__file__).parent / "static"
 
 
 def format_events(events: Iterable[dict]) -> str:
@@ -29,15 +29,15 @@ def format_events(events: Iterable[dict]) -> str:
 class Timeline(anywidget.AnyWidget):
     """Newest events at the bottom; the browser keeps it scrolled there unless the learner scrolls up."""
 
-    _esm = STATIC / "timeline.js"
-    _css = STATIC / "timeline.css"
+    _esm = esm("timeline")
+    _css = css("timeline")
 
     lab_name = traitlets.Unicode("").tag(sync=True)
     events = traitlets.List().tag(sync=True)  # see _diff.make_event
     kinds = traitlets.List().tag(sync=True)  # kinds to show; empty = all
     height = traitlets.Unicode("16em").tag(sync=True)
 
-    def __init__(self, lab: Any, *, kinds: Iterable[str] = (), limit: int = 300, height: str = "16em",
+    def __init__(self, lab: LabView, *, kinds: Iterable[str] = (), limit: int = 300, height: str = "16em",
                  watcher: Watcher | None = None, **kwargs: Any):
         super().__init__(lab_name=str(lab.name), kinds=list(kinds), height=height, **kwargs)
         self._limit = limit
@@ -69,7 +69,7 @@ class Timeline(anywidget.AnyWidget):
         super().close()
 
 
-def timeline(lab: Any, *, kinds: Iterable[str] = (), limit: int = 300, height: str = "16em",
+def timeline(lab: LabView, *, kinds: Iterable[str] = (), limit: int = 300, height: str = "16em",
              watcher: Watcher | None = None) -> Timeline:
     """The event timeline of a lab: `timeline(lab, kinds=("node", "task"), limit=300)`.
 

@@ -12,17 +12,16 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, Iterable
 
 import anywidget
 import traitlets
 
-from ._diff import task_label
+from ._assets import css, esm
+from ._protocol import LabView
 
 __all__ = ["TrafficPanel", "traffic", "summarize", "answer_label", "split_count"]
 
-STATIC = Path(__file__).parent / "static"
 # Task names are web.2.<task id> or, for global services, agent.<node id>.<task id>: ids are 25 chars.
 _ID_SUFFIX = re.compile(r"\.[a-z0-9]{25}$")
 _FIELD = re.compile(r"^(task|node):[ \t]*(\S+)[ \t]*$", re.M)
@@ -87,8 +86,8 @@ def split_count(count: int, targets: list[str]) -> list[tuple[str, int]]:
 class TrafficPanel(anywidget.AnyWidget):
     """A bar chart of which task answered each of N requests to `service:port`, plus failures."""
 
-    _esm = STATIC / "traffic.js"
-    _css = STATIC / "traffic.css"
+    _esm = esm("traffic")
+    _css = css("traffic")
 
     lab_name = traitlets.Unicode("").tag(sync=True)
     service = traitlets.Unicode("").tag(sync=True)
@@ -103,12 +102,12 @@ class TrafficPanel(anywidget.AnyWidget):
     running = traitlets.Bool(False).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, lab: Any, service: str, port: int, *, count: int = 30, via: str = "all",
+    def __init__(self, lab: LabView, service: str, port: int, *, count: int = 30, via: str = "all",
                  path: str = "/", timeout: float = 2.0, **kwargs: Any):
         super().__init__(lab_name=str(lab.name), service=service, port=int(port), count=count, via=via, **kwargs)
         self._lab, self._path, self._timeout = lab, path, timeout
         self._busy = threading.Lock()
-        self.nodes = [n.name for n in getattr(lab, "nodes", [])]
+        self.nodes = [n.name for n in lab.nodes]
         self._inspect()
         self.on_msg(self._on_front_msg)
 
@@ -134,10 +133,10 @@ class TrafficPanel(anywidget.AnyWidget):
         return snap
 
     def _mesh_notice(self) -> str:
-        caps = getattr(self._lab, "capabilities", None)
-        if caps is None or getattr(caps, "routing_mesh", True):
+        caps = self._lab.capabilities
+        if caps.routing_mesh:
             return ""
-        reason = str((getattr(caps, "reason", {}) or {}).get("routing_mesh", "")).rstrip(".")
+        reason = str(caps.reason.get("routing_mesh", "")).rstrip(".")
         text = (f"No routing mesh in this lab: {reason}. " if reason else
                 "No routing mesh in this lab: the kernel has no IPVS, so Swarm's ingress routing mesh and "
                 "VIP load balancing cannot work here. ")
@@ -215,7 +214,7 @@ def _containers(lab: Any, snap: Any) -> dict[str, str]:
         pass
     if snap is None or snap.error is not None:
         return {}
-    return {t.container_id[:12]: f"{task_label(t) if t.slot is not None else t.service_name} @ {t.node_hostname}"
+    return {t.container_id[:12]: f"{t.label} @ {t.node_hostname}" if t.slot is not None else t.label
             for t in snap.tasks if t.container_id}
 
 
@@ -228,6 +227,6 @@ class _Failed:
         self.node, self.error = node, error
 
 
-def traffic(lab: Any, service: str, port: int, **kwargs: Any) -> TrafficPanel:
+def traffic(lab: LabView, service: str, port: int, **kwargs: Any) -> TrafficPanel:
     """The load-balancing panel: `traffic(lab, "web", 8080, count=30, via="all")`."""
     return TrafficPanel(lab, service, port, **kwargs)

@@ -14,7 +14,7 @@ import time
 import weakref
 from typing import Any, Callable, Optional
 
-from .._state import SwarmSnapshot
+from ..swarm.state import SwarmSnapshot
 from ._diff import diff_snapshots, make_event, quorum_events
 
 __all__ = ["Watcher", "watcher_for"]
@@ -62,7 +62,7 @@ class Watcher:
 
     def __init__(self, lab: Any, interval: float = 1.0, history: int = 500):
         self._lab = _ref(lab)
-        self.lab_name = str(getattr(lab, "name", "?"))
+        self.lab_name = str(lab.name)
         self.interval = interval
         self.latest: SwarmSnapshot | None = None  # the last snapshot, good or not
         self.last_good: SwarmSnapshot | None = None  # the last snapshot a manager answered

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit._engine import engine_answers
+from labkit.host.engine import engine_answers
 
 from ..support import wait_until
 

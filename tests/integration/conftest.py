@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 import labkit
-from labkit._engine import ensure_engine
-from labkit._images import ensure_images
+from labkit.host.engine import ensure_engine
+from labkit.images import ensure_images
 
 
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from labkit._engine import client
+from labkit.host.engine import client
 
 from .conftest import unique
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 import labkit
-from labkit import _images
-from labkit._engine import client
-from labkit._registry import REGISTRY_CONTAINER, REGISTRY_VOLUME
-from labkit._teardown import list_labs
+from labkit.images import local, offline
+from labkit.images.specs import NGINX, ImageSpec
+from labkit.host.engine import client
+from labkit.base.facts import REGISTRY_CONTAINER, REGISTRY_VOLUME
+from labkit import list_labs
 
 UNREACHABLE_MIRROR = "http://127.0.0.1:9/debian"  # port 9 (discard): connection refused at once
 
@@ -22,11 +23,12 @@ def rootfs_dirs() -> set[Path]:
 
 def test_an_unbuildable_image_raises_image_unavailable_with_the_fix(monkeypatch):
     monkeypatch.setenv("LABKIT_DEBIAN_MIRROR", UNREACHABLE_MIRROR)
-    spec = _images.ImageSpec("probe", "labkit/unbuildable-probe:latest", None, packages=("nginx",))
+    monkeypatch.setenv("LABKIT_IMAGE_NAMESPACE", "labkit-unbuildable")
+    spec = ImageSpec("probe", None, packages=("nginx",))
     before = rootfs_dirs()
     with pytest.raises(labkit.ImageUnavailable, match=r"Fix: check the mirror http://127\.0\.0\.1:9/debian"):
-        _images._build_offline(spec, log=lambda line: None)
-    assert not client().images.list(name="labkit/unbuildable-probe"), "no half-built image may remain"
+        offline.build(spec, log=lambda line: None)
+    assert not client().images.list(name="labkit-unbuildable/probe"), "no half-built image may remain"
     assert rootfs_dirs() <= before, "the temporary root filesystem must be removed"
 
 
@@ -34,8 +36,10 @@ def test_lab_start_with_a_missing_unbuildable_image_fails_cleanly(monkeypatch):
     # labkit/nginx counts as missing; rebuilding it fails because the Debian mirror is unreachable.
     monkeypatch.setenv("LABKIT_DEBIAN_MIRROR", UNREACHABLE_MIRROR)
     monkeypatch.setenv("LABKIT_OFFLINE", "1")
-    real_current = _images._current
-    monkeypatch.setattr(_images, "_current", lambda spec: spec is not _images.NGINX and real_current(spec))
+    from labkit.images import ensure
+
+    real_current = local.current
+    monkeypatch.setattr(ensure, "current", lambda spec: spec is not NGINX and real_current(spec))
     name = "img-missing"
     with pytest.raises(labkit.ImageUnavailable, match="Fix:"):
         labkit.Lab(managers=1, workers=1, name=name, quiet=True).start()
@@ -43,7 +47,7 @@ def test_lab_start_with_a_missing_unbuildable_image_fails_cleanly(monkeypatch):
                  + client().networks.list(filters={"label": f"labkit.lab={name}"})
                  + client().volumes.list(filters={"label": f"labkit.lab={name}"}))
     assert leftovers == [], leftovers
-    assert real_current(_images.NGINX), "the existing labkit/nginx image must be untouched"
+    assert real_current(NGINX), "the existing labkit/nginx image must be untouched"
 
 
 def registry_containers() -> list[str]:

@@ -11,7 +11,7 @@ import time
 import pytest
 
 import labkit
-from labkit._engine import client
+from labkit.host.engine import client
 
 from .conftest import unique
 
@@ -75,7 +75,7 @@ def test_capabilities_are_measured(lab):
 
 def test_stop_removes_everything_and_is_idempotent():
     lab = labkit.Lab(managers=1, workers=1, name=unique("stop"), quiet=True).start()
-    assert len(objects_of(lab.name)) == 5  # 2 containers, 1 network, 2 volumes
+    assert len(objects_of(lab.name)) == 6  # 2 containers, 1 network, 2 node volumes, 1 ready marker
     lab.stop()
     lab.stop()
     assert objects_of(lab.name) == []

@@ -26,7 +26,7 @@ def test_node_magic_streams_output_and_expands_variables(ip, lab, capsys):
 
 
 def test_node_magic_fails_the_cell_on_a_non_zero_exit(ip, lab):
-    from labkit._magics import CellFailed
+    from labkit.front.magics import CellFailed
 
     with pytest.raises(CellFailed, match=r"\[worker1\] exited with code 1"):
         ip.run_cell_magic("node", "worker1", "docker node ls")

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from labkit._engine import client
+from labkit.host.engine import client
 
 NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "03-services-and-tasks.ipynb"
 

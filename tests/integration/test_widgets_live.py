@@ -80,7 +80,7 @@ def test_traffic_to_a_host_mode_port(fresh_lab):
         assert "No routing mesh" in p.notice and "mode=host" in p.notice
     r = p.send()
     assert r["ok"] == 9 and r["failed"] == 0
-    assert sorted(b["label"] for b in r["bars"]) == ["hello @ manager1", "hello @ worker1", "hello @ worker2"]
+    assert sorted(b["label"] for b in r["bars"]) == ["hello@manager1", "hello@worker1", "hello@worker2"]
 
 
 def test_watcher_stops_when_the_lab_stops(fresh_lab):

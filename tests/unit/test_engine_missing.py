@@ -25,7 +25,7 @@ def test_cli_reports_the_missing_engine_with_the_fix(args):
 
 def test_lab_start_raises_engine_unavailable(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/labkit-test.sock")
-    from labkit import _engine
+    from labkit.host import engine as _engine
 
     _engine.client.cache_clear()
     try:

@@ -6,8 +6,8 @@ import threading
 import pytest
 
 import labkit
-from labkit._node import fault_of
-from labkit._progress import Progress
+from labkit.swarm.decide import container_fault
+from labkit.front.progress import Progress
 from labkit.cli import build_parser
 
 
@@ -31,15 +31,18 @@ def test_public_api_is_explicit_and_sorted():
         assert getattr(labkit, name).__doc__, f"{name} has no docstring"
 
 
-@pytest.mark.parametrize("state,networks,expected", [
-    ({"Running": True}, {"lab-net": {}}, None),
-    ({"Running": True, "Paused": True}, {"lab-net": {}}, "paused"),
-    ({"Running": False, "ExitCode": 137}, {}, "killed"),
-    ({"Running": False, "ExitCode": 0}, {}, "stopped"),
-    ({"Running": True}, {"bridge": {}}, "disconnected"),
+@pytest.mark.parametrize("state,exit_code,networks,expected", [
+    ("running", None, {"lab-net": {}}, None),
+    ("paused", None, {"lab-net": {}}, "paused"),
+    ("exited", 137, {}, "killed"),
+    ("exited", 0, {}, "stopped"),
+    ("created", None, {}, "stopped"),
+    ("running", None, {"bridge": {}}, "disconnected"),
 ])
-def test_fault_classification(state, networks, expected):
-    assert fault_of({"State": state, "NetworkSettings": {"Networks": networks}}, "lab-net") == expected
+def test_fault_classification(state, exit_code, networks, expected):
+    summary = {"State": state, "NetworkSettings": {"Networks": networks}}
+    assert container_fault(summary, exit_code, "lab-net") == expected
+    assert container_fault(None, None, "lab-net") == "removed"
 
 
 def test_cli_parses_the_documented_commands():
@@ -77,7 +80,7 @@ def test_lab_rejects_bad_input_before_touching_docker():
 def test_streamed_output_is_passed_on_a_line_at_a_time():
     import io
 
-    from labkit._exec import _LineSink
+    from labkit.host.exec import LineSink as _LineSink
 
     class Recorder(io.StringIO):
         writes: list[str] = []
@@ -97,9 +100,9 @@ def test_streamed_output_is_passed_on_a_line_at_a_time():
 
 
 def test_labkit_lab_passes_every_argument_to_jupyterlab(monkeypatch):
-    from labkit import cli
+    from labkit.front import cli
 
     seen = {}
-    monkeypatch.setitem(cli._COMMANDS, "lab", lambda args: seen.setdefault("argv", args.jupyter_args) and 0)
+    monkeypatch.setitem(cli.COMMANDS, "lab", lambda args: seen.setdefault("argv", args.jupyter_args) and 0)
     cli.main(["lab", "--port", "8899", "--no-browser", "--ServerApp.token=x"])
     assert seen["argv"] == ["--port", "8899", "--no-browser", "--ServerApp.token=x"]

@@ -6,7 +6,7 @@ import pytest
 from IPython.terminal.interactiveshell import TerminalInteractiveShell
 from IPython.testing.globalipapp import start_ipython
 
-from labkit._magics import protect_templates, restore_templates
+from labkit.front.magics import protect_templates, restore_templates
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import warnings
 
 import pytest
 
-from labkit._names import check_shape, container_name, labels_for, new_lab_name, validate_lab_name
+from labkit.base.facts import check_shape, container_name, labels_for, new_lab_name, validate_lab_name
 
 
 @pytest.mark.parametrize("name", ["lab", "a1", "my-lab-2", "x" * 30])

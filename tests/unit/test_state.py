@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit._state import parse_snapshot
+from labkit.swarm.state import parse_snapshot
 
 PAYLOADS = Path(__file__).parent.parent / "fixtures" / "payloads"
 

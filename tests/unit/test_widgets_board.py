@@ -7,8 +7,8 @@ import time
 import pytest
 from .widgets_support import StubLab, big_snapshot, web_snapshot
 
-from labkit._errors import CommandError
-from labkit._state import SwarmSnapshot
+from labkit.base.errors import CommandError
+from labkit.swarm.state import SwarmSnapshot
 from labkit.widgets import SwarmBoard, board
 from labkit.widgets._actions import NODE_ACTIONS, plan_action
 from labkit.widgets._watcher import Watcher

@@ -6,8 +6,8 @@ import dataclasses
 
 from .widgets_support import raw_node, raw_service, raw_task, snapshot, three_nodes, web_snapshot, web_tasks
 
-from labkit._state import SwarmSnapshot
-from labkit.widgets._diff import diff_snapshots, make_event, quorum_events, task_label
+from labkit.swarm.state import SwarmSnapshot
+from labkit.widgets._diff import diff_snapshots, make_event, quorum_events
 
 
 def texts(events):
@@ -107,8 +107,8 @@ def test_failed_task_reports_error_and_history_is_not_news():
 
 def test_global_task_label_names_the_node():
     snap = snapshot(three_nodes(), [raw_service("g", "agent", replicas=None)], [raw_task("a", "g", None, "n2")])
-    assert task_label(snap.tasks[0]) == "agent@worker1"
-    assert task_label(web_snapshot().tasks[0]) == "web.1"
+    assert snap.tasks[0].label == "agent@worker1"
+    assert web_snapshot().tasks[0].label == "web.1"
 
 
 def test_quorum_lost_regained_and_manager_switch():

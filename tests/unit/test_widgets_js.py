@@ -12,7 +12,7 @@ import pytest
 from .widgets_support import (CHROMIUM, WidgetPage, big_snapshot, raw_service, raw_task, snapshot, three_nodes,
                              web_snapshot, web_tasks)
 
-from labkit._state import SwarmSnapshot
+from labkit.swarm.state import SwarmSnapshot
 from labkit.widgets._diff import make_event
 from labkit.widgets._model import ColorBook, MarkTracker, board_model, status_model
 

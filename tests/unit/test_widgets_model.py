@@ -9,7 +9,7 @@ import pytest
 from .widgets_support import (big_snapshot, load_recorded, raw_service, raw_task, recorded_payloads, snapshot,
                              three_nodes, web_snapshot, web_tasks)
 
-from labkit._state import SwarmSnapshot
+from labkit.swarm.state import SwarmSnapshot
 from labkit.widgets._model import ColorBook, MarkTracker, board_model, status_model
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .widgets_support import StubLab, raw_service, snapshot, three_nodes, web_snapshot, web_tasks
 
-from labkit._http import HttpReply
+from labkit import HttpReply
 from labkit.widgets import traffic
 from labkit.widgets._traffic import answer_label, split_count, summarize
 

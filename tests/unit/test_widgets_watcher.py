@@ -6,8 +6,8 @@ import time
 
 from .widgets_support import StubLab, web_snapshot
 
-from labkit._errors import LabNotRunning
-from labkit._state import SwarmSnapshot
+from labkit.base.errors import LabNotRunning
+from labkit.swarm.state import SwarmSnapshot
 from labkit.widgets._watcher import Watcher, watcher_for
 
 

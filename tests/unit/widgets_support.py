@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from labkit._state import SwarmSnapshot, parse_snapshot
+from labkit.base.facts import host_command
+from labkit.swarm.state import SwarmSnapshot, parse_snapshot
 
 STATIC = Path(__file__).resolve().parents[2] / "labkit" / "widgets" / "static"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
@@ -126,6 +127,9 @@ class StubNode:
         if self.lab.sh_error:
             raise self.lab.sh_error
         return StubResult(stdout=f"ran {script}\n", node=self.name)
+
+    def host_command(self, action: str) -> str:
+        return host_command(action, self.container_name, self.lab.network_name, "172.31.1.12", self.name)
 
     def __getattr__(self, method: str):
         if method in ("kill", "stop", "start", "pause", "unpause", "disconnect", "reconnect"):

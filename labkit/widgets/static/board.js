@@ -2,18 +2,7 @@
 // only when the swarm changes and `status` every tick; clicks go back as custom messages.
 // Elements are reused by key so cards do not flicker and a slider being dragged is not reset.
 
-function h(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "class") e.className = v;
-    else if (k === "text") e.textContent = v; // textContent only: names never become HTML
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (k === "dataset") Object.assign(e.dataset, v);
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
+import { h } from "./dom.js";
 
 // Make parent's children match items, reusing elements with the same key.
 function reconcile(parent, items, key, create, update) {

@@ -1,16 +1,6 @@
 // labkit event timeline (anywidget ES module): newest at the bottom, auto-scroll unless the reader scrolled up.
 
-function h(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "class") e.className = v;
-    else if (k === "text") e.textContent = v;
-    else if (k === "dataset") Object.assign(e.dataset, v);
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
+import { h } from "./dom.js";
 
 const KINDS = ["node", "leader", "task", "service", "action", "traffic", "quorum", "lab"];
 

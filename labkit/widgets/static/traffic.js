@@ -1,16 +1,6 @@
 // labkit traffic panel (anywidget ES module): a bar per task that answered, a red bar per failure reason.
 
-function h(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "class") e.className = v;
-    else if (k === "text") e.textContent = v;
-    else if (k === "dataset") Object.assign(e.dataset, v);
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
+import { h } from "./dom.js";
 
 function bar(label, count, max, kind) {
   const pct = max ? Math.max(2, Math.round((100 * count) / max)) : 0;

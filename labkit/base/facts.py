@@ -1,0 +1,183 @@
+"""Names, labels, host commands and messages: each fact is written here once.
+
+labkit keeps no state of its own: everything it creates is named
+deterministically (`<lab>-worker2`) and labelled, so any process can find,
+inspect and remove a lab, the way kind finds its clusters.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import warnings
+
+from .errors import InvalidInput
+from .quoting import q
+
+# -- labels: on every object labkit creates; cleanup selects by them, never by name alone ----------
+LABEL_MANAGED = "labkit.managed"
+LABEL_LAB = "labkit.lab"
+LABEL_KIND = "labkit.kind"  # one of KINDS
+LABEL_ROLE = "labkit.role"  # the role a node was created with (the swarm may change it)
+LABEL_NODE = "labkit.node"  # a node's hostname
+LABEL_IP = "labkit.ip"
+LABEL_MODE = "labkit.mode"  # privileged | restricted
+LABEL_INSTANCE = "labkit.instance"  # one start(): a failed start removes only what it created
+LABEL_PID = "labkit.pid"
+LABEL_HOST = "labkit.host"
+LABEL_SHAPE = "labkit.shape"  # "<managers>+<workers>" asked for at start
+LABEL_HEARTBEAT = "labkit.heartbeat"
+LABEL_SWARM = "labkit.swarm"  # "false" for an engines-only lab
+LABEL_ENGINE = "labkit.engine"  # the engine ID a probe result belongs to
+
+KIND_NODE, KIND_NETWORK, KIND_VOLUME, KIND_READY = "node", "network", "volume", "ready"
+KIND_REGISTRY, KIND_REGISTRY_DATA, KIND_PROBE, KIND_PROBE_RESULT = "registry", "registry-data", "probe", "probe-result"
+
+# -- names ----------------------------------------------------------------------------------------
+REGISTRY_CONTAINER = "labkit-registry"
+REGISTRY_VOLUME = "labkit-registry-data"
+REGISTRY_ALIAS = "registry"  # how nodes reach the lab registry on their network
+REGISTRY_PORT = 5000
+CGROUP_ROOT = "labkit"  # restricted nodes' engines put their containers under /sys/fs/cgroup/*/labkit/
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
+ROLES = ("manager", "worker")
+
+
+def node_hostname(role: str, index: int) -> str:
+    """Hostname of the index-th node of a role, as in most tutorials: manager1, worker2."""
+    return f"{role}{index}"
+
+
+def container_name(lab: str, hostname: str) -> str:
+    """Container name of a node: '<lab>-<hostname>'."""
+    return f"{lab}-{hostname}"
+
+
+def network_name(lab: str) -> str:
+    """The lab's private network."""
+    return f"{lab}-net"
+
+
+def volume_name(lab: str, hostname: str) -> str:
+    """The volume holding a node's /var/lib/docker (it survives a stop/start of the node)."""
+    return f"{lab}-{hostname}-docker"
+
+
+def ready_marker_name(lab: str) -> str:
+    """The labelled volume whose existence says the lab's start() finished."""
+    return f"{lab}-ready"
+
+
+def probe_name(token: str) -> str:
+    """A throw-away container that measures whether the engine allows --privileged."""
+    return f"labkit-probe-{token}"
+
+
+def cgroup_parent(lab: str, hostname: str) -> str:
+    """The cgroup under which a restricted node's engine creates its containers."""
+    return f"/{CGROUP_ROOT}/{lab}-{hostname}"
+
+
+def new_lab_name() -> str:
+    """A fresh name such as 'lab-3f9a'."""
+    return f"lab-{secrets.token_hex(2)}"
+
+
+def labels_for(kind: str, lab: str | None = None, **extra: str) -> dict[str, str]:
+    """The labels every labkit object carries, plus kind-specific ones (`role="worker"` → labkit.role)."""
+    labels = {LABEL_MANAGED: "true", LABEL_KIND: kind, LABEL_PID: str(os.getpid()), LABEL_HOST: socket.gethostname()}
+    if lab is not None:
+        labels[LABEL_LAB] = lab
+    labels.update({f"labkit.{k}": str(v) for k, v in extra.items()})
+    return labels
+
+
+def label_filter(kind: str | None = None, lab: str | None = None, **extra: str) -> dict[str, list[str]]:
+    """A Docker `filters=` dict selecting labkit objects by label (never by name)."""
+    labels = [f"{LABEL_MANAGED}=true"]
+    if kind:
+        labels.append(f"{LABEL_KIND}={kind}")
+    if lab:
+        labels.append(f"{LABEL_LAB}={lab}")
+    labels += [f"labkit.{k}={v}" for k, v in extra.items() if v is not None]
+    return {"label": labels}
+
+
+# -- input ----------------------------------------------------------------------------------------
+def validate_lab_name(name: object) -> str:
+    """Return the name if Docker and DNS accept it, else InvalidInput saying why."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
+        raise InvalidInput(
+            f"invalid lab name {shown}: use 1-30 lowercase letters, digits or '-', starting with a letter "
+            "(it becomes part of container names such as '<lab>-worker1')"
+        )
+    return name
+
+
+def check_shape(managers: object, workers: object) -> None:
+    """Validate a cluster shape: InvalidInput for impossible ones, a warning for an even number of managers."""
+    if not isinstance(managers, int) or isinstance(managers, bool) or managers < 1:
+        raise InvalidInput(f"managers must be an integer >= 1 (got {managers!r}): a swarm needs a manager to exist")
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
+        raise InvalidInput(f"workers must be an integer >= 0 (got {workers!r})")
+    if managers > 9 or managers + workers > 20:
+        raise InvalidInput(
+            f"{managers} managers + {workers} workers is too large for one laptop lab "
+            "(at most 9 managers and 20 nodes; each node is a full Docker engine)"
+        )
+    if managers % 2 == 0:
+        warnings.warn(even_managers_warning(managers), stacklevel=3)
+
+
+def majority(managers: int) -> int:
+    """How many managers Raft needs up to elect a leader and commit changes."""
+    return managers // 2 + 1
+
+
+# -- host commands: what a fault stands for, shown to the learner ---------------------------------
+def host_command(action: str, container: str, network: str = "", ip: str = "", alias: str = "") -> str:
+    """The `docker` command run on the host for a node fault, e.g. `docker kill demo-worker2`."""
+    commands = {
+        "kill": ["docker", "kill", container],
+        "stop": ["docker", "stop", container],
+        "start": ["docker", "start", container],
+        "pause": ["docker", "pause", container],
+        "unpause": ["docker", "unpause", container],
+        "disconnect": ["docker", "network", "disconnect", network, container],
+        "reconnect": ["docker", "network", "connect", "--ip", ip, "--alias", alias, network, container],
+        "remove": ["docker", "rm", "-f", container],
+    }
+    if action not in commands:
+        raise InvalidInput(f"unknown host action {action!r}; known: {', '.join(commands)}")
+    return " ".join(q(w) for w in commands[action])
+
+
+HOST_ACTIONS = ("kill", "stop", "start", "pause", "unpause", "disconnect", "reconnect")
+
+
+# -- messages -------------------------------------------------------------------------------------
+def lab_exists(name: str) -> str:
+    """Why a start was refused because the name is taken, and the three ways out."""
+    return (f"a lab named {name!r} already exists: stop it (`labkit down {name}`), "
+            "attach to it with Lab.attach(name), or pass replace=True")
+
+
+def even_managers_warning(managers: int) -> str:
+    """The quorum warning for an even number of managers."""
+    tolerated = (managers - 1) // 2
+    return (f"{managers} managers tolerate only {tolerated} failure(s), the same as {managers - 1}: Raft needs a "
+            f"majority ({majority(managers)} of {managers}) to make decisions, so use an odd number of managers")
+
+
+def no_lab(name: str) -> str:
+    """No lab of that name on the engine."""
+    return f"no lab named {name!r} on this engine (see `labkit status`)"
+
+
+def half_built(name: str, why: str) -> str:
+    """A lab whose start never finished."""
+    return f"lab {name!r} is half-built ({why}); remove it with `labkit down {name}` and start it again"

@@ -1,0 +1,277 @@
+"""`labkit.Lab`: a real Docker Swarm made of Docker-in-Docker nodes on one private network.
+
+The Lab is a thin facade: its state is one LabState, and every operation is a
+function of the swarm layer that receives it. Nothing is stored outside
+Docker: labels and deterministic names let any process find, inspect and
+remove a lab (`Lab.attach`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from ..base.errors import InvalidInput, LabkitError, LabNotRunning, UnknownNode
+from ..base.facts import check_shape, new_lab_name, no_lab, validate_lab_name
+from ..host import teardown
+from ..host.inventory import find_labs
+from ..swarm import membership
+from ..swarm.attach import state_from_objects
+from ..swarm.capabilities import Capabilities, measure_capabilities
+from ..swarm.context import LabState, Reporter
+from ..swarm.http import HttpReply, http_requests
+from ..swarm.node import Node
+from ..swarm.snapshot import read_snapshot
+from ..swarm.state import SwarmSnapshot
+from ..swarm.steps import start_steps
+from ..swarm.waits import wait_for
+from .progress import Progress
+
+__all__ = ["Lab", "current_lab"]
+
+_started: list["Lab"] = []  # labs started or attached in this process, newest last (for %%node)
+_lock = threading.Lock()
+
+
+def current_lab(name: str | None = None) -> "Lab":
+    """The lab `%%node` uses: the named one, else the last one started in this process."""
+    with _lock:
+        running = [lab for lab in _started if lab.running]
+    if name:
+        for lab in reversed(running):
+            if lab.name == name:
+                return lab
+        return Lab.attach(name)
+    if not running:
+        raise LabNotRunning("no lab is running in this kernel; start one with `lab = labkit.Lab().start()`")
+    return running[-1]
+
+
+class Lab:
+    """A swarm of `managers` + `workers` Docker-in-Docker nodes.
+
+    Use it as a context manager (`with Lab() as lab:`) or call `start()` and
+    `stop()`. `heartbeat` is passed to `docker swarm init --dispatcher-heartbeat`
+    so that a failed node is noticed in seconds. With `swarm=False` the nodes'
+    engines start but no swarm is formed (for a lesson where the learner runs
+    `docker swarm init` and the joins). `replace=True` removes an existing lab of
+    the same name first; `retain=True` keeps a lab whose start failed, for debugging.
+    `report` receives the progress (default: printed, unless `quiet`).
+    """
+
+    def __init__(self, managers: int = 1, workers: int = 2, name: str | None = None, *, retain: bool = False,
+                 heartbeat: str | None = "2s", quiet: bool = False, replace: bool = False, swarm: bool = True,
+                 report: Reporter | None = None):
+        check_shape(managers, workers)
+        name = validate_lab_name(name) if name is not None else new_lab_name()
+        self._state = LabState(name, managers, workers, heartbeat, swarm, report=report or Progress(quiet=quiet))
+        self.retain = retain
+        self.replace = replace
+        self._capabilities: Capabilities | None = None
+
+    def __repr__(self) -> str:
+        return f"Lab({self.name!r}, nodes={list(self._state.nodes) or list(self.shape)}, {self._state.phase})"
+
+    # -- identity ---------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The lab's name (containers are `<name>-manager1`, ...)."""
+        return self._state.name
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(managers, workers) asked for at start."""
+        return self._state.managers, self._state.workers
+
+    @property
+    def heartbeat(self) -> str | None:
+        """The dispatcher heartbeat the swarm was created with (lab tuning), None for Docker's default."""
+        return self._state.heartbeat
+
+    @property
+    def mode(self) -> str:
+        """How nodes run on this engine: "privileged" or "restricted" ("" before start)."""
+        return self._state.mode.name if self._state.mode else ""
+
+    @property
+    def running(self) -> bool:
+        """True between a successful start() (or attach) and stop()."""
+        return self._state.phase == "running"
+
+    @property
+    def network_name(self) -> str:
+        """The lab's private Docker network."""
+        return self._state.network_name
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> "Lab":
+        """Create the nodes and form the swarm; on any failure or Ctrl-C remove what was created."""
+        state = self._state
+        if state.phase != "new":
+            raise LabkitError(f"lab {self.name} was already started; create a new Lab() to start another")
+        state.phase = "starting"
+        report = state.report
+        report.title(f"Starting lab {self.name!r}: {state.managers} manager(s), {state.workers} worker(s)")
+        t0 = time.monotonic()
+        step_name = ""
+        steps = start_steps(self.replace, state.swarm)
+        try:
+            for index, (step_name, step) in enumerate(steps, 1):
+                report.begin(step_name, index, len(steps))
+                if step_name.startswith("remove the previous"):
+                    self._retire_namesakes()
+                step(state)
+        except BaseException as exc:
+            exc.add_note(f"labkit: starting lab {self.name!r} failed at step: {step_name}")
+            state.phase = "stopped"
+            if self.retain:
+                report.line(f"start failed; retain=True keeps the lab for debugging (labkit down {self.name})")
+            else:
+                teardown.remove_lab(self.name, instance=state.instance)
+            raise
+        state.phase = "running"
+        with _lock:
+            _started.append(self)
+        what = f"{len(state.nodes)} nodes Ready" if state.swarm else f"{len(state.nodes)} engines up, no swarm yet"
+        report.done(f"lab {self.name!r} is ready: {what}", time.monotonic() - t0)
+        return self
+
+    def stop(self) -> None:
+        """Remove every container, volume and the network of this lab (safe to call twice)."""
+        was_running = self.running
+        self._state.phase = "stopped"
+        teardown.remove_lab(self.name)
+        if was_running:
+            self._state.report.line(f"lab {self.name!r} removed")
+
+    def _retire_namesakes(self) -> None:
+        """Mark this process's other Lab objects of the same name stopped: replace=True removes their nodes."""
+        with _lock:
+            for other in _started:
+                if other is not self and other.name == self.name:
+                    other._state.phase = "stopped"
+
+    def __enter__(self) -> "Lab":
+        if self._state.phase == "new":
+            self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.retain:
+            self.stop()
+
+    @classmethod
+    def attach(cls, name: str, quiet: bool = True) -> "Lab":
+        """A Lab object for a lab started elsewhere (another process, the CLI), rebuilt from its labels."""
+        validate_lab_name(name)
+        objs = find_labs(name).get(name)
+        if objs is None or not objs.containers:
+            raise LabNotRunning(no_lab(name))
+        lab = cls.__new__(cls)
+        lab._state = state_from_objects(objs, Progress(quiet=quiet))
+        lab.retain, lab.replace, lab._capabilities = False, False, None
+        with _lock:
+            _started.append(lab)
+        return lab
+
+    # -- nodes ------------------------------------------------------------------------------------
+    @property
+    def nodes(self) -> list[Node]:
+        """Every node, managers first (as created)."""
+        self._require_running()
+        return [Node(self._state, h) for h in self._state.nodes]
+
+    def node(self, name: str) -> Node:
+        """The node with this hostname (`manager1`, `worker2`, ...); UnknownNode lists the valid names."""
+        self._require_running()
+        if not isinstance(name, str) or name not in self._state.nodes:
+            shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
+            raise UnknownNode(f"no node named {shown} in lab {self.name!r}; nodes are: {', '.join(self._state.nodes)}")
+        return Node(self._state, name)
+
+    def __getitem__(self, name: str) -> Node:
+        return self.node(name)
+
+    @property
+    def manager(self) -> Node:
+        """A manager that answers right now (the last one that did, else the first healthy one)."""
+        self._require_running()
+        return membership.a_manager(self._state)
+
+    def add_worker(self) -> Node:
+        """Create one more worker node and join it to the swarm."""
+        self._require_running()
+        return membership.add_node(self._state, "worker")
+
+    def add_manager(self) -> Node:
+        """Create one more manager node and join it to the swarm."""
+        self._require_running()
+        return membership.add_node(self._state, "manager")
+
+    def remove_node(self, name: str) -> None:
+        """Take a node out of the swarm (leave, node rm) and delete its container and volume."""
+        self.node(name)
+        membership.remove_node(self._state, name)
+
+    def _require_running(self) -> None:
+        phase = self._state.phase
+        if phase == "stopped":
+            raise LabNotRunning(f"lab {self.name!r} has been stopped; start a new one with labkit.Lab().start()")
+        if phase == "new":
+            raise LabNotRunning(f"lab {self.name!r} is not started yet; call lab.start() first")
+
+    # -- state ------------------------------------------------------------------------------------
+    def snapshot(self) -> SwarmSnapshot:
+        """Nodes, services and tasks as one immutable snapshot, read from a reachable manager."""
+        self._require_running()
+        return read_snapshot(self._state)
+
+    def wait(self, predicate: Callable[[SwarmSnapshot], bool], timeout: float = 60, what: str = "condition",
+             interval: float = 0.5, quiet: bool = False) -> SwarmSnapshot:
+        """Poll snapshots until predicate(snapshot) is true; WaitTimeout (a TimeoutError) with the last state otherwise."""
+        self._require_running()
+        return wait_for(self._state, predicate, timeout=timeout, what=what, interval=interval, quiet=quiet)
+
+    def wait_service(self, service: str, running: int, timeout: float = 90) -> SwarmSnapshot:
+        """Wait until `running` tasks of a service are running (e.g. after `docker service create`)."""
+        return self.wait(lambda s: len(s.running(service)) == running, timeout=timeout,
+                         what=f"{running} running task(s) of {service}")
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this host supports (routing mesh/IPVS, encrypted overlay/ESP, privileged), measured in a node."""
+        self._require_running()
+        if self._capabilities is None:
+            self._capabilities = measure_capabilities(self._state)
+        return self._capabilities
+
+    def http(self, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0) -> list[HttpReply]:
+        """Send HTTP requests from inside the lab network to node:port; report who answered each."""
+        self.node(node)
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise InvalidInput(f"port must be an integer from 1 to 65535 (got {port!r})")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+            raise InvalidInput(f"count must be an integer from 1 to 1000 (got {count!r})")
+        if not isinstance(path, str) or not path.startswith("/") or any(c.isspace() for c in path):
+            raise InvalidInput(f"path must start with '/' and contain no spaces (got {path!r})")
+        return http_requests(self._state, node, port, path=path, count=count, timeout=timeout)
+
+    # -- widgets (labkit.widgets renders snapshots; it never calls Docker itself) -----------------
+    def board(self, **kwargs):
+        """The live task-placement board of this lab, with controls that act on it."""
+        from ..widgets import board
+
+        return board(self, **kwargs)
+
+    def traffic(self, service: str, port: int, **kwargs):
+        """A load-balancing panel: who answers requests sent to a published port."""
+        from ..widgets import traffic
+
+        return traffic(self, service, port, **kwargs)
+
+    def timeline(self, **kwargs):
+        """A scrolling timeline of node, leader and task changes in this lab."""
+        from ..widgets import timeline
+
+        return timeline(self, **kwargs)

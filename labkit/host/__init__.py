@@ -1,0 +1,15 @@
+"""Layer 1, the host: the only code that talks to the host's Docker engine (docker-py).
+
+    engine      connect to the engine, or install and start one on a Debian machine
+    api_errors  what the engine's error texts mean (read in one place)
+    exec        run a command in a container and stream its output
+    inventory   find labkit's objects by label
+    networks    a lab's bridge network: claim the name, pick a free subnet
+    containers  create node containers and do faults to them
+    probe       measure once per engine whether --privileged is allowed
+    registry    the shared lab registry container
+    teardown    remove objects by label, in parallel
+    cgroups     remove the empty cgroups restricted nodes leave
+
+It knows nothing of Swarm: it creates, changes and removes labelled containers.
+"""

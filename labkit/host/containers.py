@@ -1,0 +1,171 @@
+"""Node containers: create them (privileged where allowed, explicit capabilities where not) and do faults to them.
+
+Docker Desktop and most Linux laptops allow `--privileged`, the usual way to run
+Docker in Docker. Some VMs refuse it ("unable to apply caps"): there the node
+gets every capability the engine can grant, a writable cgroup mount and its own
+cgroup parent, which is enough for a nested engine and its tasks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import docker.errors
+import docker.types
+
+from ..base.errors import LabExists
+from ..base.facts import REGISTRY_ALIAS, lab_exists, REGISTRY_PORT, cgroup_parent, container_name, labels_for, volume_name
+from .api_errors import engine_error, reason
+from .engine import client
+
+__all__ = ["NodeMode", "NodeSpec", "create_node", "apply", "status", "logs_tail", "dockerd_command", "RESTRICTED_OPTIONS"]
+
+# What a restricted node gets besides its capabilities (measured on VMs that refuse --privileged).
+_AMBIGUOUS_RETRIES = 50  # x 0.1 s: how long a racing start's duplicate network may take to go
+
+RESTRICTED_OPTIONS = dict(security_opt=["seccomp=unconfined", "apparmor=unconfined"], device_cgroup_rules=["a *:* rwm"])
+
+
+@dataclass(frozen=True)
+class NodeMode:
+    """How node containers run on this engine: privileged, or restricted with the capabilities it can drop."""
+
+    name: str  # "privileged" | "restricted"
+    cap_drop: tuple[str, ...] = ()  # restricted only: capabilities the engine refuses to grant
+
+    def explanation(self) -> str:
+        """One line telling a learner how nodes run on this host."""
+        if self.name == "privileged":
+            return "privileged mode (docker run --privileged, the usual Docker-in-Docker setup)"
+        drop = "".join(f" --cap-drop={c}" for c in self.cap_drop)
+        return (f"restricted mode (this host refuses --privileged: nodes get --cap-add=ALL{drop}, "
+                "seccomp/apparmor unconfined and a writable /sys/fs/cgroup)")
+
+    def container_options(self) -> dict:
+        """docker-py create() options for this mode."""
+        if self.name == "privileged":
+            return {"privileged": True}
+        return dict(cap_add=["ALL"], cap_drop=list(self.cap_drop), **RESTRICTED_OPTIONS)
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """Everything needed to create one node container."""
+
+    lab: str
+    hostname: str
+    role: str
+    ip: str
+    network: str  # the lab network's id (or name)
+    image: str
+    mode: NodeMode
+    instance: str
+
+
+def dockerd_command(lab: str, hostname: str, mode: NodeMode) -> list[str]:
+    """The nested engine's command line: unix socket only (no 16 s no-TLS sleep), lab registry as mirror."""
+    registry = f"{REGISTRY_ALIAS}:{REGISTRY_PORT}"
+    cmd = ["dockerd", "--host=unix:///var/run/docker.sock", f"--registry-mirror=http://{registry}",
+           f"--insecure-registry={registry}"]
+    if mode.name == "restricted":
+        cmd.append(f"--cgroup-parent={cgroup_parent(lab, hostname)}")
+    return cmd
+
+
+def create_node(spec: NodeSpec) -> str:
+    """Create and start one node container, labelled so any process can find it; return its id."""
+    api = client().api
+    labels = labels_for("node", spec.lab, role=spec.role, node=spec.hostname, ip=spec.ip, mode=spec.mode.name,
+                        instance=spec.instance)
+    volume = volume_name(spec.lab, spec.hostname)
+    # Named and labelled: a stopped node keeps its swarm state, and cleanup finds the volume by label.
+    try:
+        api.create_volume(volume, labels=labels_for("volume", spec.lab, node=spec.hostname, role=spec.role,
+                                                    ip=spec.ip, instance=spec.instance))
+    except docker.errors.APIError as exc:  # a volume of that name is left over: reuse it (cleanup finds it by label)
+        if reason(exc) == "other" and "already exists" not in str(exc):
+            raise engine_error(f"create the volume {volume}", exc) from None
+    mounts = [docker.types.Mount("/var/lib/docker", volume, type="volume")]
+    binds = []
+    if spec.mode.name == "restricted":
+        # The nested engine writes its containers' cgroups here; read-only would fail with
+        # "mkdir /sys/fs/cgroup/cpuset/docker: read-only file system".
+        binds = ["/sys/fs/cgroup:/sys/fs/cgroup:rw"]
+    host_config = api.create_host_config(
+        binds=binds, mounts=mounts,
+        tmpfs={"/run": "", "/tmp": ""},  # fresh /run on every start: a restarted node must not find stale pid files
+        # Comes back by itself after the host engine restarts; a node the learner killed or stopped stays down.
+        restart_policy={"Name": "unless-stopped"},
+        init=True,  # dockerd is not an init: without one, every exited containerd-shim stays a zombie
+        network_mode=spec.network,
+        **spec.mode.container_options(),
+    )
+    networking = api.create_networking_config(
+        {spec.network: api.create_endpoint_config(aliases=[spec.hostname], ipv4_address=spec.ip)})
+    name = container_name(spec.lab, spec.hostname)
+    try:
+        created = api.create_container(
+            spec.image, command=dockerd_command(spec.lab, spec.hostname, spec.mode), hostname=spec.hostname,
+            name=name, labels=labels, host_config=host_config, networking_config=networking,
+            # For images whose entrypoint cannot make /proc/sys writable (docker:dind):
+            # overlay bridges then keep IPv6 on instead of failing.
+            environment={"DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE": "1"})
+    except docker.errors.APIError as exc:
+        if reason(exc) == "name-in-use":  # another start of the same lab name got there first
+            raise LabExists(lab_exists(spec.lab)) from None
+        raise engine_error(f"create node {name}", exc) from None
+    for attempt in range(_AMBIGUOUS_RETRIES + 1):
+        try:
+            api.start(created["Id"])
+            return created["Id"]
+        except docker.errors.APIError as exc:
+            if reason(exc) != "ambiguous" or attempt == _AMBIGUOUS_RETRIES:
+                raise engine_error(f"start node {name}", exc) from None
+            # Two starts of one name each made a network; the younger one is removing its own right now.
+            time.sleep(0.1)
+    raise AssertionError("not reached")
+
+
+def apply(action: str, container: str, *, network: str = "", ip: str = "", alias: str = "") -> None:
+    """Do a fault or repair to a node container: kill, stop, start, pause, unpause, disconnect, reconnect."""
+    api = client().api
+    try:
+        if action == "kill":
+            api.kill(container)
+        elif action == "stop":
+            api.stop(container, timeout=10)
+        elif action == "start":
+            api.start(container)
+        elif action == "pause":
+            api.pause(container)
+        elif action == "unpause":
+            api.unpause(container)
+        elif action == "disconnect":
+            api.disconnect_container_from_network(container, network, force=True)
+        elif action == "reconnect":
+            api.connect_container_to_network(container, network, aliases=[alias], ipv4_address=ip)
+        else:
+            raise ValueError(f"unknown action {action!r}")
+    except docker.errors.APIError as exc:
+        if action == "reconnect" and reason(exc) == "already-connected":
+            return
+        if action == "disconnect" and reason(exc) == "not-connected":
+            return
+        raise engine_error(f"{action} {container}", exc) from None
+
+
+def status(container: str) -> str:
+    """The container's state as the engine says it: running, paused, exited, created, ... or "removed"."""
+    try:
+        return client().api.inspect_container(container)["State"]["Status"]
+    except docker.errors.NotFound:
+        return "removed"
+
+
+def logs_tail(container: str, lines: int = 20) -> str:
+    """The last lines of a container's output (for an error message)."""
+    try:
+        return client().api.logs(container, tail=lines).decode("utf-8", "replace")
+    except docker.errors.APIError:
+        return "(no logs: the container is gone)"

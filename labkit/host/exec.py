@@ -1,0 +1,124 @@
+"""Run commands inside containers: the one helper every other module uses.
+
+Built on the low-level exec API (exec_create / exec_start / exec_inspect)
+because docker-py's exec_run reports no exit code when streaming.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import IO, Sequence
+
+import docker.errors
+
+from ..base.errors import CommandError
+from .api_errors import reason
+from .engine import client
+
+__all__ = ["CommandResult", "ContainerNotRunning", "run_in_container", "LineSink"]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command printed and how it exited."""
+
+    argv: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    node: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True if the command exited 0."""
+        return self.exit_code == 0
+
+    def __str__(self) -> str:
+        return self.stdout
+
+    def _repr_pretty_(self, p, cycle):  # IPython shows the output, not a dataclass dump
+        p.text(self.stdout + (self.stderr if self.stderr else ""))
+
+
+class ContainerNotRunning(Exception):
+    """The container cannot run commands now; `state` is "paused", "not-running" or "not-found"."""
+
+    def __init__(self, state: str, detail: str):
+        self.state = state
+        super().__init__(detail)
+
+
+class LineSink:
+    """Pass streamed output on a line at a time.
+
+    Programs like curl write stderr byte by byte; forwarding each chunk would
+    become hundreds of separate notebook output messages.
+    """
+
+    def __init__(self, sink: IO[str]):
+        self.sink = sink
+        self.pending = ""
+
+    def write(self, text: str) -> None:
+        """Queue text; pass on every complete line (or 4 KiB without a newline)."""
+        self.pending += text
+        cut = self.pending.rfind("\n") + 1
+        if cut == 0 and len(self.pending) < 4096:
+            return
+        cut = cut or len(self.pending)
+        self.sink.write(self.pending[:cut])
+        self.sink.flush()
+        self.pending = self.pending[cut:]
+
+    def close(self) -> None:
+        """Pass on what is left (a last line without a newline)."""
+        if self.pending:
+            self.sink.write(self.pending)
+            self.pending = ""
+        self.sink.flush()
+
+
+def run_in_container(container: str, argv: Sequence[str], *, node: str = "", check: bool = True,
+                     stream: bool | IO[str] = False, env: dict[str, str] | None = None,
+                     workdir: str | None = None) -> CommandResult:
+    """Run argv in a container (by name or id); stream output live if asked; CommandError on failure if check.
+
+    ContainerNotRunning if the container is paused, stopped or gone (the
+    caller knows what that means for a node).
+    """
+    api = client().api
+    try:
+        exec_id = api.exec_create(container, list(argv), stdout=True, stderr=True, environment=env,
+                                  workdir=workdir)["Id"]
+    except docker.errors.APIError as exc:
+        why = reason(exc)
+        if why in ("paused", "not-running", "not-found"):
+            raise ContainerNotRunning(why, str(exc)) from None
+        raise
+    out_chunks: list[str] = []
+    err_chunks: list[str] = []
+    out_sink = LineSink(sys.stdout if stream is True else stream) if stream else None
+    err_sink = LineSink(sys.stderr if stream is True else stream) if stream else None
+    try:
+        for out, err in api.exec_start(exec_id, stream=True, demux=True):
+            if out:
+                text = out.decode("utf-8", "replace")
+                out_chunks.append(text)
+                if out_sink:
+                    out_sink.write(text)
+            if err:
+                text = err.decode("utf-8", "replace")
+                err_chunks.append(text)
+                if err_sink:
+                    err_sink.write(text)
+    finally:  # a last partial line is shown even after Ctrl-C
+        for sink in (out_sink, err_sink):
+            if sink:
+                sink.close()
+    exit_code = api.exec_inspect(exec_id).get("ExitCode")
+    result = CommandResult(tuple(argv), -1 if exit_code is None else exit_code, "".join(out_chunks),
+                           "".join(err_chunks), node)
+    if check and result.exit_code != 0:
+        raise CommandError(result.argv, result.exit_code, result.stdout, result.stderr, node=node)
+    return result

@@ -1,0 +1,83 @@
+"""Finding labkit's objects on the engine by label (one list call per object type), and marking a lab ready.
+
+Any process can ask what labs exist, what each is made of and whether its
+start finished; nothing is remembered outside the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..base.facts import (KIND_NODE, KIND_NETWORK, KIND_PROBE, KIND_READY, KIND_VOLUME, LABEL_KIND, LABEL_LAB,
+                          LABEL_NODE, label_filter, labels_for, ready_marker_name)
+from .engine import client
+
+__all__ = ["LabObjects", "find_labs", "node_containers", "exit_codes", "probe_containers", "mark_ready"]
+
+
+@dataclass(frozen=True)
+class LabObjects:
+    """Everything labelled with one lab's name: its network, node containers, volumes and ready marker."""
+
+    name: str
+    network: dict | None = None  # network summary as the engine lists it
+    containers: tuple[dict, ...] = ()  # node container summaries
+    volumes: tuple[dict, ...] = ()  # node volumes
+    ready: bool = False  # the lab's start() finished (its ready marker exists)
+    labels: dict = field(default_factory=dict)  # the network's labels (shape, creator, instance)
+
+    def node_names(self) -> list[str]:
+        """Hostnames the lab has or had: from containers and from node volumes (a removed container leaves its volume)."""
+        names = {c.get("Labels", {}).get(LABEL_NODE, "") for c in self.containers}
+        names |= {(v.get("Labels") or {}).get(LABEL_NODE, "") for v in self.volumes}
+        return sorted(n for n in names if n)
+
+
+def find_labs(lab: str | None = None) -> dict[str, LabObjects]:
+    """Every lab on this engine (or just `lab`), by name, read in three list calls."""
+    api = client().api
+    nets = api.networks(filters=label_filter(KIND_NETWORK, lab))
+    conts = api.containers(all=True, filters=label_filter(KIND_NODE, lab))
+    vols = (api.volumes(filters=label_filter(None, lab)) or {}).get("Volumes") or []
+    names = {(n.get("Labels") or {}).get(LABEL_LAB) for n in nets}
+    names |= {(c.get("Labels") or {}).get(LABEL_LAB) for c in conts}
+    names |= {(v.get("Labels") or {}).get(LABEL_LAB) for v in vols if (v.get("Labels") or {}).get(LABEL_LAB)}
+    found = {}
+    for name in sorted(n for n in names if n):
+        net = next((n for n in nets if (n.get("Labels") or {}).get(LABEL_LAB) == name), None)
+        mine = [v for v in vols if (v.get("Labels") or {}).get(LABEL_LAB) == name]
+        found[name] = LabObjects(
+            name=name, network=net,
+            containers=tuple(c for c in conts if (c.get("Labels") or {}).get(LABEL_LAB) == name),
+            volumes=tuple(v for v in mine if (v.get("Labels") or {}).get(LABEL_KIND) == KIND_VOLUME),
+            ready=any((v.get("Labels") or {}).get(LABEL_KIND) == KIND_READY for v in mine),
+            labels=dict((net or {}).get("Labels") or {}),
+        )
+    return found
+
+
+def node_containers(lab: str) -> list[dict]:
+    """Summaries of a lab's node containers (one list call)."""
+    return client().api.containers(all=True, filters=label_filter(KIND_NODE, lab))
+
+
+def exit_codes(summaries: list[dict]) -> dict[str, int]:
+    """Exit codes of the exited containers among summaries, by container id (one inspect each, only for those)."""
+    codes = {}
+    for s in summaries:
+        if s.get("State") == "exited":
+            try:
+                codes[s["Id"]] = int(client().api.inspect_container(s["Id"])["State"].get("ExitCode", 0))
+            except Exception:  # removed meanwhile: it will show as missing next time
+                continue
+    return codes
+
+
+def probe_containers() -> list[dict]:
+    """Privileged-mode probe containers (normally gone within a second of their creation)."""
+    return client().api.containers(all=True, filters=label_filter(KIND_PROBE))
+
+
+def mark_ready(lab: str, instance: str) -> None:
+    """Record that a lab's start() finished: a labelled volume any process can see (labels cannot change later)."""
+    client().api.create_volume(ready_marker_name(lab), labels=labels_for(KIND_READY, lab, instance=instance))

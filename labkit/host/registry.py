@@ -1,0 +1,170 @@
+"""The lab registry: one container, shared by all labs, that every node uses as its Docker Hub mirror.
+
+Nodes start dockerd with `--registry-mirror=http://registry:5000`, so a learner's
+`docker pull nginx` works verbatim on any node, including one added later, with
+no internet. This module runs the container; which image it runs and what it
+must hold is decided by the images layer (a RegistryPlan).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import docker.errors
+
+from ..base.facts import (KIND_REGISTRY, KIND_REGISTRY_DATA, KIND_NETWORK, REGISTRY_ALIAS, REGISTRY_CONTAINER,
+                          REGISTRY_PORT, REGISTRY_VOLUME, label_filter, labels_for)
+from ..base.poll import poll
+from .api_errors import engine_error, reason
+from .engine import client
+from .exec import run_in_container
+from .networks import connect, disconnect
+
+__all__ = ["RegistryPlan", "ensure_registry", "connect_registry", "disconnect_registry", "release_registry"]
+
+_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+
+
+@dataclass(frozen=True)
+class RegistryPlan:
+    """What the registry runs and what it must serve: (host tag, name nodes pull) pairs."""
+
+    image: str
+    command: tuple[str, ...] | None
+    data_dir: str
+    mirrored: tuple[tuple[str, str], ...]
+    note: str = ""  # shown beside the docker run command
+
+
+def ensure_registry(plan: RegistryPlan, log: Callable[[str], None] = print) -> str:
+    """Start the registry if needed and make sure it serves the current images; return its container id."""
+    container = _running() or _start(plan, log)
+    stale = _stale_images(container, plan)
+    if stale:
+        port = _host_port(container)
+        for tag, name in stale:
+            _push(tag, port, name, log)
+    return container
+
+
+def _running() -> str | None:
+    api = client().api
+    try:
+        attrs = api.inspect_container(REGISTRY_CONTAINER)
+    except docker.errors.NotFound:
+        return None
+    if not attrs["State"]["Running"]:
+        api.start(attrs["Id"])
+        _wait_answers(attrs["Id"])
+    return attrs["Id"]
+
+
+def _start(plan: RegistryPlan, log: Callable[[str], None]) -> str:
+    api = client().api
+    try:
+        api.create_volume(REGISTRY_VOLUME, labels=labels_for(KIND_REGISTRY_DATA))
+    except docker.errors.APIError:
+        pass  # it exists already: that is the point of keeping it
+    log(f"$ docker run -d --name {REGISTRY_CONTAINER} -p 127.0.0.1::{REGISTRY_PORT} {plan.image}{plan.note}")
+    host_config = api.create_host_config(
+        port_bindings={REGISTRY_PORT: ("127.0.0.1", None)}, binds=[f"{REGISTRY_VOLUME}:{plan.data_dir}:rw"],
+        restart_policy={"Name": "unless-stopped"})
+    try:
+        created = api.create_container(plan.image, command=list(plan.command) if plan.command else None,
+                                       name=REGISTRY_CONTAINER, labels=labels_for(KIND_REGISTRY),
+                                       ports=[REGISTRY_PORT], host_config=host_config, detach=True)
+        api.start(created["Id"])
+    except docker.errors.APIError as exc:
+        existing = _running() if reason(exc) == "name-in-use" else None
+        if existing:  # another process started it at the same moment
+            return existing
+        raise engine_error("start the lab registry", exc) from None
+    _wait_answers(created["Id"])
+    return created["Id"]
+
+
+# Asked from inside the registry container, so it works wherever the engine is (a remote or nested one too).
+# $1 is the URL, $2 an optional Accept header; curl in Debian's image, busybox wget in registry:2.
+_GET = ('if command -v curl >/dev/null; then '
+        'if [ -n "$2" ]; then curl -fsS -H "Accept: $2" "$1"; else curl -fsS "$1"; fi; '
+        'elif [ -n "$2" ]; then wget -q -O- --header "Accept: $2" "$1"; else wget -q -O- "$1"; fi')
+
+
+def _get(container: str, path: str, accept: str = "") -> str | None:
+    url = f"http://127.0.0.1:{REGISTRY_PORT}{path}"
+    r = run_in_container(container, ["sh", "-c", _GET, "sh", url, accept], check=False)
+    return r.stdout if r.ok else None
+
+
+def _wait_answers(container: str) -> None:
+    poll(lambda: _get(container, "/v2/"), lambda body: body is not None, timeout=30, interval=0.1,
+         what="the lab registry to answer on /v2/", show=lambda _: "no answer")
+
+
+def _stale_images(container: str, plan: RegistryPlan) -> list[tuple[str, str]]:
+    """Images the registry does not serve in their current version (its config digest is the image ID)."""
+    stale = []
+    for tag, name in plan.mirrored:
+        repo, ref = name.rsplit(":", 1)
+        body = _get(container, f"/v2/{repo}/manifests/{ref}", _MANIFEST)
+        try:
+            digest = json.loads(body or "{}").get("config", {}).get("digest")
+        except ValueError:
+            digest = None
+        if digest != client().api.inspect_image(tag)["Id"]:
+            stale.append((tag, name))
+    return stale
+
+
+def _host_port(container: str) -> int:
+    def port() -> int | None:
+        ports = (client().api.inspect_container(container).get("NetworkSettings") or {}).get("Ports") or {}
+        binding = ports.get(f"{REGISTRY_PORT}/tcp")
+        return int(binding[0]["HostPort"]) if binding else None
+
+    return poll(port, bool, timeout=5, interval=0.1, what="the lab registry's published port", show=str)
+
+
+def _push(tag: str, port: int, name: str, log: Callable[[str], None]) -> None:
+    api = client().api
+    target = f"127.0.0.1:{port}/{name}"
+    log(f"$ docker push {target}   # {tag} becomes `{name.removeprefix('library/')}` for the nodes")
+    repo, ref = target.rsplit(":", 1)
+    api.tag(tag, repo, ref)
+    try:
+        for line in api.push(repo, ref, stream=True, decode=True):
+            if "error" in line:
+                raise engine_error(f"push {tag} into the lab registry", Exception(line["error"]))
+    finally:
+        api.remove_image(target, noprune=True)
+
+
+def connect_registry(network: str, plan: RegistryPlan, log: Callable[[str], None] = print) -> None:
+    """Attach the registry to a lab network as `registry` (starting it if another lab's stop removed it)."""
+    connect(network, _running() or ensure_registry(plan, log), aliases=[REGISTRY_ALIAS])
+
+
+def disconnect_registry(network: str) -> None:
+    """Detach the registry from a lab network (a network with containers attached cannot be removed)."""
+    disconnect(network, REGISTRY_CONTAINER)
+
+
+def release_registry() -> bool:
+    """Remove the registry container once no lab network is left; its data volume stays, so a restart is quick.
+
+    The registry serves labs only: leaving it running after the last lab would
+    keep a container on the user's engine that nothing uses.
+    """
+    api = client().api
+    if api.networks(filters=label_filter(KIND_NETWORK)):
+        return False
+    removed = False
+    for c in api.containers(all=True, filters=label_filter(KIND_REGISTRY)):
+        try:
+            api.remove_container(c["Id"], force=True)
+            removed = True
+        except docker.errors.NotFound:
+            continue
+    return removed

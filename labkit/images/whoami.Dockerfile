@@ -1,4 +1,0 @@
-# Built from labkit's nginx image: nothing is downloaded.
-FROM labkit/nginx:latest
-COPY whoami.conf /etc/nginx/conf.d/default.conf
-RUN rm -f /etc/nginx/sites-enabled/default 2>/dev/null || true

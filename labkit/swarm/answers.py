@@ -1,0 +1,73 @@
+"""Reading a manager's Engine API in one exec, and what its answer means (pure).
+
+The nested engines listen on their unix socket only, so the three lists are
+fetched with curl inside the manager. The script stops at the first failure:
+after quorum is lost each request would otherwise wait for its timeout.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["API_VERSION", "SNAPSHOT_SCRIPT", "Answer", "parse_answer", "NO_LEADER", "NOT_A_MANAGER"]
+
+API_VERSION = "v1.41"  # understood by Docker 20.10 and every later engine
+SEPARATOR = "@@labkit@@"
+NO_LEADER = "does not have a leader"
+NOT_A_MANAGER = "not a swarm manager"
+LISTS = ("nodes", "services", "tasks")
+
+SNAPSHOT_SCRIPT = (
+    "for p in nodes services tasks; do "
+    f"r=$(curl -sS -m 3 --unix-socket /var/run/docker.sock -w '\\n%{{http_code}}' http://d/{API_VERSION}/$p 2>&1); "
+    f"printf '%s\\n{SEPARATOR}\\n' \"$r\"; "
+    "case \"$r\" in *200) ;; *) break ;; esac; done"
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One manager's answer: the three Engine API lists, or why there are none."""
+
+    host: str
+    payloads: dict[str, list[dict[str, Any]]] | None = None
+    error: str | None = None
+
+    @property
+    def no_leader(self) -> bool:
+        """The manager says the swarm has no leader (quorum lost, or an election that cannot finish)."""
+        return bool(self.error and NO_LEADER in self.error)
+
+    @property
+    def timed_out(self) -> bool:
+        """The manager did not answer in time: it forwards reads to a leader that is gone or unreachable."""
+        return bool(self.error and ("timed out" in self.error or self.error.startswith("HTTP 000")))
+
+
+def parse_answer(host: str, exit_code: int | None, stdout: str, exec_error: str = "") -> Answer:
+    """What a run of SNAPSHOT_SCRIPT in `host` produced: payloads, or an error in the engine's words."""
+    if exec_error:
+        return Answer(host, error=f"cannot run commands in it ({exec_error.strip().splitlines()[0][:200]})")
+    payloads: dict[str, list[dict[str, Any]]] = {}
+    for key, chunk in zip(LISTS, stdout.split(SEPARATOR)):
+        body, _, code = chunk.strip().rpartition("\n")
+        if code != "200":
+            return Answer(host, error=_api_message(body) or f"HTTP {code or '?'} from /{key}")
+        if not body.strip():
+            return Answer(host, error=f"empty answer from /{key}")
+        try:
+            payloads[key] = json.loads(body)
+        except ValueError:
+            return Answer(host, error=f"unreadable answer from /{key}: {body[-200:]!r}")
+    if len(payloads) != len(LISTS):
+        return Answer(host, error=f"unexpected answer (exit {exit_code}): {stdout[-300:]!r}")
+    return Answer(host, payloads=payloads)
+
+
+def _api_message(body: str) -> str:
+    try:
+        return str(json.loads(body).get("message", "")).strip()
+    except (ValueError, AttributeError):
+        return body.strip()[-300:]

@@ -1,0 +1,150 @@
+"""A swarm node: one Docker-in-Docker container, its shell, and the faults a learner can inject."""
+
+from __future__ import annotations
+
+from typing import IO, Sequence
+
+from ..base.errors import LabkitError, LabNotRunning
+from ..base.facts import host_command
+from ..base.poll import poll
+from ..base.quoting import sh_join
+from ..host import containers
+from ..host.exec import CommandResult, ContainerNotRunning, run_in_container
+from .context import LabState
+from .snapshot import lab_faults, read_snapshot
+
+__all__ = ["Node"]
+
+_ENGINE_UP = ["docker", "version", "--format", "{{.Server.Version}}"]
+
+
+class Node:
+    """One node of a lab, found by its deterministic container name `<lab>-<hostname>`."""
+
+    def __init__(self, state: LabState, hostname: str):
+        self._state = state
+        self.name = hostname
+
+    def __repr__(self) -> str:
+        return f"Node({self.name!r}, ip={self.ip!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Node) and other._state is self._state and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash((self._state.name, self.name))
+
+    @property
+    def ip(self) -> str:
+        """The node's fixed address on the lab network (kept across a partition and a restart)."""
+        return self._state.nodes[self.name].ip
+
+    @property
+    def container_name(self) -> str:
+        """The node's container on the host engine, e.g. 'mylab-worker2'."""
+        return self._state.container_of(self.name)
+
+    @property
+    def role(self) -> str:
+        """"manager" or "worker" as the swarm says now (promotions included); the created role if no manager answers."""
+        self._require_running()
+        read_snapshot(self._state)
+        return self._state.role_of(self.name)
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def sh(self, script: str, *, check: bool = True, stream: bool | IO[str] = False,
+           env: dict[str, str] | None = None) -> CommandResult:
+        """Run a shell script inside the node (`sh -c`), e.g. `node.sh("docker node ls")`.
+
+        Returns stdout/stderr/exit_code; raises CommandError on a non-zero exit unless
+        check=False. stream=True writes output live to this process's stdout as it comes.
+        """
+        return self.exec(["sh", "-c", script], check=check, stream=stream, env=env)
+
+    def exec(self, argv: Sequence[str], *, check: bool = True, stream: bool | IO[str] = False,
+             env: dict[str, str] | None = None) -> CommandResult:
+        """Run an argv inside the node (no shell)."""
+        self._require_running()
+        try:
+            return run_in_container(self.container_name, argv, node=self.name, check=check, stream=stream, env=env)
+        except ContainerNotRunning:
+            fault = self.fault or "not running"
+            hint = f"lab.node({self.name!r}).unpause()" if fault == "paused" else f"lab.node({self.name!r}).start()"
+            if fault == "removed":
+                hint = f"its container is gone (removed outside labkit): lab.remove_node({self.name!r})"
+            shown = argv[-1] if list(argv[:2]) == ["sh", "-c"] else sh_join(argv)
+            raise LabkitError(f"cannot run {shown!r} on {self.name}: the node is {fault}. "
+                              f"Bring it back with {hint}") from None
+
+    # -- faults ---------------------------------------------------------------------------------
+
+    @property
+    def fault(self) -> str | None:
+        """What is wrong with the node's container: None, 'killed', 'stopped', 'paused', 'disconnected' or 'removed'."""
+        return lab_faults(self._state).get(self.name)
+
+    def host_command(self, action: str) -> str:
+        """The host `docker` command a fault stands for, e.g. `docker kill mylab-worker2`."""
+        return host_command(action, self.container_name, network=self._state.network_name, ip=self.ip,
+                            alias=self.name)
+
+    def kill(self) -> None:
+        """Crash the node: SIGKILL its container, as a power cut would (`docker kill <container>`)."""
+        self._fault("kill")
+
+    def stop(self) -> None:
+        """Shut the node down cleanly (`docker stop <container>`); its swarm state is kept."""
+        self._fault("stop")
+
+    def start(self) -> None:
+        """Start a killed or stopped node again (or unpause a paused one); it comes back with its swarm state."""
+        status = containers.status(self.container_name)
+        if status == "paused":
+            self._fault("unpause")
+        elif status != "running":
+            self._fault("start")
+        self.wait_engine()
+
+    def pause(self) -> None:
+        """Freeze every process in the node (`docker pause`): it stops answering but keeps its state."""
+        self._fault("pause")
+
+    def unpause(self) -> None:
+        """Resume a paused node."""
+        self._fault("unpause")
+
+    def disconnect(self) -> None:
+        """Cut the node off the lab network (a network partition); it keeps running."""
+        self._fault("disconnect")
+
+    def reconnect(self) -> None:
+        """Reconnect a partitioned node with its old IP address (swarm peers know it by that address)."""
+        self._fault("reconnect")
+
+    def _fault(self, action: str) -> None:
+        self._require_running()
+        # A fault is done from outside the swarm; show the learner the host command it stands for.
+        self._state.report.line(f"$ {self.host_command(action)}   # on the host")
+        containers.apply(action, self.container_name, network=self._state.network_name, ip=self.ip, alias=self.name)
+
+    def wait_engine(self, timeout: float = 60) -> None:
+        """Block until the node's own Docker engine answers."""
+        def ask() -> CommandResult | str:
+            try:
+                return run_in_container(self.container_name, _ENGINE_UP, node=self.name, check=False)
+            except ContainerNotRunning as exc:
+                return exc.state
+        try:
+            poll(ask, lambda r: isinstance(r, CommandResult) and r.ok, timeout=timeout, interval=0.1,
+                 what=f"the Docker engine in {self.name} to answer",
+                 show=lambda r: r if isinstance(r, str) else (r.stderr or r.stdout).strip()[-200:] or "no answer")
+        except LabkitError as exc:
+            logs = containers.logs_tail(self.container_name)
+            raise LabkitError(f"failed to start the Docker engine in {self.name}: {exc}\nlast node logs:\n{logs}") from None
+
+    def _require_running(self) -> None:
+        if self._state.phase == "stopped":
+            raise LabNotRunning(f"lab {self._state.name!r} has been stopped; start a new one with labkit.Lab().start()")
+
+

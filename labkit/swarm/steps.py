@@ -1,0 +1,137 @@
+"""Starting a lab: a plain list of small named steps, each a function of the LabState, the way kind builds a cluster.
+
+    prepare → (replace: remove the previous lab) → claim the name (network) → provision nodes and the
+    registry → wait for engines → docker swarm init → join managers → join workers → wait Ready → mark ready
+
+The front end runs them in order and, if one fails, removes what this start
+created (by its instance label) unless asked to keep it.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+from ..base.errors import LabExists
+from ..base.facts import labels_for, lab_exists
+from ..host import containers, inventory, networks, probe, registry, teardown
+from ..images import ensure_images, registry_plan
+from ..images.specs import NODE
+from .context import LabState, NodeRecord
+from .formation import init_swarm, join_nodes
+from .node import Node
+from .waits import all_ready, wait_for
+
+__all__ = ["start_steps", "Step", "provision", "wait_engines", "wait_ready", "nodes_created_as"]
+
+Step = tuple[str, Callable[[LabState], None]]
+
+
+def start_steps(replace: bool, swarm: bool) -> list[Step]:
+    """The steps of a start, in order (named, so a failure says where it happened)."""
+    steps: list[Step] = [("prepare engine and images", prepare)]
+    if replace:
+        steps.append(("remove the previous lab of that name", remove_previous))
+    steps += [
+        ("create the lab network", claim_network),
+        ("provision nodes and the lab registry", provision_all),
+        ("wait for each node's Docker engine", lambda s: wait_engines(s, list(s.nodes))),
+    ]
+    if swarm:
+        steps += [
+            ("docker swarm init", lambda s: init_swarm(s, Node(s, nodes_created_as(s, "manager")[0]))),
+            ("join managers", lambda s: join_nodes(s, _first_manager(s), _nodes(s, "manager")[1:], "manager")),
+            ("join workers", lambda s: join_nodes(s, _first_manager(s), _nodes(s, "worker"), "worker")),
+            ("wait until every node is Ready", lambda s: wait_ready(s, list(s.nodes))),
+        ]
+    steps.append(("mark the lab ready", lambda s: inventory.mark_ready(s.name, s.instance)))
+    return steps
+
+
+def nodes_created_as(state: LabState, role: str) -> list[str]:
+    """Hostnames of the nodes created with this role, in creation order."""
+    return [h for h, rec in state.nodes.items() if rec.created_role == role]
+
+
+def _nodes(state: LabState, role: str) -> list[Node]:
+    return [Node(state, h) for h in nodes_created_as(state, role)]
+
+
+def _first_manager(state: LabState) -> Node:
+    return Node(state, nodes_created_as(state, "manager")[0])
+
+
+def prepare(state: LabState) -> None:
+    """Make sure the images are there, and know how nodes run on this engine (measured once per engine)."""
+    ensure_images(log=state.report.line)
+    state.node_image = NODE.tag
+    state.mode = probe.node_mode(state.node_image)
+    state.report.line("nodes run in " + state.mode.explanation())
+
+
+def remove_previous(state: LabState) -> None:
+    """replace=True: remove a lab of the same name first (re-running a notebook)."""
+    if state.name in inventory.find_labs(state.name):
+        state.report.line(f"removing the previous lab {state.name!r} (replace=True)")
+        teardown.remove_lab(state.name)
+
+
+def claim_network(state: LabState) -> None:
+    """Create the lab's network: this claims the name (LabExists if another lab has it)."""
+    if state.name in inventory.find_labs(state.name):
+        raise LabExists(lab_exists(state.name))
+    labels = labels_for("network", state.name, instance=state.instance, shape=f"{state.managers}+{state.workers}",
+                        heartbeat=state.heartbeat or "", swarm=str(state.swarm).lower())
+    state.network = networks.create_lab_network(state.name, labels)
+
+
+def provision(state: LabState, records: list[NodeRecord]) -> None:
+    """Create node containers in parallel; wait for all before returning, even on Ctrl-C."""
+    for rec in records:
+        state.add_node(rec)
+    if state.mode is None:  # a lab attached from its labels knows how it runs only when it adds a node
+        state.mode = probe.node_mode(state.node_image or NODE.tag)
+    assert state.network is not None
+    # By id: while two starts race for one name, two networks of that name may exist for an instant.
+    specs = [containers.NodeSpec(state.name, r.hostname, r.created_role, r.ip, state.network.id,
+                                 state.node_image, state.mode, state.instance) for r in records]
+    pool = ThreadPoolExecutor(max_workers=min(8, len(specs)) or 1)
+    try:
+        for future in [pool.submit(containers.create_node, spec) for spec in specs]:
+            future.result()
+    finally:
+        # Let in-flight creations finish so cleanup (by label) sees every container.
+        pool.shutdown(wait=True, cancel_futures=True)
+    state.report.step(f"$ docker run -d --name {state.container_of('<node>')} --hostname <node> ... "
+                      f"({', '.join(r.hostname for r in records)})")
+
+
+def provision_all(state: LabState) -> None:
+    """Create every node of the planned shape while the lab registry starts, then attach the registry."""
+    plan = registry_plan()
+    records = [state.plan_node("manager", i) for i in range(1, state.managers + 1)]
+    records += [state.plan_node("worker", i) for i in range(1, state.workers + 1)]
+    registry_log: list[str] = []  # printed afterwards: nothing prints from a worker thread
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        started = pool.submit(registry.ensure_registry, plan, registry_log.append)
+        try:
+            provision(state, records)
+        finally:
+            started.exception()  # wait for it either way, so cleanup sees everything
+    for line in registry_log:
+        state.report.line(line)
+    started.result()
+    assert state.network is not None
+    registry.connect_registry(state.network.id, plan, log=state.report.line)
+
+
+def wait_engines(state: LabState, hostnames: list[str]) -> None:
+    """Wait until the Docker engine inside each named node answers."""
+    with ThreadPoolExecutor(max_workers=max(1, len(hostnames))) as pool:
+        list(pool.map(lambda h: Node(state, h).wait_engine(), hostnames))
+    state.report.step(f"Docker engines answer in {len(hostnames)} node(s)")
+
+
+def wait_ready(state: LabState, hostnames: list[str], timeout: float = 60) -> None:
+    """Wait until the swarm reports every named node Ready."""
+    wait_for(state, all_ready(hostnames), timeout=timeout, what=f"{len(hostnames)} node(s) Ready", quiet=True)

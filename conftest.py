@@ -6,8 +6,6 @@ import os
 
 import pytest
 
-os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # labkit cleans up by label itself
-
 
 def _leaked_lab_objects() -> list[str]:
     from labkit.host.engine import client, engine_answers

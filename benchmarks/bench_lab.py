@@ -25,10 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import labkit  # noqa: E402
-from labkit import _provision as prov  # noqa: E402
 from labkit.host.engine import ensure_engine  # noqa: E402
-from labkit.images import NODE, ensure_images  # noqa: E402
+from labkit.host.networks import used_subnets  # noqa: E402
+from labkit.host.probe import node_mode  # noqa: E402
 from labkit.host.registry import ensure_registry, release_registry  # noqa: E402
+from labkit.images import NODE, ensure_images, registry_plan  # noqa: E402
 
 BASELINE = r"""
 set -e
@@ -40,7 +41,7 @@ for role in manager worker; do
   for k in $(seq 1 $n); do
     i=$((i+1)); name=$role$k
     docker run -d --name $LAB-$name --hostname $name --label bench=$LAB --network $LAB-net --ip $SUBNET.$i \
-      --tmpfs /run --tmpfs /tmp __FLAGS__ --mount type=volume,dst=/var/lib/docker,volume-label=bench=$LAB \
+      --tmpfs /run --tmpfs /tmp --init --restart unless-stopped __FLAGS__ --mount type=volume,dst=/var/lib/docker,volume-label=bench=$LAB \
       labkit/node:latest dockerd --host=unix:///var/run/docker.sock --cgroup-parent=/bench/$LAB-$name >/dev/null &
   done
 done
@@ -69,15 +70,17 @@ docker volume rm $(docker volume ls -q --filter label=bench=$LAB) >/dev/null 2>&
 
 
 def node_flags() -> str:
-    if prov.node_mode() == "privileged":
+    """The same docker run flags labkit uses on this engine (measured mode)."""
+    mode = node_mode(NODE.tag)
+    if mode.name == "privileged":
         return "--privileged"
-    return ("--cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined "
-            "--security-opt apparmor=unconfined --device-cgroup-rule='a *:* rwm' "
-            "-v /sys/fs/cgroup:/sys/fs/cgroup:rw")
+    return ("--cap-add=ALL " + "".join(f"--cap-drop={c} " for c in mode.cap_drop)
+            + "--security-opt seccomp=unconfined --security-opt apparmor=unconfined "
+            "--device-cgroup-rule='a *:* rwm' -v /sys/fs/cgroup:/sys/fs/cgroup:rw")
 
 
 def free_subnet() -> str:
-    used = prov._used_subnets()
+    used = used_subnets()
     import ipaddress
 
     for third in range(200, 255):
@@ -147,9 +150,9 @@ def main() -> None:
     args = parser.parse_args()
     ensure_engine()
     ensure_images()
-    ensure_registry(log=lambda s: None)  # fill its data volume; each lab start then starts the container
+    ensure_registry(registry_plan(), log=lambda s: None)  # fill its data volume; each lab start then starts the container
     release_registry()
-    print(f"node image {NODE.tag}, nodes in {prov.node_mode()} mode, {args.rounds} rounds (median)\n")
+    print(f"node image {NODE.tag}, nodes in {node_mode(NODE.tag).name} mode, {args.rounds} rounds (median)\n")
     targets = {(1, 2): 1.3, (3, 3): 1.5}
     for (m, w), target in targets.items():
         base, lk = [], []

@@ -9,8 +9,9 @@ in a host temp directory, so host code reaches it as ``unix://<tmpdir>/docker.so
         inner = docker.DockerClient(base_url=url)
 
 The container runs in restricted mode (every capability but CAP_SYS_RESOURCE,
-which build VMs lack). Inside it ``--cap-drop=SYS_RESOURCE`` is refused and
-``--privileged`` fails: create inner nodes with ``cap_add=["ALL"]`` and no drop.
+which build VMs lack). Inside it ``--cap-drop=SYS_RESOURCE`` is refused ("not
+available in the current environment") while ``--privileged`` works (Docker 26
+grants only the capabilities that exist): labkit's probe finds that by itself.
 The engine also listens on /var/run/docker.sock inside its container, so
 ``docker exec <name> docker ps`` works too. docker-init is PID 1: signals reach
 dockerd, and when dockerd exits the container exits (no in-place restart).

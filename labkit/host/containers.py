@@ -8,13 +8,13 @@ cgroup parent, which is enough for a nested engine and its tasks.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import docker.errors
 import docker.types
 
-from ..base.errors import LabExists
+from ..base.errors import InvalidInput, LabExists
+from ..base.poll import poll
 from ..base.facts import REGISTRY_ALIAS, lab_exists, REGISTRY_PORT, cgroup_parent, container_name, labels_for, volume_name
 from .api_errors import engine_error, reason
 from .engine import client
@@ -22,8 +22,6 @@ from .engine import client
 __all__ = ["NodeMode", "NodeSpec", "create_node", "apply", "status", "logs_tail", "dockerd_command", "RESTRICTED_OPTIONS"]
 
 # What a restricted node gets besides its capabilities (measured on VMs that refuse --privileged).
-_AMBIGUOUS_RETRIES = 50  # x 0.1 s: how long a racing start's duplicate network may take to go
-
 RESTRICTED_OPTIONS = dict(security_opt=["seccomp=unconfined", "apparmor=unconfined"], device_cgroup_rules=["a *:* rwm"])
 
 
@@ -80,12 +78,9 @@ def create_node(spec: NodeSpec) -> str:
                         instance=spec.instance)
     volume = volume_name(spec.lab, spec.hostname)
     # Named and labelled: a stopped node keeps its swarm state, and cleanup finds the volume by label.
-    try:
-        api.create_volume(volume, labels=labels_for("volume", spec.lab, node=spec.hostname, role=spec.role,
-                                                    ip=spec.ip, instance=spec.instance))
-    except docker.errors.APIError as exc:  # a volume of that name is left over: reuse it (cleanup finds it by label)
-        if reason(exc) == "other" and "already exists" not in str(exc):
-            raise engine_error(f"create the volume {volume}", exc) from None
+    # (Creating a volume that exists returns the existing one: a left-over volume is reused, found by label.)
+    api.create_volume(volume, labels=labels_for("volume", spec.lab, node=spec.hostname, role=spec.role, ip=spec.ip,
+                                                instance=spec.instance))
     mounts = [docker.types.Mount("/var/lib/docker", volume, type="volume")]
     binds = []
     if spec.mode.name == "restricted":
@@ -115,16 +110,19 @@ def create_node(spec: NodeSpec) -> str:
         if reason(exc) == "name-in-use":  # another start of the same lab name got there first
             raise LabExists(lab_exists(spec.lab)) from None
         raise engine_error(f"create node {name}", exc) from None
-    for attempt in range(_AMBIGUOUS_RETRIES + 1):
+
+    def start() -> bool:
         try:
             api.start(created["Id"])
-            return created["Id"]
+            return True
         except docker.errors.APIError as exc:
-            if reason(exc) != "ambiguous" or attempt == _AMBIGUOUS_RETRIES:
+            if reason(exc) != "ambiguous":
                 raise engine_error(f"start node {name}", exc) from None
-            # Two starts of one name each made a network; the younger one is removing its own right now.
-            time.sleep(0.1)
-    raise AssertionError("not reached")
+            return False  # two starts of one name each made a network; the younger is removing its own now
+
+    poll(start, bool, timeout=5, interval=0.1, what=f"the lab network of {name} to be unique",
+         show=lambda _: "two networks of that name")
+    return created["Id"]
 
 
 def apply(action: str, container: str, *, network: str = "", ip: str = "", alias: str = "") -> None:
@@ -146,7 +144,7 @@ def apply(action: str, container: str, *, network: str = "", ip: str = "", alias
         elif action == "reconnect":
             api.connect_container_to_network(container, network, aliases=[alias], ipv4_address=ip)
         else:
-            raise ValueError(f"unknown action {action!r}")
+            raise InvalidInput(f"unknown action {action!r}")
     except docker.errors.APIError as exc:
         if action == "reconnect" and reason(exc) == "already-connected":
             return

@@ -18,7 +18,7 @@ from ..base.facts import lab_exists, network_name
 from .api_errors import engine_error, reason
 from .engine import client
 
-__all__ = ["LabNetwork", "create_lab_network", "connect", "disconnect", "node_ip"]
+__all__ = ["LabNetwork", "create_lab_network", "connect", "disconnect", "node_ip", "used_subnets"]
 
 # 172.31.x.0/24: outside swarm's overlay pool (10.0.0.0/8) and rarely used by Docker's own pools.
 _SUBNETS = [ipaddress.ip_network(f"172.31.{third}.0/24") for third in range(1, 255)]
@@ -34,7 +34,8 @@ class LabNetwork:
     subnet: str
 
 
-def _used_subnets() -> list[ipaddress.IPv4Network]:
+def used_subnets() -> list[ipaddress.IPv4Network]:
+    """Every subnet the engine's networks use (to pick a free one)."""
     used = []
     for net in client().api.networks():
         for cfg in (net.get("IPAM") or {}).get("Config") or []:
@@ -50,7 +51,7 @@ def create_lab_network(lab: str, labels: dict[str, str]) -> LabNetwork:
     name = network_name(lab)
     tried: list[ipaddress.IPv4Network] = []
     for _ in range(_ATTEMPTS):
-        used = _used_subnets() + tried
+        used = used_subnets() + tried
         subnet = next((s for s in _SUBNETS if not any(s.overlaps(u) for u in used)), None)
         if subnet is None:
             raise EngineError("no free 172.31.x.0/24 subnet for a new lab network; remove old labs (labkit down --all)")

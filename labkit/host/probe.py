@@ -33,8 +33,8 @@ def node_mode(image: str) -> NodeMode:
     forced = os.environ.get("LABKIT_NODE_MODE")
     if forced == "privileged":
         return NodeMode("privileged")
-    if forced == "restricted":
-        return NodeMode("restricted", _DROPPABLE)
+    if forced == "restricted":  # still measured: which capabilities exist differs with the depth
+        return _restricted(image)
     remembered = _remembered()
     if remembered is not None:
         return remembered
@@ -74,13 +74,18 @@ def _measure(image: str) -> NodeMode:
     sweep_probes()
     if _try(image, {"privileged": True}):
         return NodeMode("privileged")
-    drop = _DROPPABLE
-    if not _try(image, dict(cap_add=["ALL"], cap_drop=list(drop), **RESTRICTED_OPTIONS)):
-        drop = ()  # one level deeper (an engine inside a container) the capability is already gone
-        if not _try(image, dict(cap_add=["ALL"], **RESTRICTED_OPTIONS)):
-            raise EngineError("this engine runs neither privileged nor restricted Docker-in-Docker containers; "
-                              "see `labkit doctor`")
-    return NodeMode("restricted", drop)
+    return _restricted(image)
+
+
+def _restricted(image: str) -> NodeMode:
+    """Restricted mode, dropping only the capabilities the engine refuses and actually has."""
+    if _try(image, dict(cap_add=["ALL"], cap_drop=list(_DROPPABLE), **RESTRICTED_OPTIONS)):
+        return NodeMode("restricted", _DROPPABLE)
+    # One level deeper (an engine inside a container) the capability is already gone: dropping it is refused.
+    if _try(image, dict(cap_add=["ALL"], **RESTRICTED_OPTIONS)):
+        return NodeMode("restricted", ())
+    raise EngineError("this engine runs neither privileged nor restricted Docker-in-Docker containers; "
+                      "see `labkit doctor`")
 
 
 def _try(image: str, options: dict) -> bool:

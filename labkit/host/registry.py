@@ -151,14 +151,15 @@ def disconnect_registry(network: str) -> None:
     disconnect(network, REGISTRY_CONTAINER)
 
 
-def release_registry() -> bool:
-    """Remove the registry container once no lab network is left; its data volume stays, so a restart is quick.
+def release_registry(ignore: list[str] = ()) -> bool:
+    """Remove the registry container once no lab network is left (besides `ignore`, ids about to go);
+    its data volume stays, so a restart is quick.
 
     The registry serves labs only: leaving it running after the last lab would
     keep a container on the user's engine that nothing uses.
     """
     api = client().api
-    if api.networks(filters=label_filter(KIND_NETWORK)):
+    if [n for n in api.networks(filters=label_filter(KIND_NETWORK)) if n["Id"] not in ignore]:
         return False
     removed = False
     for c in api.containers(all=True, filters=label_filter(KIND_REGISTRY)):

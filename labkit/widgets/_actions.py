@@ -16,7 +16,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..base.errors import InvalidInput, WaitTimeout
 from ..base.facts import HOST_ACTIONS
+from ..base.poll import poll
 from ._protocol import LabView
 
 __all__ = ["NODE_ACTIONS", "SERVICE_ACTIONS", "Action", "plan_action", "ActionRunner"]
@@ -64,7 +66,7 @@ class Action:
 def plan_action(lab: LabView, name: str, target: str, value: Any = None) -> Action:
     """Resolve an action request from the front end; ValueError if it makes no sense."""
     if not isinstance(target, str) or not _NAME_OK.match(target):
-        raise ValueError(f"invalid target {target!r}")
+        raise InvalidInput(f"invalid target {target!r}")
     if name in HOST_ACTIONS:
         node = lab.node(target)
         method = {"kill": node.kill, "stop": node.stop, "start": node.start, "pause": node.pause,
@@ -78,15 +80,15 @@ def plan_action(lab: LabView, name: str, target: str, value: Any = None) -> Acti
         try:
             replicas = int(value)
         except (TypeError, ValueError):
-            raise ValueError(f"scale needs a number of replicas, got {value!r}") from None
+            raise InvalidInput(f"scale needs a number of replicas, got {value!r}") from None
         if not 0 <= replicas <= 100:
-            raise ValueError(f"replicas must be between 0 and 100, got {replicas}")
+            raise InvalidInput(f"replicas must be between 0 and 100, got {replicas}")
         # --detach: return once the manager accepted it; the board shows the convergence live.
         return _swarm_action(lab, name, target, f"docker service scale --detach {target}={replicas}",
                              _SERVICE_NOTES["scale"])
     if name == "remove":
         return _swarm_action(lab, name, target, f"docker service rm {target}", _SERVICE_NOTES["remove"])
-    raise ValueError(f"unknown action {name!r}; known: {', '.join(NODE_ACTIONS + SERVICE_ACTIONS)}")
+    raise InvalidInput(f"unknown action {name!r}; known: {', '.join(NODE_ACTIONS + SERVICE_ACTIONS)}")
 
 
 def _swarm_action(lab: LabView, name: str, target: str, command: str, note: str) -> Action:
@@ -139,10 +141,12 @@ class ActionRunner:
 
     def wait(self, timeout: float = 60.0) -> bool:
         """Block until every queued action finished (for tests and scripts)."""
-        deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return not self._queue.unfinished_tasks
+        try:
+            poll(lambda: self._queue.unfinished_tasks, lambda n: n == 0, timeout=timeout, interval=0.02,
+                 what="the board's actions to finish", show=lambda n: f"{n} still running")
+            return True
+        except WaitTimeout:
+            return False
 
     def _ensure_thread(self) -> None:
         with self._lock:

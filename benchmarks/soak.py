@@ -1,0 +1,89 @@
+"""Soak: many lab lifetimes in a row must leave nothing behind (issue 7 §5).
+
+    .venv/bin/python benchmarks/soak.py [--cycles 30]
+
+Each cycle: `labkit up` (a new CLI process, as a user runs it) → `docker service create` →
+kill a worker → wait until its replicas run elsewhere → `labkit down`. Before the first cycle
+and after the last, it measures labkit's objects on the engine, leftover node cgroups on this
+host, and the host's used memory, and prints the three figures with the end/start ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import labkit  # noqa: E402
+from labkit.host.cgroups import leftover_cgroups  # noqa: E402
+from labkit.host.engine import client  # noqa: E402
+
+CLI = [sys.executable, "-m", "labkit.cli"]
+
+
+def labkit_objects() -> int:
+    """Containers, networks and volumes that belong to a lab (the registry's cache volume is not a leak)."""
+    api = client().api
+    flt = {"label": ["labkit.managed=true", "labkit.lab"]}
+    return (len(api.containers(all=True, filters=flt)) + len(api.networks(filters=flt))
+            + len((api.volumes(filters=flt) or {}).get("Volumes") or []))
+
+
+def used_memory_mb() -> float:
+    info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    kb = lambda key: int(info[key].split()[0])  # noqa: E731
+    return (kb("MemTotal") - kb("MemAvailable")) / 1024
+
+
+def settled_memory() -> float:
+    """Used memory after the engine has had a moment to free what a removed lab held."""
+    time.sleep(5)
+    return statistics_median([used_memory_mb() for _ in range(5) if not time.sleep(0.5)])
+
+
+def statistics_median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def cycle(i: int) -> float:
+    name = f"soak-{uuid.uuid4().hex[:4]}"
+    t0 = time.monotonic()
+    subprocess.run([*CLI, "up", "--name", name, "--workers", "2"], check=True, capture_output=True)
+    try:
+        lab = labkit.Lab.attach(name)
+        lab.node("manager1").sh("docker service create --detach --name web --replicas 4 labkit/whoami")
+        lab.wait(lambda s: len(s.running("web")) == 4, timeout=120, quiet=True)
+        lab.node("worker2").kill()
+        lab.wait(lambda s: len(s.running("web")) == 4 and "worker2" not in s.placement("web"), timeout=120,
+                 quiet=True)
+    finally:
+        subprocess.run([*CLI, "down", name], check=True, capture_output=True)
+    return time.monotonic() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cycles", type=int, default=30)
+    args = parser.parse_args()
+    objects0, cgroups0, mem0 = labkit_objects(), len(leftover_cgroups()), settled_memory()
+    times = []
+    for i in range(args.cycles):
+        times.append(cycle(i))
+        print(f"cycle {i + 1:2}/{args.cycles}: {times[-1]:5.1f} s", flush=True)
+    objects1, cgroups1, mem1 = labkit_objects(), len(leftover_cgroups()), settled_memory()
+    print(f"\n{args.cycles} cycles (up → service → kill a worker → replicas elsewhere → down), "
+          f"median {statistics_median(times):.1f} s each")
+    print(f"labkit objects on the engine: {objects0} before, {objects1} after")
+    print(f"leftover node cgroups:        {cgroups0} before, {cgroups1} after")
+    print(f"host memory used:             {mem0:.0f} MB before, {mem1:.0f} MB after, "
+          f"ratio {mem1 / mem0:.3f}x (target <= 1.05x: {'OK' if mem1 <= mem0 * 1.05 else 'OVER TARGET'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
+
+pytest_plugins = ["tests.notebook_solutions"]  # nbval runs the notebooks with exercise solutions filled in
+
+# Checks, hints and resets the suite runs are recorded here, never in the user's own progress (kernels inherit it).
+os.environ.setdefault("LABKIT_PROGRESS_FILE", os.path.join(tempfile.mkdtemp(prefix="labkit-progress-"),
+                                                             "progress.jsonl"))
 
 
 def _leaked_lab_objects() -> list[str]:

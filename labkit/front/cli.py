@@ -4,6 +4,8 @@
     labkit up [--name N] [--managers M] [--workers W]
     labkit status [N] [--json]
     labkit exec N NODE -- CMD...
+    labkit shell N NODE               an interactive shell in a node (a real terminal)
+    labkit progress [--reset [NN]]    the course map: every notebook's exercises, done or not
     labkit down [N | --all]
     labkit doctor [--remeasure]
     labkit images build|pull|ls
@@ -92,6 +94,24 @@ def _cmd_exec(args) -> int:
     return result.exit_code
 
 
+def _cmd_shell(args) -> int:
+    ensure_engine(install=False)
+    node = Lab.attach(args.name).node(args.node)
+    if not sys.stdin.isatty():
+        print("labkit shell needs a terminal; for one command use: labkit exec LAB NODE -- CMD", file=sys.stderr)
+        return 2
+    print(f"[{args.node}] a shell in {node.container_name}; `exit` (or Ctrl-D) comes back", file=sys.stderr)
+    return node.shell()
+
+
+def _cmd_progress(args) -> int:
+    from ..course.progress_cli import print_progress, reset_progress
+
+    if args.reset is not None:
+        return reset_progress(args.reset or None)
+    return print_progress(as_json=args.json)
+
+
 def _cmd_down(args) -> int:
     ensure_engine(install=False)
     if args.all:
@@ -151,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("name")
     ex.add_argument("node")
     ex.add_argument("command", nargs=argparse.REMAINDER)
+    sh = sub.add_parser("shell", help="an interactive shell inside a node: labkit shell LAB NODE")
+    sh.add_argument("name")
+    sh.add_argument("node")
+    pg = sub.add_parser("progress", help="the course map: exercises done, hints and solutions seen")
+    pg.add_argument("--reset", nargs="?", const="", metavar="NN", help="forget progress (of one notebook)")
+    pg.add_argument("--json", action="store_true")
     dn = sub.add_parser("down", help="remove a lab (or every lab and the registry with --all)")
     dn.add_argument("name", nargs="?")
     dn.add_argument("--all", action="store_true")
@@ -164,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"setup": _cmd_setup, "up": _cmd_up, "status": _cmd_status, "exec": _cmd_exec, "down": _cmd_down,
+COMMANDS = {"setup": _cmd_setup, "up": _cmd_up, "status": _cmd_status, "exec": _cmd_exec, "shell": _cmd_shell,
+            "progress": _cmd_progress, "down": _cmd_down,
             "doctor": _cmd_doctor, "images": _cmd_images, "lab": _cmd_lab}
 
 

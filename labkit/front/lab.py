@@ -17,6 +17,7 @@ from ..base.facts import check_shape, new_lab_name, no_lab, validate_lab_name
 from ..host import teardown
 from ..host.inventory import find_labs
 from ..swarm import membership
+from ..swarm.api import read_api
 from ..swarm.attach import state_from_objects
 from ..swarm.capabilities import Capabilities, measure_capabilities
 from ..swarm.context import LabState, Reporter
@@ -95,6 +96,11 @@ class Lab:
         return self._state.mode.name if self._state.mode else ""
 
     @property
+    def reporter(self) -> Reporter:
+        """Where this lab's progress goes (commands, steps, waits)."""
+        return self._state.report
+
+    @property
     def running(self) -> bool:
         """True between a successful start() (or attach) and stop()."""
         return self._state.phase == "running"
@@ -132,10 +138,19 @@ class Lab:
             raise
         state.phase = "running"
         with _lock:
-            _started.append(self)
+            if self not in _started:
+                _started.append(self)
         what = f"{len(state.nodes)} nodes Ready" if state.swarm else f"{len(state.nodes)} engines up, no swarm yet"
         report.done(f"lab {self.name!r} is ready: {what}", time.monotonic() - t0)
         return self
+
+    def rebuild(self) -> "Lab":
+        """Remove this lab and start it again, fresh, with the same name and shape (this same Lab object)."""
+        s = self._state
+        teardown.remove_lab(self.name)
+        self._state = LabState(s.name, s.managers, s.workers, s.heartbeat, s.swarm, report=s.report)
+        self._capabilities = None
+        return self.start()
 
     def stop(self) -> None:
         """Remove every container, volume and the network of this lab (safe to call twice)."""
@@ -226,6 +241,11 @@ class Lab:
         """Nodes, services and tasks as one immutable snapshot, read from a reachable manager."""
         self._require_running()
         return read_snapshot(self._state)
+
+    def api(self, *paths: str) -> dict:
+        """Raw Engine API lists from a manager, e.g. `lab.api("services", "networks")` (GET only)."""
+        self._require_running()
+        return read_api(self._state, paths)
 
     def wait(self, predicate: Callable[[SwarmSnapshot], bool], timeout: float = 60, what: str = "condition",
              interval: float = 0.5, quiet: bool = False) -> SwarmSnapshot:

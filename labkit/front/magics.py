@@ -31,16 +31,32 @@ class NodeMagics(Magics):
     @argument("node", help="node hostname, e.g. manager1 or worker2")
     @argument("--lab", default=None, help="lab name (default: the last lab started in this kernel)")
     @argument("--no-raise-error", dest="raise_error", action="store_false",
-              help="do not fail the cell when the script exits non-zero (for commands expected to fail)")
+              help="do not fail the cell when the script exits non-zero")
+    @argument("--expect-error", default=None, metavar="TEXT",
+              help="the script is meant to fail with TEXT in its output: the cell passes only if it does")
     @cell_magic
     def node(self, line: str, cell: str) -> None:
         """%%node manager1 — run the cell body with sh inside that node; output streams live."""
-        args = parse_argstring(self.node, line)
+        args = parse_argstring(self.node, line)  # IPython has already expanded {…} in the line
         lab = current_lab(args.lab)
         script = restore_templates(self.shell.var_expand(protect_templates(cell), depth=2))
         result = lab.node(args.node).sh(script, check=False, stream=True)
-        if result.exit_code != 0 and args.raise_error:
+        if args.expect_error is not None:
+            problem = expected_failure(args.expect_error.strip("\"'"), result.exit_code, result.stdout + result.stderr)
+            if problem:
+                raise CellFailed(f"[{args.node}] {problem}")
+        elif result.exit_code != 0 and args.raise_error:
             raise CellFailed(f"[{args.node}] exited with code {result.exit_code}")
+
+
+def expected_failure(text: str, exit_code: int, output: str) -> str | None:
+    """None if a command meant to fail did fail with `text` in its output, else what went differently."""
+    if exit_code == 0:
+        return f'expected this to fail with "{text}"; it succeeded'
+    if text not in output:
+        last = (output.strip().splitlines() or ["(no output)"])[-1]
+        return f'expected this to fail with "{text}"; it failed with: {last}'
+    return None
 
 
 # IPython turns `{{` into `{` while expanding; Docker's `{{.Field}}` must reach the shell intact.

@@ -161,8 +161,8 @@ def status(container: str) -> str:
         return "removed"
 
 
-def logs_tail(container: str, lines: int = 20) -> str:
-    """The last lines of a container's output (for an error message)."""
+def logs_tail(container: str, lines: int | str = 20) -> str:
+    """The last lines of a container's output ("all" for everything)."""
     try:
         return client().api.logs(container, tail=lines).decode("utf-8", "replace")
     except docker.errors.APIError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import IO, Sequence
 
 from ..base.errors import LabkitError, LabNotRunning
@@ -10,6 +11,7 @@ from ..base.poll import poll
 from ..base.quoting import sh_join
 from ..host import containers
 from ..host.exec import CommandResult, ContainerNotRunning, run_in_container
+from ..host.terminal import interactive
 from .context import LabState
 from .snapshot import lab_faults, read_snapshot
 
@@ -77,12 +79,22 @@ class Node:
             raise LabkitError(f"cannot run {shown!r} on {self.name}: the node is {fault}. "
                               f"Bring it back with {hint}") from None
 
+    def shell(self) -> int:
+        """An interactive shell in the node on this process's terminal (`labkit shell`); returns its exit code."""
+        self._require_running()
+        return interactive(self.container_name, ["sh", "-c", "exec bash -l 2>/dev/null || exec sh -l"],
+                           env={"TERM": os.environ.get("TERM", "xterm")})
+
     # -- faults ---------------------------------------------------------------------------------
 
     @property
     def fault(self) -> str | None:
         """What is wrong with the node's container: None, 'killed', 'stopped', 'paused', 'disconnected' or 'removed'."""
         return lab_faults(self._state).get(self.name)
+
+    def logs(self, tail: int | None = None) -> str:
+        """What the node's own engine (dockerd) has printed: `docker logs <container>` on the host."""
+        return containers.logs_tail(self.container_name, tail if tail is not None else "all")
 
     def host_command(self, action: str) -> str:
         """The host `docker` command a fault stands for, e.g. `docker kill mylab-worker2`."""

@@ -156,7 +156,7 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
 
         # 2. The traffic panel reaches every node's host-mode port and names who answered.
         page.click(".lk-traffic .lk-tr-send")
-        named = '.lk-traffic .lk-bar.lk-ok[data-label^="hello @ "]'
+        named = '.lk-traffic .lk-bar.lk-ok[data-label^="hello@"]'
         _wait(lambda: page.locator(named).count() == 3, 60, "the 3 hello tasks named in the chart", page)
         assert "12 requests" in page.locator(".lk-tr-summary").inner_text()
         assert page.locator(".lk-traffic .lk-bar.lk-fail").count() == 0

@@ -1,6 +1,6 @@
 """The architecture holds: imports only go downward, and only the host layer talks to Docker.
 
-    base (0) ← host (1) ← images (2) ← swarm (3) ← front ends: front, widgets (4) ← course (5)
+    base (0) ← host (1) ← images (2) ← swarm (3) ← front ends: front, widgets, course (4)
 
 Every import counts, including ones inside functions and under TYPE_CHECKING,
 so a cycle cannot hide from this test.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "labkit"
-LAYERS = {"base": 0, "host": 1, "images": 2, "swarm": 3, "front": 4, "widgets": 4, "course": 5}
+LAYERS = {"base": 0, "host": 1, "images": 2, "swarm": 3, "front": 4, "widgets": 4, "course": 4}
 TOP = 9  # labkit/__init__.py and labkit/cli.py: entry points above everything
 DOCKER_LIBRARIES = ("docker", "testcontainers")
 

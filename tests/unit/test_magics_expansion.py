@@ -38,3 +38,15 @@ def test_plain_ipython_would_break_the_template(shell):
 def test_an_unknown_name_leaves_the_cell_unchanged(shell):
     cell = "echo {no_such_variable} '{{.ID}}'"
     assert expand(shell, cell) == cell
+
+
+@pytest.mark.parametrize("code,output,expected", [
+    (1, "Error: This node is already part of a swarm.", None),
+    (0, "Swarm initialized", 'expected this to fail with "already part of a swarm"; it succeeded'),
+    (1, "Error: something else\n", 'expected this to fail with "already part of a swarm"; it failed with: Error: '
+                                   'something else'),
+])
+def test_expect_error_passes_only_on_the_expected_failure(code, output, expected):
+    from labkit.front.magics import expected_failure
+
+    assert expected_failure("already part of a swarm", code, output) == expected

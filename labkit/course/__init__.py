@@ -1,0 +1,25 @@
+"""The course front end: exercises checked against the live swarm, hints, solutions, progress and resets.
+
+In a notebook (the first cell of every course notebook does this):
+
+    import labkit
+    from labkit.course import *
+    %load_ext labkit
+    lab = open_lab("04")                 # attaches to lab nb04 if it runs, else starts it
+
+    check("04-global-everywhere")        # ✓ or ✗ with what it saw and what it expected
+    hint("04-global-everywhere")         # the next hint; solution(...) comes after the last one
+    reset("04", section="drain")         # the lab as that section starts, in seconds
+
+Each check is a pure verdict over a snapshot and Engine API lists (see model.py), so it is unit-tested
+on evidence recorded from real swarms; `labkit progress` shows the course map.
+"""
+
+from .display import CheckResult, ExerciseNotDone
+from .helpers import all_faulted, faulted, ip, join_token, leader, node_id, node_with, node_without, service_id, \
+    survivor
+from .reset import open_lab, reset
+from .runner import check, hint, solution
+
+__all__ = ["check", "hint", "solution", "reset", "open_lab", "ip", "join_token", "node_id", "service_id", "leader",
+           "node_with", "node_without", "faulted", "all_faulted", "survivor", "CheckResult", "ExerciseNotDone"]

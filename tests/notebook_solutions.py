@@ -1,0 +1,51 @@
+"""A pytest plugin: nbval runs each course notebook with every exercise's solution filled in.
+
+The shipped notebooks keep their exercise cells empty. An exercise cell carries
+`metadata.labkit.exercise = "<id>"`; its solution comes from the course catalog
+(`labkit.course`), the one place solutions are written. Only the copy nbval
+executes is filled; the file on disk is never changed.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbval.plugin import IPyNbFile
+
+from labkit.course.catalog import check_by_id
+
+
+def exercise_of(cell) -> str | None:
+    """The exercise id a cell is the answer cell of, or None."""
+    return (cell.get("metadata", {}).get("labkit") or {}).get("exercise")
+
+
+def fill_solutions(nb):
+    """Put each exercise's solution into its (empty) answer cell."""
+    for cell in nb.cells:
+        exercise = exercise_of(cell)
+        if exercise:
+            cell.source = check_by_id(exercise).solution
+    return nb
+
+
+class SolvedNotebook(IPyNbFile):
+    """nbval's notebook file, read with the solutions filled in."""
+
+    def collect(self):
+        real_read = nbformat.read
+        nbformat.read = lambda path, as_version: fill_solutions(real_read(path, as_version=as_version))
+        try:
+            items = list(super().collect())
+        finally:
+            nbformat.read = real_read
+        yield from items
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collect_file(file_path, parent):
+    outcome = yield
+    results = outcome.get_result()
+    if file_path.suffix == ".ipynb" and results:
+        outcome.force_result([SolvedNotebook.from_parent(parent, path=file_path) if type(r) is IPyNbFile else r
+                              for r in results])

@@ -1,0 +1,40 @@
+"""Every course check, replayed on evidence recorded from real swarms (tests/fixtures/course, see record.py):
+it passes on what the swarm looked like after its step was done, and fails with its stated reason on what
+it looked like just before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from labkit.course.catalog import all_checks
+from labkit.course.evidence import replay_evidence
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "course"
+CHECKS = all_checks()
+
+
+def recording(check_id: str) -> dict:
+    path = FIXTURES / f"{check_id}.json"
+    assert path.exists(), f"no recorded evidence for {check_id}: run tests/fixtures/course/record.py {check_id[:2]}"
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])
+def test_passes_once_done(check):
+    verdict = check.verdict(replay_evidence(recording(check.id)["solved"], check))
+    assert verdict.status == "passed", verdict.text
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])
+def test_fails_with_its_reason_when_not_done(check):
+    verdict = check.verdict(replay_evidence(recording(check.id)["unsolved"], check))
+    assert verdict.status == "failed" and check.unsolved in verdict.text, verdict.text
+
+
+@pytest.mark.parametrize("check", [c for c in CHECKS if c.is_exercise], ids=[c.id for c in CHECKS if c.is_exercise])
+def test_exercises_have_hints_that_end_near_the_solution(check):
+    assert 2 <= len(check.hints) <= 4 and all(h.strip() for h in check.hints)
+    assert check.solution.startswith("%%node ") or check.board, "an exercise's solution is a cell a learner writes"

@@ -21,5 +21,13 @@ from .helpers import all_faulted, faulted, ip, join_token, leader, node_id, node
 from .reset import open_lab, reset
 from .runner import check, hint, solution
 
-__all__ = ["check", "hint", "solution", "reset", "open_lab", "ip", "join_token", "node_id", "service_id", "leader",
+
+def course_map():
+    """The course map as a widget: every exercise, done or not (the same as `labkit progress`)."""
+    from ..widgets._course_map import CourseMap
+    from .progress_cli import map_rows
+
+    return CourseMap(map_rows)
+
+__all__ = ["check", "hint", "solution", "reset", "open_lab", "course_map", "ip", "join_token", "node_id", "service_id", "leader",
            "node_with", "node_without", "faulted", "all_faulted", "survivor", "CheckResult", "ExerciseNotDone"]

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
 from ..base.errors import LabkitError
 from ..base.facts import validate_lab_name
@@ -30,6 +29,7 @@ from ..host.registry import ensure_registry, release_registry
 from ..host.teardown import remove_everything, remove_lab
 from ..images import ensure_images, image_rows, registry_plan
 from .doctor import run_doctor
+from .jupyter import jupyter_argv, write_overrides
 from .lab import Lab
 from .progress import Progress
 from .status import all_labs, lab_detail, lab_rows
@@ -143,12 +143,8 @@ def _cmd_doctor(args) -> int:
 
 def _cmd_lab(args) -> int:
     _cmd_setup(args)
-    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
-    if not notebooks.is_dir():
-        notebooks = Path.cwd() / "notebooks"
-    argv = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", *args.jupyter_args]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        argv.append("--allow-root")
+    write_overrides()  # no JupyterLab news pop-up on a learner's first screen
+    argv = jupyter_argv(args.jupyter_args)
     print("$ " + " ".join(argv[2:]))
     sys.stdout.flush()
     os.execv(sys.executable, argv)

@@ -10,21 +10,15 @@ Run: pytest -m e2e tests/e2e -s   (needs a Docker engine, labkit's images and /u
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from labkit.host.engine import engine_answers
-
 from ..support import wait_until
+from .conftest import jupyter_server, write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -49,69 +43,17 @@ CELLS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _notebook(path: Path) -> None:
-    cells = [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
-              "source": src} for i, src in enumerate(CELLS)]
-    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-          # Without a kernelspec JupyterLab asks "Select Kernel" and run-all blocks on the dialog.
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
-                       "language_info": {"name": "python"}}}
-    path.write_text(json.dumps(nb, indent=1))
-
-
 @pytest.fixture(scope="module")
 def jupyter(tmp_path_factory):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
-    # labkit talks to the engine through the SDK, not the docker CLI; `./run test` starts an engine.
-    assert engine_answers(), "no Docker engine answers: run ./run test, which starts one"
     work = tmp_path_factory.mktemp("lab")
-    _notebook(work / "board.ipynb")
-    # No "get Jupyter news?" toast over the board (and no request to the internet).
-    settings = work / ".settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}))
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), JUPYTER_CONFIG_DIR=str(work / ".cfg"),
-               JUPYTER_DATA_DIR=str(work / ".data"), JUPYTER_RUNTIME_DIR=str(work / ".run"))
-    argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-            "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-            "--allow-root",  # CI runs as root
-            "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={work}",
-            f"--LabApp.user_settings_dir={work / '.settings'}", f"--LabApp.workspaces_dir={work / '.ws'}"]
-    log = open(work / "jupyter.log", "w")
-    server = subprocess.Popen(argv, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    write_notebook(work / "board.ipynb", CELLS)
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/api/status", timeout=1)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    break
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("JupyterLab did not start: " + (work / "jupyter.log").read_text()[-2000:])
-        yield url
+        with jupyter_server(work) as url:
+            yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
         from labkit import remove_lab
 
         remove_lab(LAB)  # the kernel that owned the lab is gone; clean up by label
-        shutil.copy(work / "jupyter.log", _artifacts() / "e2e-jupyter.log")
 
 
 def _artifacts() -> Path:

@@ -112,7 +112,7 @@ def names_read_and_set(cell: dict) -> tuple[set[str], set[str]]:
         exprs = re.findall(r"(?<!{){([^{}]+)}(?!})", text)
         tree = ast.parse("\n".join(e.strip() for e in exprs) or "pass")
     else:
-        tree = ast.parse("\n".join(line for line in text.splitlines() if not line.startswith("%")) or "pass")
+        tree = ast.parse("\n".join(line for line in text.splitlines() if not line.startswith(("%", "!"))) or "pass")
     read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     set_ = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     set_ |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}

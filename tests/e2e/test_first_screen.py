@@ -1,0 +1,65 @@
+"""A learner's first screen: `./run lab` (which runs `labkit lab`) opens JupyterLab on notebook 00, the file
+browser lists the course in order, and no pop-up asks about JupyterLab news. Real JupyterLab, real Chromium."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..support import free_port, wait_http, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def labkit_lab(tmp_path):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
+    port = free_port()
+    # As `./run lab` runs it; only the browser, the port, the token and the per-test state directories differ.
+    argv = [sys.executable, "-m", "labkit.cli", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+            "--IdentityProvider.token=", "--ServerApp.password=", f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+            f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"]
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_RUNTIME_DIR=str(tmp_path / "run"))
+    log = open(tmp_path / "jupyter.log", "w")
+    server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/status", 120, "labkit lab to serve JupyterLab",
+                  alive=lambda: server.poll() is None)
+        yield f"http://127.0.0.1:{port}/lab"
+    finally:
+        server.terminate()
+        server.wait(20)
+        log.close()
+
+
+def test_jupyterlab_opens_on_notebook_00_with_the_course_in_order_and_no_news_popup(labkit_lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(labkit_lab)
+        wait_until(lambda: page.locator(".jp-DirListing-itemText").count() >= 12, 90, "the file browser's listing")
+        wait_until(lambda: page.locator('.lm-TabBar-tabLabel:text-is("00-welcome.ipynb")').count() == 1, 60,
+                   "notebook 00 open in a tab")
+        wait_until(lambda: "Welcome: Docker Swarm mode" in page.locator(".jp-NotebookPanel").first.inner_text(), 60,
+                   "notebook 00's title on screen")
+        page.wait_for_timeout(3000)  # the news question, where enabled, pops up a moment after start
+        page.screenshot(path=str(ROOT / "artifacts" / "first-screen.png"))
+        names = [t.strip() for t in page.locator(".jp-DirListing-itemText").all_inner_texts()]
+        course = [n for n in names if n[:2].isdigit()]
+        assert course == sorted(course) and [n[:2] for n in course] == [f"{i:02d}" for i in range(12)], names
+        assert not [n for n in names if not n[:2].isdigit()], f"only the course in the file browser: {names}"
+        toasts = page.locator(".Toastify__toast").all_inner_texts()
+        assert not any("news" in t.lower() for t in toasts), toasts
+        browser.close()

@@ -5,7 +5,8 @@
 2. Python-side model time for the same snapshot, against parsing the snapshot from payloads.
 3. With --lab (starts a 3-node lab) or --attach NAME: latency from a change visible in the Engine API
    (`docker node update` has returned on the manager) to the board's `swarm` trait showing it, against
-   the baseline of one raw `lab.snapshot()` in the same run.
+   the baseline of one raw `lab.snapshot()` in the same run; and (--lab) the watcher's CPU cost on an idle
+   lab, polling only vs polling plus engine events, against nothing watching.
 
     python benchmarks/bench_widgets.py            # 1 and 2 (needs /usr/bin/chromium)
     python benchmarks/bench_widgets.py --lab      # also 3 (needs Docker and labkit's images)
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import dataclasses
 import statistics
 import sys
@@ -151,6 +153,37 @@ def bench_latency(lab, rounds: int) -> None:
           f"   (max {max(lat) * 1e3:.0f} ms; watcher interval {interval * 1e3:.0f} ms)")
 
 
+def host_cpu_seconds() -> float:
+    """CPU time the whole machine has spent working (all processes, all cores), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_idle_cpu(lab, seconds: float = 30.0) -> None:
+    """The watcher's CPU cost on an idle lab: nothing watching (baseline), polling only, polling + engine events."""
+    from labkit.widgets._watcher import Watcher
+
+    def idle(follow: bool | None) -> float:
+        w = None if follow is None else Watcher(lab, follow_events=follow)
+        if w is not None:
+            w.subscribe(lambda s, e: None)
+        time.sleep(3)  # let the streams start
+        t0 = host_cpu_seconds()
+        time.sleep(seconds)
+        used = host_cpu_seconds() - t0
+        if w is not None:
+            w.stop()
+        return used / seconds
+
+    nothing, polling, events = idle(None), idle(False), idle(True)
+    print("idle lab, host CPU (cores busy, all processes)      cores   vs polling only")
+    print(f"  no widget (baseline)                           {nothing:7.3f}")
+    print(f"  watcher, polling only (1 s)                    {polling:7.3f}        1.0")
+    print(f"  watcher, polling + engine events               {events:7.3f}   {events / polling:8.2f}"
+          f"   (target: no more than polling only)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=20)
@@ -171,6 +204,7 @@ def main() -> None:
         else:
             with labkit.Lab(managers=1, workers=2, name="bench-widgets", quiet=True) as lab:
                 bench_latency(lab, args.rounds)
+                bench_idle_cpu(lab)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ LABEL_HEARTBEAT = "labkit.heartbeat"
 LABEL_SWARM = "labkit.swarm"  # "false" for an engines-only lab
 LABEL_ENGINE = "labkit.engine"  # the engine ID a probe result belongs to
 
-KIND_NODE, KIND_NETWORK, KIND_VOLUME, KIND_READY = "node", "network", "volume", "ready"
+KIND_NODE, KIND_NETWORK, KIND_VOLUME, KIND_READY, KIND_PREPARED = "node", "network", "volume", "ready", "prepared"
 KIND_REGISTRY, KIND_REGISTRY_DATA, KIND_PROBE, KIND_PROBE_RESULT = "registry", "registry-data", "probe", "probe-result"
 
 # -- names ----------------------------------------------------------------------------------------
@@ -41,6 +41,10 @@ REGISTRY_VOLUME = "labkit-registry-data"
 REGISTRY_ALIAS = "registry"  # how nodes reach the lab registry on their network
 REGISTRY_PORT = 5000
 CGROUP_ROOT = "labkit"  # restricted nodes' engines put their containers under /sys/fs/cgroup/*/labkit/
+
+# Lab tuning, shown to learners at `docker swarm init`: a dead node is Down in ~2-3 s instead of ~10-15 s with
+# Docker's default 5 s heartbeat (measured: kill -> Down 2.0-3.2 s, replacements Running 3.7-4.5 s).
+LAB_HEARTBEAT = "1s"
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 ROLES = ("manager", "worker")
@@ -69,6 +73,11 @@ def volume_name(lab: str, hostname: str) -> str:
 def ready_marker_name(lab: str) -> str:
     """The labelled volume whose existence says the lab's start() finished."""
     return f"{lab}-ready"
+
+
+def prepared_marker_name(lab: str) -> str:
+    """The labelled volume that marks a lab started in advance and not yet taken."""
+    return f"{lab}-prepared"
 
 
 def probe_name(token: str) -> str:

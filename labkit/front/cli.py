@@ -2,6 +2,7 @@
 
     labkit setup                      engine, images and registry ready (what `./run lab` calls)
     labkit up [--name N] [--managers M] [--workers W]
+    labkit prepare N [--managers M] [--workers W]   start a lab in advance; the next start of N takes it
     labkit status [N] [--json]
     labkit exec N NODE -- CMD...
     labkit shell N NODE               an interactive shell in a node (a real terminal)
@@ -25,9 +26,11 @@ import sys
 from ..base.errors import LabkitError
 from ..base.facts import validate_lab_name
 from ..host.engine import ensure_engine
+from ..host.inventory import find_labs
 from ..host.registry import ensure_registry, release_registry
 from ..host.teardown import remove_everything, remove_lab
 from ..images import ensure_images, image_rows, registry_plan
+from ..swarm.prepared import budget, prepared_nodes
 from .doctor import run_doctor
 from .jupyter import jupyter_argv, write_overrides
 from .lab import Lab
@@ -51,6 +54,20 @@ def _cmd_up(args) -> int:
     ensure_engine(install=False)
     lab = Lab(managers=args.managers, workers=args.workers, name=args.name, report=Progress(steps=True)).start()
     print(f"\nNext: labkit exec {lab.name} manager1 -- docker node ls\n      labkit down {lab.name}")
+    return 0
+
+
+def _cmd_prepare(args) -> int:
+    ensure_engine(install=False)
+    if args.name in find_labs(args.name):
+        print(f"labkit: a lab named {args.name!r} exists already; nothing to prepare", file=sys.stderr)
+        return 1
+    if prepared_nodes() + args.managers + args.workers > budget():
+        print(f"labkit: preparing {args.managers + args.workers} more node(s) would pass LABKIT_POOL={budget()}",
+              file=sys.stderr)
+        return 1
+    Lab(managers=args.managers, workers=args.workers, name=args.name, swarm=not args.no_swarm,
+        report=Progress(steps=True)).prepare()
     return 0
 
 
@@ -160,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--name")
     up.add_argument("--managers", type=int, default=1)
     up.add_argument("--workers", type=int, default=2)
+    pr = sub.add_parser("prepare", help="start a lab in advance: the next `up`/start of its name takes it at once")
+    pr.add_argument("name")
+    pr.add_argument("--managers", type=int, default=1)
+    pr.add_argument("--workers", type=int, default=2)
+    pr.add_argument("--no-swarm", action="store_true", help="engines only (the learner forms the swarm)")
     st = sub.add_parser("status", help="list labs and their health, or show one lab's nodes and tasks")
     st.add_argument("name", nargs="?")
     st.add_argument("--json", action="store_true")
@@ -186,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"setup": _cmd_setup, "up": _cmd_up, "status": _cmd_status, "exec": _cmd_exec, "shell": _cmd_shell,
+COMMANDS = {"setup": _cmd_setup, "up": _cmd_up, "prepare": _cmd_prepare, "status": _cmd_status, "exec": _cmd_exec, "shell": _cmd_shell,
             "progress": _cmd_progress, "down": _cmd_down,
             "doctor": _cmd_doctor, "images": _cmd_images, "lab": _cmd_lab}
 

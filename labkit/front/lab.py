@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
-
-from ..base.errors import InvalidInput, LabkitError, LabNotRunning, UnknownNode
-from ..base.facts import check_shape, new_lab_name, no_lab, validate_lab_name
+from ..base.errors import LabkitError, LabNotRunning, UnknownNode
+from ..base.facts import LAB_HEARTBEAT, check_shape, new_lab_name, no_lab, validate_lab_name
 from ..host import teardown
 from ..host.inventory import find_labs
-from ..swarm import membership
-from ..swarm.api import read_api
+from ..swarm import membership, prepared
 from ..swarm.attach import state_from_objects
-from ..swarm.capabilities import Capabilities, measure_capabilities
 from ..swarm.context import LabState, Reporter
-from ..swarm.http import HttpReply, http_requests
 from ..swarm.node import Node
-from ..swarm.snapshot import read_snapshot
-from ..swarm.state import SwarmSnapshot
 from ..swarm.steps import start_steps
-from ..swarm.waits import wait_for
+from .lab_views import LabViews
 from .progress import Progress
 
 __all__ = ["Lab", "current_lab"]
@@ -49,7 +42,7 @@ def current_lab(name: str | None = None) -> "Lab":
     return running[-1]
 
 
-class Lab:
+class Lab(LabViews):
     """A swarm of `managers` + `workers` Docker-in-Docker nodes.
 
     Use it as a context manager (`with Lab() as lab:`) or call `start()` and
@@ -62,14 +55,15 @@ class Lab:
     """
 
     def __init__(self, managers: int = 1, workers: int = 2, name: str | None = None, *, retain: bool = False,
-                 heartbeat: str | None = "2s", quiet: bool = False, replace: bool = False, swarm: bool = True,
+                 heartbeat: str | None = LAB_HEARTBEAT, quiet: bool = False, replace: bool = False, swarm: bool = True,
                  report: Reporter | None = None):
         check_shape(managers, workers)
         name = validate_lab_name(name) if name is not None else new_lab_name()
         self._state = LabState(name, managers, workers, heartbeat, swarm, report=report or Progress(quiet=quiet))
         self.retain = retain
         self.replace = replace
-        self._capabilities: Capabilities | None = None
+        self._capabilities = None  # measured on first use (LabViews.capabilities)
+        self.timings: list[tuple[str, float]] = []  # (start step, seconds): where a cold start's time went
 
     def __repr__(self) -> str:
         return f"Lab({self.name!r}, nodes={list(self._state.nodes) or list(self.shape)}, {self._state.phase})"
@@ -112,22 +106,41 @@ class Lab:
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> "Lab":
-        """Create the nodes and form the swarm; on any failure or Ctrl-C remove what was created."""
+        """Create the nodes and form the swarm (or take this name's prepared lab); on failure remove what was made."""
+        return self._start(prepare=False)
+
+    def prepare(self) -> None:
+        """Start this lab in advance, marked prepared: the next `start()` of its name (in any process) takes it at
+        once. This object is then done with; the lab waits on the engine (`labkit status` lists it)."""
+        self._start(prepare=True)
+        self._state.phase = "stopped"
+
+    def _start(self, prepare: bool) -> "Lab":
         state = self._state
         if state.phase != "new":
             raise LabkitError(f"lab {self.name} was already started; create a new Lab() to start another")
         state.phase = "starting"
         report = state.report
-        report.title(f"Starting lab {self.name!r}: {state.managers} manager(s), {state.workers} worker(s)")
         t0 = time.monotonic()
+        taken = None if prepare else prepared.take(state)
+        if taken is not None:
+            self._state = state = taken
+            self._register()
+            report.done(f"lab {self.name!r} is ready: it was prepared in advance ({len(state.nodes)} nodes)",
+                        time.monotonic() - t0)
+            return self
+        report.title(f"{'Preparing' if prepare else 'Starting'} lab {self.name!r}: {state.managers} manager(s), "
+                     f"{state.workers} worker(s)")
         step_name = ""
-        steps = start_steps(self.replace, state.swarm)
+        steps = start_steps(self.replace, state.swarm, in_advance=prepare)
         try:
             for index, (step_name, step) in enumerate(steps, 1):
                 report.begin(step_name, index, len(steps))
                 if step_name.startswith("remove the previous"):
                     self._retire_namesakes()
+                began = time.monotonic()
                 step(state)
+                self.timings.append((step_name, time.monotonic() - began))
         except BaseException as exc:
             exc.add_note(f"labkit: starting lab {self.name!r} failed at step: {step_name}")
             state.phase = "stopped"
@@ -137,19 +150,23 @@ class Lab:
                 teardown.remove_lab(self.name, instance=state.instance)
             raise
         state.phase = "running"
+        self._register()
+        what = f"{len(state.nodes)} nodes Ready" if state.swarm else f"{len(state.nodes)} engines up, no swarm yet"
+        report.done(f"lab {self.name!r} is {'prepared' if prepare else 'ready'}: {what}", time.monotonic() - t0)
+        return self
+
+    def _register(self) -> None:
+        self._state.phase = "running"
         with _lock:
             if self not in _started:
                 _started.append(self)
-        what = f"{len(state.nodes)} nodes Ready" if state.swarm else f"{len(state.nodes)} engines up, no swarm yet"
-        report.done(f"lab {self.name!r} is ready: {what}", time.monotonic() - t0)
-        return self
 
     def rebuild(self) -> "Lab":
         """Remove this lab and start it again, fresh, with the same name and shape (this same Lab object)."""
         s = self._state
         teardown.remove_lab(self.name)
         self._state = LabState(s.name, s.managers, s.workers, s.heartbeat, s.swarm, report=s.report)
-        self._capabilities = None
+        self._capabilities, self.timings = None, []
         return self.start()
 
     def stop(self) -> None:
@@ -185,7 +202,7 @@ class Lab:
             raise LabNotRunning(no_lab(name))
         lab = cls.__new__(cls)
         lab._state = state_from_objects(objs, Progress(quiet=quiet))
-        lab.retain, lab.replace, lab._capabilities = False, False, None
+        lab.retain, lab.replace, lab._capabilities, lab.timings = False, False, None, []
         with _lock:
             _started.append(lab)
         return lab
@@ -235,63 +252,3 @@ class Lab:
             raise LabNotRunning(f"lab {self.name!r} has been stopped; start a new one with labkit.Lab().start()")
         if phase == "new":
             raise LabNotRunning(f"lab {self.name!r} is not started yet; call lab.start() first")
-
-    # -- state ------------------------------------------------------------------------------------
-    def snapshot(self) -> SwarmSnapshot:
-        """Nodes, services and tasks as one immutable snapshot, read from a reachable manager."""
-        self._require_running()
-        return read_snapshot(self._state)
-
-    def api(self, *paths: str) -> dict:
-        """Raw Engine API lists from a manager, e.g. `lab.api("services", "networks")` (GET only)."""
-        self._require_running()
-        return read_api(self._state, paths)
-
-    def wait(self, predicate: Callable[[SwarmSnapshot], bool], timeout: float = 60, what: str = "condition",
-             interval: float = 0.5, quiet: bool = False) -> SwarmSnapshot:
-        """Poll snapshots until predicate(snapshot) is true; WaitTimeout (a TimeoutError) with the last state otherwise."""
-        self._require_running()
-        return wait_for(self._state, predicate, timeout=timeout, what=what, interval=interval, quiet=quiet)
-
-    def wait_service(self, service: str, running: int, timeout: float = 90) -> SwarmSnapshot:
-        """Wait until `running` tasks of a service are running (e.g. after `docker service create`)."""
-        return self.wait(lambda s: len(s.running(service)) == running, timeout=timeout,
-                         what=f"{running} running task(s) of {service}")
-
-    @property
-    def capabilities(self) -> Capabilities:
-        """What this host supports (routing mesh/IPVS, encrypted overlay/ESP, privileged), measured in a node."""
-        self._require_running()
-        if self._capabilities is None:
-            self._capabilities = measure_capabilities(self._state)
-        return self._capabilities
-
-    def http(self, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0) -> list[HttpReply]:
-        """Send HTTP requests from inside the lab network to node:port; report who answered each."""
-        self.node(node)
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise InvalidInput(f"port must be an integer from 1 to 65535 (got {port!r})")
-        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
-            raise InvalidInput(f"count must be an integer from 1 to 1000 (got {count!r})")
-        if not isinstance(path, str) or not path.startswith("/") or any(c.isspace() for c in path):
-            raise InvalidInput(f"path must start with '/' and contain no spaces (got {path!r})")
-        return http_requests(self._state, node, port, path=path, count=count, timeout=timeout)
-
-    # -- widgets (labkit.widgets renders snapshots; it never calls Docker itself) -----------------
-    def board(self, **kwargs):
-        """The live task-placement board of this lab, with controls that act on it."""
-        from ..widgets import board
-
-        return board(self, **kwargs)
-
-    def traffic(self, service: str, port: int, **kwargs):
-        """A load-balancing panel: who answers requests sent to a published port."""
-        from ..widgets import traffic
-
-        return traffic(self, service, port, **kwargs)
-
-    def timeline(self, **kwargs):
-        """A scrolling timeline of node, leader and task changes in this lab."""
-        from ..widgets import timeline
-
-        return timeline(self, **kwargs)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..base.facts import (KIND_NODE, KIND_NETWORK, KIND_PROBE, KIND_READY, KIND_VOLUME, LABEL_KIND, LABEL_LAB,
-                          LABEL_NODE, label_filter, labels_for, ready_marker_name)
+from ..base.facts import (KIND_NODE, KIND_NETWORK, KIND_PREPARED, KIND_PROBE, KIND_READY, KIND_VOLUME, LABEL_KIND,
+                          LABEL_LAB, LABEL_NODE, label_filter, labels_for, prepared_marker_name, ready_marker_name)
+from .api_errors import removed
 from .engine import client
 
-__all__ = ["LabObjects", "find_labs", "node_containers", "exit_codes", "probe_containers", "mark_ready"]
+__all__ = ["LabObjects", "find_labs", "node_containers", "exit_codes", "probe_containers", "mark_ready",
+           "mark_prepared", "take_prepared"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class LabObjects:
     containers: tuple[dict, ...] = ()  # node container summaries
     volumes: tuple[dict, ...] = ()  # node volumes
     ready: bool = False  # the lab's start() finished (its ready marker exists)
+    prepared: bool = False  # started in advance (its prepared marker exists): the next start of its name takes it
     labels: dict = field(default_factory=dict)  # the network's labels (shape, creator, instance)
 
     def node_names(self) -> list[str]:
@@ -51,6 +54,7 @@ def find_labs(lab: str | None = None) -> dict[str, LabObjects]:
             containers=tuple(c for c in conts if (c.get("Labels") or {}).get(LABEL_LAB) == name),
             volumes=tuple(v for v in mine if (v.get("Labels") or {}).get(LABEL_KIND) == KIND_VOLUME),
             ready=any((v.get("Labels") or {}).get(LABEL_KIND) == KIND_READY for v in mine),
+            prepared=any((v.get("Labels") or {}).get(LABEL_KIND) == KIND_PREPARED for v in mine),
             labels=dict((net or {}).get("Labels") or {}),
         )
     return found
@@ -81,3 +85,13 @@ def probe_containers() -> list[dict]:
 def mark_ready(lab: str, instance: str) -> None:
     """Record that a lab's start() finished: a labelled volume any process can see (labels cannot change later)."""
     client().api.create_volume(ready_marker_name(lab), labels=labels_for(KIND_READY, lab, instance=instance))
+
+
+def mark_prepared(lab: str, instance: str) -> None:
+    """Record that a lab was started in advance and waits to be taken by the next start of its name."""
+    client().api.create_volume(prepared_marker_name(lab), labels=labels_for(KIND_PREPARED, lab, instance=instance))
+
+
+def take_prepared(lab: str) -> bool:
+    """Take a prepared lab: True for exactly one caller (removing its marker is the claim), False if none is left."""
+    return removed(lambda: client().api.remove_volume(prepared_marker_name(lab)))

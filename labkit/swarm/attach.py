@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ..base.facts import (LABEL_HEARTBEAT, LABEL_INSTANCE, LABEL_IP, LABEL_NODE, LABEL_ROLE, LABEL_SHAPE,
+from ..base.facts import (LAB_HEARTBEAT, LABEL_HEARTBEAT, LABEL_INSTANCE, LABEL_IP, LABEL_NODE, LABEL_ROLE, LABEL_SHAPE,
                           LABEL_SWARM, network_name)
 from ..host.inventory import LabObjects
 from ..host.networks import LabNetwork
@@ -33,7 +33,7 @@ def state_from_objects(objs: LabObjects, report: Reporter = SILENT) -> LabState:
             records[host] = NodeRecord(host, labels.get(LABEL_ROLE, "worker"), labels[LABEL_IP])
     ordered = sorted(records.values(), key=lambda r: node_order(r.hostname))
     managers, workers = _shape(objs.labels, ordered)
-    heartbeat = objs.labels.get(LABEL_HEARTBEAT, "2s") or None
+    heartbeat = objs.labels.get(LABEL_HEARTBEAT, LAB_HEARTBEAT) or None
     state = LabState(objs.name, managers, workers, heartbeat, objs.labels.get(LABEL_SWARM, "true") != "false",
                      node_image=NODE.tag, report=report, phase="running")
     if objs.labels.get(LABEL_INSTANCE):

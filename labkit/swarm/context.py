@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..base.facts import container_name, network_name, node_hostname
+from ..base.facts import LAB_HEARTBEAT, container_name, network_name, node_hostname
 from ..host.containers import NodeMode
 from ..host.networks import LabNetwork, node_ip
 from .state import SwarmSnapshot
@@ -105,7 +105,7 @@ class LabState:
     name: str
     managers: int = 1
     workers: int = 2
-    heartbeat: str | None = "2s"
+    heartbeat: str | None = LAB_HEARTBEAT
     swarm: bool = True
     node_image: str = ""
     report: Reporter = SILENT

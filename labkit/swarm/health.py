@@ -23,7 +23,7 @@ class LabHealth:
     """A lab's state in one word, what is wrong, and the command that recovers it."""
 
     name: str
-    state: str  # running | starting | half-built | degraded
+    state: str  # running | prepared | starting | half-built | degraded
     nodes: int
     mode: str
     note: str = ""
@@ -39,6 +39,9 @@ def lab_health(objs: LabObjects, exit_codes: Mapping[str, int], this_host: str,
     faults = node_faults(objs.containers, exit_codes, network_name(objs.name), expected)
     bad = tuple((h, f) for h, f in faults.items() if f)
     count = len(objs.containers)
+    if objs.prepared and not objs.ready:
+        return LabHealth(objs.name, "prepared", count, mode, "started in advance: the next start of this name takes "
+                         f"it at once (labkit down {objs.name} frees its memory)", bad)
     if not objs.ready:
         pid = int(objs.labels.get(LABEL_PID, "0") or 0)
         host = objs.labels.get(LABEL_HOST, "")

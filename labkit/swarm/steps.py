@@ -27,8 +27,9 @@ __all__ = ["start_steps", "Step", "provision", "wait_engines", "wait_ready", "no
 Step = tuple[str, Callable[[LabState], None]]
 
 
-def start_steps(replace: bool, swarm: bool) -> list[Step]:
-    """The steps of a start, in order (named, so a failure says where it happened)."""
+def start_steps(replace: bool, swarm: bool, in_advance: bool = False) -> list[Step]:
+    """The steps of a start, in order (named, so a failure says where it happened); `in_advance` marks the lab
+    prepared (for a later start of its name to take) instead of ready."""
     steps: list[Step] = [("prepare engine and images", prepare)]
     if replace:
         steps.append(("remove the previous lab of that name", remove_previous))
@@ -44,7 +45,10 @@ def start_steps(replace: bool, swarm: bool) -> list[Step]:
             ("join workers", lambda s: join_nodes(s, _first_manager(s), _nodes(s, "worker"), "worker")),
             ("wait until every node is Ready", lambda s: wait_ready(s, list(s.nodes))),
         ]
-    steps.append(("mark the lab ready", lambda s: inventory.mark_ready(s.name, s.instance)))
+    if in_advance:
+        steps.append(("mark the lab prepared", lambda s: inventory.mark_prepared(s.name, s.instance)))
+    else:
+        steps.append(("mark the lab ready", lambda s: inventory.mark_ready(s.name, s.instance)))
     return steps
 
 

@@ -6,7 +6,7 @@ small stand-ins that do too.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 from ..swarm.state import SwarmSnapshot
 
@@ -65,3 +65,4 @@ class LabView(Protocol):
     def node(self, name: str) -> NodeView: ...  # noqa: D102
     def snapshot(self) -> SwarmSnapshot: ...  # noqa: D102
     def http(self, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0) -> list: ...  # noqa: D102
+    def follow_events(self, on_event: Callable[[str, dict], None]) -> Any: ...  # noqa: D102 (returns: has stop())

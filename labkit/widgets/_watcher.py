@@ -59,8 +59,9 @@ class Watcher:
 
     RETRY_DELAY = 0.3  # seconds before asking again when a good swarm suddenly fails to answer
     SLOW = 2.0  # a snapshot taking longer than this is reported to widgets while it is pending
+    FOLLOW_UP = 0.25  # after an engine event, look again this much later: the manager learns a task's state late
 
-    def __init__(self, lab: Any, interval: float = 1.0, history: int = 500):
+    def __init__(self, lab: Any, interval: float = 1.0, history: int = 500, follow_events: bool = True):
         self._lab = _ref(lab)
         self.lab_name = str(lab.name)
         self.interval = interval
@@ -79,6 +80,10 @@ class Watcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._follower: Any = None  # the lab's engine-event follower while the thread runs
+        self.follows_events = follow_events  # False: polling only
+        self._follow_up: float | None = None  # time.monotonic() of a look due after an event
+        self.engine_events = 0  # how many engine events arrived (a benchmark reads it)
 
     @property
     def lab(self) -> Any:
@@ -207,6 +212,24 @@ class Watcher:
             self._thread = threading.Thread(target=self._run, args=(self._stop,), daemon=True,
                                             name=f"labkit-watch-{self.lab_name}")
             self._thread.start()
+            self._follow_events()
+
+    def _follow_events(self) -> None:
+        lab = self.lab
+        if lab is None or self._follower is not None or not self.follows_events:
+            return
+        try:
+            self._follower = lab.follow_events(self._on_engine_event)
+        except Exception as exc:  # a stopped lab, an engine hiccup: polling alone still works
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    def _on_engine_event(self, node: str, event: dict) -> None:
+        """An engine said something changed: look now, and once more a moment later."""
+        if str(event.get("Action") or event.get("status") or "").startswith("exec_"):
+            return  # a command run in a container (our own snapshots among them) changes nothing on the board
+        self.engine_events += 1
+        self._follow_up = time.monotonic() + self.FOLLOW_UP
+        self._wake.set()
 
     def stop(self, join: bool = True, reason: str = "stopped", timeout: float = 10.0) -> None:
         """Ask the thread to stop (and wait for it unless join=False)."""
@@ -215,6 +238,9 @@ class Watcher:
             self._stop.set()
             self._wake.set()
             thread = self._thread
+            follower, self._follower = self._follower, None
+        if follower is not None:
+            follower.stop()
         if join and thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
@@ -245,8 +271,20 @@ class Watcher:
             if not self._lab_running():
                 self._lab_stopped(stop)
                 return
-            # Sleep what is left of the interval; poke() or stop() wake us early.
-            self._wake.wait(max(0.05, self.interval - (time.monotonic() - started)))
+            if self._follower is not None:
+                self._follower.start()  # nodes added since are followed too
+            self._wake.wait(self._next_wait(started))
+
+    def _next_wait(self, started: float) -> float:
+        """Seconds until the next look: what is left of the poll interval, or a follow-up that is due sooner."""
+        now = time.monotonic()
+        wait = self.interval - (now - started)
+        if self._follow_up is not None:
+            if self._follow_up <= now:
+                self._follow_up = None
+                return 0.0
+            wait = min(wait, self._follow_up - now)
+        return max(0.02, wait)
 
     def _lab_stopped(self, stop: threading.Event) -> None:
         self.stopped_reason = "lab stopped"

@@ -12,6 +12,12 @@ from labkit.images import ensure_images
 
 
 
+@pytest.fixture(autouse=True)
+def no_preparing(monkeypatch):
+    """No lab is prepared in the background for a later test (kernels started by a test inherit this)."""
+    monkeypatch.setenv("LABKIT_POOL", "0")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def engine_and_images():
     """The engine answers and labkit's images exist (built offline when Docker Hub is unreachable)."""

@@ -155,3 +155,20 @@ def test_a_new_widget_right_after_the_last_one_closed_restarts_the_watcher():
     w.subscribe(lambda s, e: second.append(s))
     assert wait_for(lambda: len(second) >= 3) and w.alive
     w.stop()
+
+
+def test_an_engine_event_brings_a_snapshot_at_once_and_a_follow_up():
+    lab = StubLab([web_snapshot(t) for t in range(1, 40)])
+    w = Watcher(lab, interval=5.0)  # a slow poll: only events can explain quick ticks
+    w.subscribe(lambda s, e: None)
+    assert wait_for(lambda: w.ticks >= 1)
+    ticks = w.ticks
+    time.sleep(0.3)
+    assert w.ticks == ticks, "no tick without an event before the interval"
+    lab.engine_event("worker1", {"Type": "container", "Action": "die"})
+    assert wait_for(lambda: w.ticks >= ticks + 2, timeout=1.0), "a look now and a follow-up shortly after"
+    settled = w.ticks
+    lab.engine_event("host", {"Type": "container", "Action": "exec_start: sh -c curl"})
+    time.sleep(0.4)
+    assert w.ticks == settled, "exec events (the watcher's own snapshots) never trigger a look"
+    w.stop()

@@ -143,6 +143,14 @@ class StubCaps:
         self.reason = {"routing_mesh": "IPVS is available" if mesh else "the kernel has no IPVS"}
 
 
+class StubFollower:
+    def start(self):
+        return self
+
+    def stop(self):
+        self.stopped = True
+
+
 class StubLab:
     """Stands in for Lab in unit tests: snapshots come from a list, actions are recorded."""
 
@@ -154,6 +162,7 @@ class StubLab:
         self.capabilities = StubCaps(mesh)
         self.http_replies: dict[str, list] = {}
         self.snapshot_calls = 0
+        self.event_callbacks: list = []
         self.lock = threading.Lock()
 
     @property
@@ -176,6 +185,15 @@ class StubLab:
         if isinstance(item, BaseException):
             raise item
         return item() if callable(item) else item  # a callable stands for a slow manager
+
+    def follow_events(self, on_event):
+        """Keep the callback: a test plays an engine event with `lab.engine_event(...)`."""
+        self.event_callbacks.append(on_event)
+        return StubFollower()
+
+    def engine_event(self, node: str = "worker1", event: dict | None = None) -> None:
+        for cb in list(self.event_callbacks):
+            cb(node, event or {"Type": "container", "Action": "start"})
 
     def http(self, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0) -> list:
         self.calls.append(("http", node, port, count))

@@ -1,4 +1,11 @@
-"""Session-wide checks shared by every test layer (unit, integration, e2e, nbval notebooks)."""
+"""Session-wide rules shared by every test layer (unit, integration, e2e, nbval notebooks).
+
+- Progress recorded by checks goes to a throwaway file, never the user's.
+- Tests run side by side (`./run test` uses pytest-xdist, `--dist loadgroup`): each file is one group, so its
+  fixtures are shared; anything that uses a course notebook's lab (named nbNN) is grouped with that notebook.
+- At the very end (in the controlling process), labs prepared in advance during the run are removed and every
+  lab the suite started must be gone: no labkit container, network or volume left.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,20 @@ pytest_plugins = ["tests.notebook_solutions"]  # nbval runs the notebooks with e
 # Checks, hints and resets the suite runs are recorded here, never in the user's own progress (kernels inherit it).
 os.environ.setdefault("LABKIT_PROGRESS_FILE", os.path.join(tempfile.mkdtemp(prefix="labkit-progress-"),
                                                              "progress.jsonl"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """One xdist group per file, and per course lab: a notebook and the tests that use its lab never overlap."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        path = str(item.path)
+        group = f"nb{item.path.name[:2]}" if path.endswith(".ipynb") else path
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _worker() -> bool:
+    return bool(os.environ.get("PYTEST_XDIST_WORKER"))
 
 
 def _leaked_lab_objects() -> list[str]:
@@ -28,21 +49,45 @@ def _leaked_lab_objects() -> list[str]:
 
 
 _before: set[str] = set()
+_labs_before: set[str] = set()
 
 
 def pytest_sessionstart(session):
     """Remember lab objects that existed before the suite (a developer's own labs are not leaks)."""
+    if _worker():
+        return
+    from labkit.host.engine import engine_answers
+
     _before.update(_leaked_lab_objects())
+    if engine_answers():
+        import labkit
+
+        _labs_before.update(labkit.list_labs())
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
     """Every lab started by the suite must be gone: no labkit container, network or volume left."""
-    if os.environ.get("LABKIT_SKIP_LEAK_CHECK") or session.config.option.collectonly:
+    if _worker() or os.environ.get("LABKIT_SKIP_LEAK_CHECK") or session.config.option.collectonly:
         return
+    _remove_prepared_labs()
     leaks = [obj for obj in _leaked_lab_objects() if obj not in _before]
     if leaks:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
             reporter.write_line(f"LEAK CHECK FAILED: labkit objects left behind: {', '.join(leaks)}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _remove_prepared_labs() -> None:
+    """Notebooks prepare the next notebook's lab in advance; one prepared for a notebook already run is not a leak."""
+    from labkit.host.engine import engine_answers
+
+    if not engine_answers():
+        return
+    from labkit.host.inventory import find_labs
+    from labkit.host.teardown import remove_lab
+
+    for name, objs in find_labs().items():
+        if objs.prepared and not objs.ready and name not in _labs_before:
+            remove_lab(name)

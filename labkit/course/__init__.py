@@ -17,7 +17,7 @@ on evidence recorded from real swarms; `labkit progress` shows the course map.
 
 from .display import CheckResult, ExerciseNotDone
 from .helpers import all_faulted, faulted, ip, join_token, leader, node_id, node_with, node_without, service_id, \
-    survivor
+    survivor, task, engine_log, down_after, endpoint_mode
 from .reset import open_lab, reset
 from .runner import check, hint, solution
 
@@ -30,4 +30,4 @@ def course_map():
     return CourseMap(map_rows)
 
 __all__ = ["check", "hint", "solution", "reset", "open_lab", "course_map", "ip", "join_token", "node_id", "service_id", "leader",
-           "node_with", "node_without", "faulted", "all_faulted", "survivor", "CheckResult", "ExerciseNotDone"]
+           "node_with", "node_without", "faulted", "all_faulted", "survivor", "task", "engine_log", "down_after", "endpoint_mode", "CheckResult", "ExerciseNotDone"]

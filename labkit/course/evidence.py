@@ -14,7 +14,9 @@ from ..front.lab import Lab
 from ..swarm.state import SwarmSnapshot, parse_snapshot
 from .model import Check, Evidence, probe_key
 
-__all__ = ["gather", "record_evidence", "replay_evidence"]
+__all__ = ["gather", "record_evidence", "replay_evidence", "HOST_NEEDS"]
+
+HOST_NEEDS = ("mesh", "esp")  # what a check may ask about the host's kernel rather than the swarm
 
 
 def run_probes(lab: Lab, check: Check) -> dict[str, Any]:
@@ -31,18 +33,19 @@ def run_probes(lab: Lab, check: Check) -> dict[str, Any]:
 
 def gather(lab: Lab, check: Check) -> Evidence:
     """The evidence a check's verdict reads: a snapshot, the API lists it needs, IPVS if asked, and its probes."""
-    api_paths = tuple(p for p in check.needs if p != "mesh")
+    api_paths = tuple(p for p in check.needs if p not in HOST_NEEDS)
     snap = lab.snapshot()
     api = lab.api(*api_paths) if api_paths and snap.error is None else {}
     mesh = lab.capabilities.routing_mesh if "mesh" in check.needs else False
-    return Evidence(snap, api, mesh, run_probes(lab, check))
+    esp = lab.capabilities.encrypted_overlay if "esp" in check.needs else False
+    return Evidence(snap, api, mesh, esp, run_probes(lab, check))
 
 
 def record_evidence(lab: Lab, check: Check) -> dict[str, Any]:
     """What `gather` would see now, as JSON: the raw lists and labkit's outside view."""
     snap = lab.snapshot()
-    paths = ("nodes", "services", "tasks") + tuple(p for p in check.needs if p not in ("mesh", "nodes", "services",
-                                                                                        "tasks"))
+    paths = ("nodes", "services", "tasks") + tuple(p for p in check.needs
+                                                   if p not in HOST_NEEDS + ("nodes", "services", "tasks"))
     try:
         api = lab.api(*paths) if snap.error is None else {}
     except LabkitError:
@@ -51,6 +54,7 @@ def record_evidence(lab: Lab, check: Check) -> dict[str, Any]:
         "check": check.id, "lab": snap.lab, "manager": snap.manager, "error": snap.error, "quorum": snap.quorum,
         "missing": list(snap.missing), "faults": {n.hostname: n.fault for n in snap.nodes if n.fault},
         "api": api, "routing_mesh": lab.capabilities.routing_mesh if "mesh" in check.needs else False,
+        "encrypted_overlay": lab.capabilities.encrypted_overlay if "esp" in check.needs else False,
         "outputs": run_probes(lab, check),
     }
 
@@ -68,4 +72,5 @@ def replay_evidence(data: dict[str, Any], check: Check) -> Evidence:
             snap, quorum=data.get("quorum", True), missing=tuple(data.get("missing", ())),
             nodes=tuple(dataclasses.replace(n, fault=faults.get(n.hostname)) for n in snap.nodes))
     wanted = {p: api[p] for p in check.needs if p in api}
-    return Evidence(snap, wanted, bool(data.get("routing_mesh")), data.get("outputs") or {})
+    return Evidence(snap, wanted, bool(data.get("routing_mesh")), bool(data.get("encrypted_overlay")),
+                    data.get("outputs") or {})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..base.errors import LabkitError
 from ..front.lab import Lab, current_lab
 
-__all__ = ["ip", "join_token", "node_id", "service_id", "leader", "node_with", "node_without", "faulted",
+__all__ = ["endpoint_mode", "ip", "join_token", "node_id", "service_id", "leader", "node_with", "node_without", "faulted",
            "all_faulted", "survivor", "task", "engine_log", "down_after"]
 
 
@@ -104,10 +104,7 @@ def engine_log(host: str, word: str, lab: Lab | None = None) -> str:
     """The lines of a node's Docker engine log (its container's output) that mention `word`, case-insensitively.
 
     This is `docker logs <node container> 2>&1 | grep -i <word>` on the host."""
-    from ..host.containers import logs_tail
-
-    lines = [ln for ln in logs_tail(_lab(lab).node(host).container_name, "all").splitlines()
-             if word.lower() in ln.lower()]
+    lines = [ln for ln in _lab(lab).node(host).logs().splitlines() if word.lower() in ln.lower()]
     return "\n".join(lines) or f"(the Docker engine of {host} logged nothing about {word!r})"
 
 
@@ -122,13 +119,16 @@ def _instant(stamp: str) -> float:
 def down_after(host: str, lab: Lab | None = None) -> float:
     """Seconds from a node's crash (its container's end, on the host) to the swarm marking it Down (its /nodes
     UpdatedAt)."""
-    from ..host.engine import client
-
     lab = _lab(lab)
     down = [n for n in lab.api("nodes")["nodes"]
             if n.get("Description", {}).get("Hostname") == host and n.get("Status", {}).get("State") == "down"]
     if not down:
         raise LabkitError(f"the swarm does not list {host} as Down")
-    ended = client().api.inspect_container(lab.node(host).container_name)["State"]["FinishedAt"]
+    ended = lab.node(host).ended_at()
     return round(_instant(down[0]["UpdatedAt"]) - _instant(ended), 1)
 
+
+
+def endpoint_mode(lab: Lab | None = None) -> str:
+    """The endpoint mode a service should use on this host: "vip" (the default) where IPVS exists, else "dnsrr"."""
+    return "vip" if _lab(lab).capabilities.routing_mesh else "dnsrr"

@@ -29,6 +29,7 @@ class Evidence:
     snapshot: SwarmSnapshot
     api: Mapping[str, Any] = field(default_factory=dict)
     routing_mesh: bool = False  # IPVS: whether ingress publishing and VIPs can answer on this host
+    encrypted_overlay: bool = False  # IPsec ESP: whether encrypted overlays carry traffic between nodes here
     outputs: Mapping[str, Any] = field(default_factory=dict)  # probe "node: command" -> {"exit": int, "out": str}
 
     def output(self, node: str, command: str) -> str:
@@ -103,7 +104,7 @@ class Check:
     """A named check: a lesson step's (it proves the step worked) or an exercise's (the learner did the work).
 
     `verdict(evidence)` decides; `needs` lists the Engine API lists it reads beyond the snapshot ("mesh" asks
-    whether the host has IPVS); `probes` are read-only commands it runs in nodes (netstat, a certificate, a
+    whether the host has IPVS, "esp" whether it has IPsec ESP); `probes` are read-only commands it runs in nodes (netstat, a certificate, a
     DNS lookup) for what only a node can see. `unsolved` is a part of the reason it gives when nothing was done yet (CI
     proves it). `wait` bounds how long it waits for the swarm to converge once the intent is right. An
     exercise also has hints and a solution: the exact cell a learner would write (a `%%node` cell, or Python

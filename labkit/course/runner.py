@@ -15,7 +15,7 @@ from . import progress
 from .catalog import check_by_id, plan_of
 from .evidence import gather
 from .display import CheckResult, ExerciseNotDone, Note
-from .model import Check, Verdict, failed
+from .model import Check, Verdict, failed, waiting
 
 __all__ = ["check", "hint", "solution", "judge_now"]
 
@@ -28,6 +28,8 @@ def judge_now(lab: Lab, ex: Check) -> Verdict:
     """One look: the verdict on the lab as it is right now."""
     ev = gather(lab, ex)
     if ev.snapshot.error is not None:
+        if ev.snapshot.quorum:  # a leader is being elected: the managers answer again in seconds
+            return waiting(f"the swarm cannot be read for now: {ev.snapshot.error}")
         return failed(f"the swarm cannot be read: {ev.snapshot.error}")
     return ex.verdict(ev)
 

@@ -40,3 +40,81 @@ def missing_service(snap: SwarmSnapshot, name: str) -> Verdict | None:
 def one_per_node(snap: SwarmSnapshot, service: str, nodes: list[str]) -> bool:
     """True if the service runs exactly one task on each of `nodes` and nowhere else."""
     return snap.placement(service) == {h: 1 for h in nodes}
+
+
+# -- certificates and join tokens (nb10; nb01 may use ca_digest too) -----------------------------
+__all__ += ["ca_digest", "cert_fields"]
+
+
+def ca_digest(pem: str) -> str:
+    """A join token's digest field (SWMTKN-1-<digest>-<secret>): the SHA-256 of the root CA certificate's PEM, in
+    base 36, 50 digits."""
+    import hashlib
+
+    n, out = int(hashlib.sha256(pem.encode()).hexdigest(), 16), ""
+    while n:
+        n, r = divmod(n, 36)
+        out = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + out
+    return out.rjust(50, "0")
+
+
+def cert_fields(openssl_output: str, line: str = "subject") -> dict[str, str]:
+    """The CN, OU and O fields of the `subject=` (or `issuer=`) line `openssl x509 -noout -subject -issuer` printed."""
+    import re
+
+    text = next((ln for ln in openssl_output.splitlines() if ln.startswith(line + "=")), "")
+    return {k: v.strip() for k, v in re.findall(r"\b(CN|OU|O)\s*=\s*([^,\n]+)", text)}
+
+
+# -- raw Engine API items and service logs (networks, endpoint modes, who served a request) --------------------------
+def raw_service(ev, name: str) -> dict:
+    """The raw /services item of a service (Spec, PreviousSpec, Endpoint, UpdateStatus), or {}."""
+    return next((s for s in ev.services() if s.get("Spec", {}).get("Name") == name), {})
+
+
+def network(ev, name: str) -> dict | None:
+    """The raw /networks item with this name, or None."""
+    return next((n for n in ev.networks() if n.get("Name") == name), None)
+
+
+def service_networks(ev, name: str) -> list[str]:
+    """The names of the networks in a service's spec (needs "services" and "networks")."""
+    ids = {n.get("Id"): n.get("Name") for n in ev.networks()}
+    spec = raw_service(ev, name).get("Spec", {})
+    targets = [n.get("Target") for n in spec.get("TaskTemplate", {}).get("Networks") or spec.get("Networks") or []]
+    return sorted(ids.get(t, t) for t in targets)
+
+
+def endpoint_mode(ev, name: str) -> str:
+    """A service's endpoint mode: "vip" (the default) or "dnsrr"."""
+    return (raw_service(ev, name).get("Spec", {}).get("EndpointSpec") or {}).get("Mode") or "vip"
+
+
+def virtual_ip(ev, service: str, net: str) -> str | None:
+    """A VIP-mode service's virtual IP on one network, or None."""
+    net_id = (network(ev, net) or {}).get("Id")
+    return next((v.get("Addr", "").split("/")[0] for v in (raw_service(ev, service).get("Endpoint") or {})
+                 .get("VirtualIPs") or [] if v.get("NetworkID") == net_id), None)
+
+
+def task_addresses(ev, service: str, net: str) -> list[str]:
+    """The addresses on one network of a service's running tasks (needs "services" and "tasks")."""
+    sid, ips = raw_service(ev, service).get("ID"), []
+    for t in ev.api.get("tasks") or []:
+        if t.get("ServiceID") == sid and t.get("DesiredState") == "running" and t.get("Status", {}).get("State") == "running":
+            ips += [a.split("/")[0] for att in t.get("NetworksAttachments") or []
+                    if att.get("Network", {}).get("Spec", {}).get("Name") == net for a in att.get("Addresses") or []]
+    return sorted(ips)
+
+
+def logged_requests(logs: str) -> list[tuple[str, str]]:
+    """(node, path) of each request in `docker service logs` output of an nginx-based service
+    ("web.2.<task>@worker1    | 10.0.1.8 - - [...] "GET /path HTTP/1.1" 200 ...")."""
+    import re
+
+    return re.findall(r'^\S+@(\S+)\s+\|.*"GET (\S+) HTTP', logs, re.M)
+
+
+def count_text(counts: dict[str, int]) -> str:
+    """"manager1 3, worker1 2" (sorted by name), or "none"."""
+    return ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none"

@@ -19,7 +19,7 @@ from ..base.facts import REGISTRY_ALIAS, lab_exists, REGISTRY_PORT, cgroup_paren
 from .api_errors import engine_error, reason
 from .engine import client
 
-__all__ = ["NodeMode", "NodeSpec", "create_node", "apply", "status", "logs_tail", "dockerd_command", "RESTRICTED_OPTIONS"]
+__all__ = ["NodeMode", "NodeSpec", "create_node", "apply", "status", "finished_at", "logs_tail", "dockerd_command", "RESTRICTED_OPTIONS"]
 
 # What a restricted node gets besides its capabilities (measured on VMs that refuse --privileged).
 RESTRICTED_OPTIONS = dict(security_opt=["seccomp=unconfined", "apparmor=unconfined"], device_cgroup_rules=["a *:* rwm"])
@@ -159,6 +159,12 @@ def status(container: str) -> str:
         return client().api.inspect_container(container)["State"]["Status"]
     except docker.errors.NotFound:
         return "removed"
+
+
+def finished_at(container: str) -> str:
+    """When the container's main process last ended (the engine's timestamp), "" if it never did."""
+    state = client().api.inspect_container(container)["State"]
+    return "" if state.get("FinishedAt", "").startswith("0001") else state.get("FinishedAt", "")
 
 
 def logs_tail(container: str, lines: int | str = 20) -> str:

@@ -96,6 +96,10 @@ class Node:
         """What the node's own engine (dockerd) has printed: `docker logs <container>` on the host."""
         return containers.logs_tail(self.container_name, tail if tail is not None else "all")
 
+    def ended_at(self) -> str:
+        """When the node's container last ended (a crash, a stop), as the engine records it; "" if it never did."""
+        return containers.finished_at(self.container_name)
+
     def host_command(self, action: str) -> str:
         """The host `docker` command a fault stands for, e.g. `docker kill mylab-worker2`."""
         return host_command(action, self.container_name, network=self._state.network_name, ip=self.ip,

@@ -167,6 +167,12 @@ class SwarmSnapshot:
             for s in self.services)
         return f"nodes: {nodes}; services: {services or 'none'}{gone}"
 
+    def __repr__(self) -> str:  # a cell ending in `lab.wait(...)` shows this, not every field of every task
+        return f"SwarmSnapshot({self.describe()})"
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(repr(self))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (the form widgets receive)."""
         d = dataclasses.asdict(self)

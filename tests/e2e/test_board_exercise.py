@@ -21,6 +21,7 @@ CELLS = [
 ]
 
 
+@pytest.mark.xdist_group("nb02")  # lab nb02: never alongside notebook 02 itself
 def test_an_exercise_solved_with_the_board_passes_its_check(tmp_path):
     from playwright.sync_api import sync_playwright
 

@@ -27,6 +27,7 @@ def nb00():
     labkit.remove_lab(plan_of("00").lab_name)
 
 
+@pytest.mark.xdist_group("nb00")
 def test_a_wrong_answer_gets_its_reason_and_the_right_one_passes(nb00):
     ex = check_by_id("00-hello-service")
     wrong_cell, reason = ex.wrong[0]
@@ -42,6 +43,7 @@ def test_a_wrong_answer_gets_its_reason_and_the_right_one_passes(nb00):
     assert [e["passed"] for e in attempts[-2:]] == [False, True] and reason in attempts[-2]["reason"]
 
 
+@pytest.mark.xdist_group("nb00")
 def test_resume_attaches_to_a_running_lab_without_rebuilding_it(nb00):
     lab = open_lab("00")
     lab.node("manager1").sh("docker service create --detach --name kept busybox sleep 1d")
@@ -54,6 +56,7 @@ def test_resume_attaches_to_a_running_lab_without_rebuilding_it(nb00):
     assert "kept" in [s.name for s in labkit.Lab.attach(lab.name).snapshot().services]
 
 
+@pytest.mark.xdist_group("nb04")
 def test_a_section_reset_brings_the_lab_to_that_section_in_seconds():
     t0 = time.monotonic()
     lab = reset("04", section="fixed-count")

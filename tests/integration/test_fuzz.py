@@ -25,17 +25,26 @@ HOSTILE = [
 ALPHABET = "abcXYZ019-_./\\ ;|&$`'\"(){}[]<>*?!~#%^=+,:\n\tüé🐳"
 
 
+CLI_PIDS: list[int] = []  # every labkit process this module ran: whatever one creates carries its pid
+
+
 def labkit_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "LABKIT_DEBUG"}
-    return subprocess.run([sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    CLI_PIDS.append(proc.pid)
+    out, err = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def lab_objects() -> set[str]:
-    api = client().api
-    flt = {"label": ["labkit.managed=true", "labkit.lab"]}
-    return ({c["Id"] for c in api.containers(all=True, filters=flt)} | {n["Id"] for n in api.networks(filters=flt)}
-            | {v["Name"] for v in (api.volumes(filters=flt) or {}).get("Volumes") or []})
+def left_by_cli() -> list[str]:
+    """Objects created by this module's labkit processes (other tests may run labs alongside)."""
+    api, found = client().api, []
+    for pid in CLI_PIDS:
+        flt = {"label": [f"labkit.pid={pid}"]}
+        found += [c["Id"] for c in api.containers(all=True, filters=flt)] + [n["Id"] for n in api.networks(filters=flt)]
+        found += [v["Name"] for v in (api.volumes(filters=flt) or {}).get("Volumes") or []]
+    return found
 
 
 def clean_failure(res: subprocess.CompletedProcess) -> None:
@@ -62,12 +71,11 @@ def test_hostile_lab_names_are_refused_by_every_command(name):
         labkit.Lab(name=name)
     if "\x00" in name:
         return  # no command line can carry a NUL byte: the API refusal above is the test
-    before = lab_objects()
     # `--` first: a name such as `--all` must reach labkit as a name, not as the option
     for args in (["up", f"--name={name}"], ["status", "--", name], ["down", "--", name],
                  ["exec", "--", name, "manager1", "true"]):
         clean_failure(labkit_cli(*args))
-    assert lab_objects() == before
+    assert left_by_cli() == []
 
 
 @pytest.mark.parametrize("args,says", [
@@ -84,11 +92,10 @@ def test_hostile_lab_names_are_refused_by_every_command(name):
     (["nonsense"], "invalid choice"),
 ])
 def test_absurd_counts_and_odd_separators_give_a_clear_error(args, says):
-    before = lab_objects()
     res = labkit_cli(*args)
     clean_failure(res)
     assert says in res.stderr, res.stderr
-    assert lab_objects() == before
+    assert left_by_cli() == []
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Images and the lab registry: unbuildable images fail cleanly; the registry lives exactly as long as labs do."""
+"""Images: one that cannot be built fails cleanly, leaves nothing, and touches no existing image."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import labkit
 from labkit.images import local, offline
 from labkit.images.specs import NGINX, ImageSpec
 from labkit.host.engine import client
-from labkit.base.facts import REGISTRY_CONTAINER, REGISTRY_VOLUME
-from labkit import list_labs
 
 UNREACHABLE_MIRROR = "http://127.0.0.1:9/debian"  # port 9 (discard): connection refused at once
 
@@ -48,16 +46,3 @@ def test_lab_start_with_a_missing_unbuildable_image_fails_cleanly(monkeypatch):
                  + client().volumes.list(filters={"label": f"labkit.lab={name}"}))
     assert leftovers == [], leftovers
     assert real_current(NGINX), "the existing labkit/nginx image must be untouched"
-
-
-def registry_containers() -> list[str]:
-    return [c.name for c in client().containers.list(all=True, filters={"label": "labkit.kind=registry"})]
-
-
-def test_the_registry_runs_while_a_lab_does_and_goes_with_the_last_lab():
-    assert not list_labs(), f"this test needs no other lab on the engine, found {list(list_labs())}"
-    with labkit.Lab(managers=1, workers=0, name="registry-life", quiet=True) as lab:
-        assert registry_containers() == [REGISTRY_CONTAINER]
-        lab.node("manager1").sh("docker pull -q busybox")  # through the mirror, no internet
-    assert registry_containers() == [], "the registry container must go with the last lab"
-    assert client().volumes.get(REGISTRY_VOLUME), "its data volume stays as a cache"

@@ -16,6 +16,7 @@ import docker
 import pytest
 
 import labkit
+from labkit.base.facts import REGISTRY_CONTAINER, REGISTRY_VOLUME
 from labkit.base.poll import poll
 from labkit.host import cgroups, engine
 from labkit.images.specs import IMAGES
@@ -119,3 +120,37 @@ def test_after_an_engine_restart_the_lab_comes_back_and_status_says_how_to_fix_t
         again.node("worker1").sh("docker pull -q busybox")  # the registry came back too
     finally:
         lab.stop()
+
+
+def registry_containers() -> list[str]:
+    return [c["Names"][0].lstrip("/") for c in engine.client().api.containers(
+        all=True, filters={"label": "labkit.kind=registry"})]
+
+
+def test_the_registry_runs_while_a_lab_does_and_goes_with_the_last_lab(inside):
+    # An engine of its own: no other lab (of another test, or of the learner) can keep the registry alive.
+    assert not labkit.list_labs()
+    with labkit.Lab(managers=1, workers=0, name=unique("reg"), quiet=True) as one:
+        assert registry_containers() == [REGISTRY_CONTAINER]
+        with labkit.Lab(managers=1, workers=0, name=unique("reg"), quiet=True):
+            one.node("manager1").sh("docker pull -q busybox")  # through the mirror, no internet
+        assert registry_containers() == [REGISTRY_CONTAINER], "the registry stays while a lab is left"
+    assert registry_containers() == [], "the registry container goes with the last lab"
+    assert engine.client().api.inspect_volume(REGISTRY_VOLUME), "its data volume stays as a cache"
+
+
+def test_down_all_spares_containers_labkit_did_not_create(inside):
+    _, url = inside
+    api = engine.client().api
+    bystander = api.create_container("labkit/busybox:latest", ["sleep", "300"], name=unique("bystander"),
+                                      labels={"owner": "someone-else"})
+    api.start(bystander["Id"])
+    try:
+        assert labkit_cli(url, "up", "--name", unique("cli"), "--workers", "0").returncode == 0
+        res = labkit_cli(url, "down", "--all")
+        assert res.returncode == 0, res.stderr
+        assert api.inspect_container(bystander["Id"])["State"]["Running"]
+        assert api.containers(all=True, filters={"label": "labkit.managed=true"}) == []
+        assert (api.volumes(filters={"label": "labkit.managed=true"}) or {}).get("Volumes") in (None, [])
+    finally:
+        api.remove_container(bystander["Id"], force=True)

@@ -1,35 +1,54 @@
-"""A course notebook can be run again from the top in the same kernel, even while its lab is still up.
-
-nbval runs each notebook once on a fresh kernel; this covers the other half of
-issue 4's "self-contained" rule: a learner who re-runs everything mid-way.
-"""
+"""Resume and start over, in real kernels: after a kernel restart a notebook's first cell carries on with its
+running lab (nothing rebuilt); `reset("04")` starts the notebook over, and it runs again from the top."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from labkit.host.engine import client
+from labkit.host.teardown import remove_lab
 
-NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "03-services-and-tasks.ipynb"
+from ..notebook_solutions import fill_solutions
+
+NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "04-replicated-vs-global.ipynb"
 
 
-def lab_containers(name: str) -> list[str]:
-    return sorted(c.name for c in client().containers.list(all=True, filters={"label": f"labkit.lab={name}"}))
+def container_ids(name: str) -> list[str]:
+    return sorted(c["Id"] for c in client().api.containers(all=True, filters={"label": f"labkit.lab={name}"}))
 
 
-def test_notebook_runs_again_in_the_same_kernel_while_its_lab_is_up():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    runner = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}})
-    with runner.setup_kernel():
-        # First pass stops before the last cell (lab.stop()): the lab is still running.
-        for index, cell in enumerate(nb.cells[:-1]):
-            runner.execute_cell(cell, index)
-        first = lab_containers("nb03")
-        assert first, "the first pass should leave lab nb03 running"
-        # Second pass from the top: replace=True removes the running lab and builds a new one.
-        for index, cell in enumerate(nb.cells):
-            runner.execute_cell(cell, index)
-    assert lab_containers("nb03") == [], "the second pass ends with lab.stop()"
+def kernel(nb) -> NotebookClient:
+    return NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+
+
+@pytest.mark.xdist_group("nb04")
+def test_a_kernel_restart_resumes_the_lab_and_reset_starts_the_notebook_over():
+    nb = fill_solutions(nbformat.read(NOTEBOOK, as_version=4))
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    halfway = code[len(code) // 2]
+    try:
+        first = kernel(nb)
+        with first.setup_kernel():
+            for index in code:
+                if index >= halfway:
+                    break
+                first.execute_cell(nb.cells[index], index)
+        running = container_ids("nb04")
+        assert running, "the first kernel leaves lab nb04 running halfway through"
+
+        second = kernel(nb)  # the learner restarts the kernel and runs the first cell again
+        with second.setup_kernel():
+            second.execute_cell(nb.cells[code[0]], code[0])
+            said = "".join(o.get("text", "") for o in nb.cells[code[0]].outputs)
+            assert "already running" in said and container_ids("nb04") == running, "resumed, not rebuilt"
+            second.execute_cell(nbformat.v4.new_code_cell('reset("04")'), code[0])
+            assert container_ids("nb04") != running, "reset starts over on a fresh lab"
+            for index in code:  # from the top again, to the last cell (lab.stop())
+                second.execute_cell(nb.cells[index], index)
+        assert container_ids("nb04") == [], "the notebook ends with lab.stop()"
+    finally:
+        remove_lab("nb04")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -16,6 +18,7 @@ from labkit.host.teardown import remove_lab
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
+@pytest.mark.xdist_group("nb04")  # lab nb04: never alongside notebook 04 itself
 def test_every_exercise_fails_with_its_reason_when_left_undone_then_passes_once_solved():
     plan = plan_of("04")
     nb = nbformat.read(NOTEBOOKS / plan.file, as_version=4)

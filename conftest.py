@@ -1,8 +1,10 @@
 """Session-wide rules shared by every test layer (unit, integration, e2e, nbval notebooks).
 
 - Progress recorded by checks goes to a throwaway file, never the user's.
-- Tests run side by side (`./run test` uses pytest-xdist, `--dist loadgroup`): each file is one group, so its
-  fixtures are shared; anything that uses a course notebook's lab (named nbNN) is grouped with that notebook.
+- Tests run side by side (`./run test` uses pytest-xdist): each file is one scope, run on one worker, so its
+  fixtures are shared; a notebook and the test files that use its lab (named nbNN) form one scope, so they
+  never run at the same time. (xdist's own `loadgroup` marks do nothing with pytest 9, which no longer reads
+  the node id xdist rewrites; a scheduler that groups by node id does not depend on that.)
 - At the very end (in the controlling process), labs prepared in advance during the run are removed and every
   lab the suite started must be gone: no labkit container, network or volume left.
 """
@@ -21,14 +23,32 @@ os.environ.setdefault("LABKIT_PROGRESS_FILE", os.path.join(tempfile.mkdtemp(pref
                                                              "progress.jsonl"))
 
 
-def pytest_collection_modifyitems(config, items):
-    """One xdist group per file, and per course lab: a notebook and the tests that use its lab never overlap."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        path = str(item.path)
-        group = f"nb{item.path.name[:2]}" if path.endswith(".ipynb") else path
-        item.add_marker(pytest.mark.xdist_group(group))
+# Test files that use a course notebook's lab: they run in that notebook's scope, never beside it.
+COURSE_LAB_FILES = {
+    "tests/integration/test_exercises.py": "nb00",
+    "tests/e2e/test_board_exercise.py": "nb02",
+    "tests/integration/test_notebook_undone.py": "nb04",
+    "tests/integration/test_notebook_rerun.py": "nb04",
+}
+
+
+def scope_of(nodeid: str) -> str:
+    """The scope a test runs in: its notebook's lab for a notebook, else its file (or the course lab it uses)."""
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        return "nb" + path.rsplit("/", 1)[-1][:2]
+    return COURSE_LAB_FILES.get(path, path)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Send each scope to one worker, whole (see scope_of)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CourseLabScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return CourseLabScheduling(config, log)
 
 
 def _worker() -> bool:

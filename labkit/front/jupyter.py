@@ -46,5 +46,6 @@ def jupyter_argv(extra: list[str]) -> list[str]:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")
     if (notebooks / FIRST_NOTEBOOK).exists():
-        argv.append(str(notebooks / FIRST_NOTEBOOK))
+        # The browser JupyterLab opens, and any visit to its root, land on notebook 00.
+        argv.append(f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}")
     return argv + list(extra)

@@ -27,7 +27,7 @@ _TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cap-unsupported", ("capability not supported", "invalid capdrop", "invalid capadd")),
     ("privileged-refused", ("unable to apply caps", "operation not permitted")),
     ("in-use", ("volume is in use", "has active endpoints", "resource is still in use")),
-    ("in-progress", ("already in progress",)),
+    ("in-progress", ("already in progress", "marked for removal")),
     ("ambiguous", ("is ambiguous",)),
 )
 REASONS = ("not-found",) + tuple(r for r, _ in _TEXTS) + ("other",)

@@ -9,6 +9,10 @@ must hold is decided by the images layer (a RegistryPlan).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,12 +21,14 @@ import docker.errors
 from ..base.facts import (KIND_REGISTRY, KIND_REGISTRY_DATA, KIND_NETWORK, REGISTRY_ALIAS, REGISTRY_CONTAINER,
                           REGISTRY_PORT, REGISTRY_VOLUME, label_filter, labels_for)
 from ..base.poll import poll
+from ..base.errors import EngineError
 from .api_errors import engine_error, reason
 from .engine import client
 from .exec import run_in_container
 from .networks import connect, disconnect
 
-__all__ = ["RegistryPlan", "ensure_registry", "connect_registry", "disconnect_registry", "release_registry"]
+__all__ = ["RegistryPlan", "ensure_registry", "connect_registry", "disconnect_registry", "release_registry",
+           "release_later", "linger"]
 
 _MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
@@ -50,15 +56,32 @@ def ensure_registry(plan: RegistryPlan, log: Callable[[str], None] = print) -> s
 
 
 def _running() -> str | None:
+    """The registry container if it is (or can be made) running; None if there is none, or it is being removed
+    (another process released it at this moment: its removal is waited out, and a new one can be started)."""
     api = client().api
     try:
         attrs = api.inspect_container(REGISTRY_CONTAINER)
-    except docker.errors.NotFound:
-        return None
-    if not attrs["State"]["Running"]:
+        if attrs["State"]["Running"]:
+            return attrs["Id"]
         api.start(attrs["Id"])
         _wait_answers(attrs["Id"])
-    return attrs["Id"]
+        return attrs["Id"]
+    except docker.errors.NotFound:
+        return None
+    except docker.errors.APIError as exc:
+        if reason(exc) not in ("in-progress", "not-running"):
+            raise engine_error("start the lab registry", exc) from None
+    poll(_exists, lambda there: not there, timeout=30, interval=0.1, what="the released registry to be removed",
+         show=lambda _: "still there")
+    return None
+
+
+def _exists() -> bool:
+    try:
+        client().api.inspect_container(REGISTRY_CONTAINER)
+        return True
+    except docker.errors.NotFound:
+        return False
 
 
 def _start(plan: RegistryPlan, log: Callable[[str], None]) -> str:
@@ -143,12 +166,43 @@ def _push(tag: str, port: int, name: str, log: Callable[[str], None]) -> None:
 
 def connect_registry(network: str, plan: RegistryPlan, log: Callable[[str], None] = print) -> None:
     """Attach the registry to a lab network as `registry` (starting it if another lab's stop removed it)."""
-    connect(network, _running() or ensure_registry(plan, log), aliases=[REGISTRY_ALIAS])
+    for attempt in range(3):
+        container = _running() or ensure_registry(plan, log)
+        try:
+            connect(network, container, aliases=[REGISTRY_ALIAS])
+            return
+        except EngineError:
+            if attempt == 2 or _running() == container:  # it is there and still refuses: a real problem
+                raise
 
 
 def disconnect_registry(network: str) -> None:
     """Detach the registry from a lab network (a network with containers attached cannot be removed)."""
     disconnect(network, REGISTRY_CONTAINER)
+
+
+LINGER = 30.0  # seconds the registry stays after the last lab (LABKIT_REGISTRY_LINGER; 0: remove it at once)
+
+
+def linger() -> float:
+    """How long the registry outlives the last lab: a lab started meanwhile (a reset, the next notebook) reuses it."""
+    value = os.environ.get("LABKIT_REGISTRY_LINGER", "")
+    try:
+        return max(0.0, float(value)) if value.strip() else LINGER
+    except ValueError:
+        return LINGER
+
+
+def release_later(ignore: list[str] = ()) -> None:
+    """Release the registry after `linger()` seconds, from a detached process (nothing waits for it); at once if 0."""
+    delay = linger()
+    if delay <= 0:
+        release_registry(ignore)
+        return
+    # Its own session, no output: it outlives this process (the `labkit down` that asked for it) and prints nothing.
+    subprocess.Popen([sys.executable, "-m", "labkit.host.registry", "release-after", str(delay)],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
 
 
 def release_registry(ignore: list[str] = ()) -> bool:
@@ -169,3 +223,9 @@ def release_registry(ignore: list[str] = ()) -> bool:
         except docker.errors.NotFound:
             continue
     return removed
+
+
+if __name__ == "__main__":  # python -m labkit.host.registry release-after SECONDS (see release_later)
+    if sys.argv[1:2] == ["release-after"]:
+        time.sleep(float(sys.argv[2]))
+        release_registry()

@@ -15,7 +15,7 @@ from .api_errors import removed
 from .cgroups import remove_cgroups
 from .engine import client
 from .probe import sweep_probes
-from .registry import disconnect_registry, release_registry
+from .registry import disconnect_registry, release_later
 
 __all__ = ["remove_lab", "remove_everything", "Removed"]
 
@@ -57,8 +57,9 @@ def remove_lab(lab: str, node: str | None = None, instance: str | None = None) -
         others = [n for n in api.networks(filters=label_filter(KIND_NETWORK)) if n["Id"] not in networks]
         if others:
             jobs += [lambda net=net: disconnect_registry(net) or False for net in networks]
-        else:
-            jobs.append(lambda: release_registry(ignore=networks) and False)
+        else:  # the last lab: the registry lingers a moment for the next one, released off the critical path
+            jobs += [lambda net=net: disconnect_registry(net) or False for net in networks]
+            release_later(ignore=networks)
     removed_containers = _parallel(jobs)
     volumes = [v["Name"] for v in (api.volumes(filters=selected) or {}).get("Volumes") or []]
     counts = {"containers": removed_containers, "volumes": _parallel(_rm_volume(v) for v in volumes),

@@ -82,7 +82,7 @@ class Node:
     def shell(self) -> int:
         """An interactive shell in the node on this process's terminal (`labkit shell`); returns its exit code."""
         self._require_running()
-        return interactive(self.container_name, ["sh", "-c", "exec bash -l 2>/dev/null || exec sh -l"],
+        return interactive(self.container_name, ["sh", "-c", "if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"],
                            env={"TERM": os.environ.get("TERM", "xterm")})
 
     # -- faults ---------------------------------------------------------------------------------

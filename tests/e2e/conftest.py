@@ -66,3 +66,15 @@ def jupyter_server(work: Path) -> Iterator[str]:
         log.close()
         (ROOT / "artifacts").mkdir(exist_ok=True)
         shutil.copy(work / "jupyter.log", ROOT / "artifacts" / f"e2e-jupyter-{work.name}.log")
+
+
+KERNEL_IDLE = """() => { const w = window.jupyterapp.shell.currentWidget;
+    const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+    return !!k && k.status === 'idle'; }"""
+
+
+def open_notebook(page, url: str) -> None:
+    """Open a notebook in JupyterLab and wait for its kernel (running cells before it exists asks "Select Kernel")."""
+    page.goto(url)
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=60_000)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from ..support import wait_until
-from .conftest import jupyter_server, write_notebook
+from .conftest import jupyter_server, open_notebook, write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -80,12 +80,7 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{jupyter}/lab/tree/board.ipynb")
-        page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
-        kernel_idle = """() => { const w = window.jupyterapp.shell.currentWidget;
-            const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-            return !!k && k.status === 'idle'; }"""
-        page.wait_for_function(kernel_idle, timeout=60_000)
+        open_notebook(page, f"{jupyter}/lab/tree/board.ipynb")
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
         # 1. Columns and cards render from the real swarm.

@@ -35,7 +35,7 @@ def labkit_lab(tmp_path):
     try:
         wait_http(f"http://127.0.0.1:{port}/api/status", 120, "labkit lab to serve JupyterLab",
                   alive=lambda: server.poll() is None)
-        yield f"http://127.0.0.1:{port}/lab"
+        yield f"http://127.0.0.1:{port}/"  # the root: where a learner's browser (or a pasted link) lands
     finally:
         server.terminate()
         server.wait(20)

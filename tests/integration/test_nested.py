@@ -1,8 +1,16 @@
-"""One level deeper (issue 7 §5 engine restart, §7 nesting): labs inside a learner's own Docker engine.
+"""One level deeper (issue 7 §5 engine restart, §6 online path, §7 nesting): labs inside a learner's own Docker
+engine.
 
 The learner engine is a real dockerd in a Docker-in-Docker container (tests/nested_engine.py), the way a
 workshop gives each learner an engine. Restarting it is what a Docker Desktop restart or a laptop reboot
-does to a lab, without disturbing the host engine the rest of the suite uses.
+does to a lab, without disturbing the host engine the rest of the suite uses; and an engine of its own is
+where "the registry goes with the last lab", `labkit down --all` and the online image path can be asserted
+while other tests run labs on the host engine.
+
+The online path: our machines reach no registry, so stand-ins for the official images are built there from
+the offline ones under the exact tags the online path pulls (tests/standins/, labelled labkit.standin=true);
+the online path finds them as `docker pull` finds an image already present, builds labkit's images from them
+under a separate namespace, and a 1+2 lab runs the tutorial's nginx service.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import docker
 import pytest
@@ -18,8 +27,8 @@ import pytest
 import labkit
 from labkit.base.facts import REGISTRY_CONTAINER, REGISTRY_VOLUME
 from labkit.base.poll import poll
-from labkit.host import cgroups, engine
-from labkit.images.specs import IMAGES
+from labkit.host import cgroups, engine, image_store
+from labkit.images.specs import BUSYBOX, DIND_IMAGE, IMAGES, NGINX, REGISTRY_ONLINE_IMAGE
 from labkit.swarm.waits import all_ready
 
 from ..nested_engine import nested_engine
@@ -50,15 +59,16 @@ def learner():
 
 
 @pytest.fixture
-def inside(learner):
+def inside(learner, monkeypatch):
     use_engine(learner[1])
+    monkeypatch.setenv("LABKIT_REGISTRY_LINGER", "0")  # each test here sees the registry as its labs leave it
     yield learner
     use_engine(None)
 
 
-def labkit_cli(url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True, timeout=240,
-                          env={**os.environ, "DOCKER_HOST": url})
+def labkit_cli(url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "DOCKER_HOST": url, **(env or {})})
 
 
 def probe_containers() -> list:
@@ -127,8 +137,9 @@ def registry_containers() -> list[str]:
         all=True, filters={"label": "labkit.kind=registry"})]
 
 
-def test_the_registry_runs_while_a_lab_does_and_goes_with_the_last_lab(inside):
+def test_the_registry_runs_while_a_lab_does_and_goes_with_the_last_lab(inside, monkeypatch):
     # An engine of its own: no other lab (of another test, or of the learner) can keep the registry alive.
+    monkeypatch.setenv("LABKIT_REGISTRY_LINGER", "0")  # no grace period for a next lab: it goes at once
     assert not labkit.list_labs()
     with labkit.Lab(managers=1, workers=0, name=unique("reg"), quiet=True) as one:
         assert registry_containers() == [REGISTRY_CONTAINER]
@@ -154,3 +165,38 @@ def test_down_all_spares_containers_labkit_did_not_create(inside):
         assert (api.volumes(filters={"label": "labkit.managed=true"}) or {}).get("Volumes") in (None, [])
     finally:
         api.remove_container(bystander["Id"], force=True)
+
+
+def test_after_the_last_lab_the_registry_lingers_then_goes_by_itself(inside, monkeypatch):
+    monkeypatch.setenv("LABKIT_REGISTRY_LINGER", "3")
+    with labkit.Lab(managers=1, workers=0, name=unique("linger"), quiet=True):
+        pass
+    assert registry_containers() == [REGISTRY_CONTAINER], "a lab started right away reuses it"
+    poll(registry_containers, lambda names: names == [], timeout=30, what="the registry to go after the linger")
+
+
+STANDINS = Path(__file__).resolve().parents[1] / "standins"
+OFFICIAL = {DIND_IMAGE: "dind", REGISTRY_ONLINE_IMAGE: "registry", NGINX.online: "nginx", BUSYBOX.online: "busybox"}
+
+
+def test_the_online_path_builds_its_images_and_runs_a_lab(inside):
+    _, url = inside
+    for tag, recipe in OFFICIAL.items():  # marked stand-ins; the learner engine goes away after this module
+        image_store.build(str(STANDINS), f"{recipe}.Dockerfile", tag, {"labkit.standin": "true"})
+    env = {"LABKIT_OFFLINE": "0", "LABKIT_IMAGE_NAMESPACE": "labkit-online-test"}
+    assert registry_containers() == [], "no registry of an earlier test: the online lab starts its own"
+    pulled = labkit_cli(url, "images", "pull", env=env)
+    assert pulled.returncode == 0, pulled.stderr
+    assert f"FROM {DIND_IMAGE}" in pulled.stdout and "debootstrap" not in pulled.stdout
+    name = unique("online")
+    up = labkit_cli(url, "up", "--name", name, "--workers", "2", env=env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert REGISTRY_ONLINE_IMAGE in up.stdout, "the lab registry runs the official registry image"
+    assert engine.client().api.inspect_container(f"{name}-worker1")["Config"]["Image"] == "labkit-online-test/node:latest"
+    create = labkit_cli(url, "exec", name, "manager1", "--", "docker", "service", "create", "--name", "nginx",
+                        "--replicas", "2", "nginx", env=env)
+    assert create.returncode == 0, create.stderr
+    ps = labkit_cli(url, "exec", name, "manager1", "--", "docker", "service", "ps", "nginx", "--format",
+                    "{{.CurrentState}}", env=env)
+    assert ps.stdout.count("Running") == 2, ps.stdout
+    assert labkit_cli(url, "down", name, env=env).returncode == 0

@@ -1,14 +1,17 @@
-"""Resume and start over, in real kernels: after a kernel restart a notebook's first cell carries on with its
-running lab (nothing rebuilt); `reset("04")` starts the notebook over, and it runs again from the top."""
+"""Resume and start over on notebook 04's lab: after a kernel restart the first cell carries on with the running lab
+(nothing rebuilt); `reset("04")` starts the notebook over, and it runs again from the top; a section reset is quick."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from labkit.course import check, reset
+from labkit.course.progress import read_events
 from labkit.host.engine import client
 from labkit.host.teardown import remove_lab
 
@@ -25,7 +28,6 @@ def kernel(nb) -> NotebookClient:
     return NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}})
 
 
-@pytest.mark.xdist_group("nb04")
 def test_a_kernel_restart_resumes_the_lab_and_reset_starts_the_notebook_over():
     nb = fill_solutions(nbformat.read(NOTEBOOK, as_version=4))
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -52,3 +54,15 @@ def test_a_kernel_restart_resumes_the_lab_and_reset_starts_the_notebook_over():
         assert container_ids("nb04") == [], "the notebook ends with lab.stop()"
     finally:
         remove_lab("nb04")
+
+
+def test_a_section_reset_brings_the_lab_to_that_section_in_seconds():
+    t0 = time.monotonic()
+    lab = reset("04", section="fixed-count")
+    seconds = time.monotonic() - t0
+    try:
+        assert check("04-one-per-node").ok  # the section starts where the step before it ended
+        assert seconds < 60, f"a reset took {seconds:.0f} s"
+        assert [e["section"] for e in read_events() if e["event"] == "reset"][-1] == "fixed-count"
+    finally:
+        lab.stop()

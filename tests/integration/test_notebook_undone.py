@@ -18,7 +18,6 @@ from labkit.host.teardown import remove_lab
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
-@pytest.mark.xdist_group("nb04")  # lab nb04: never alongside notebook 04 itself
 def test_every_exercise_fails_with_its_reason_when_left_undone_then_passes_once_solved():
     plan = plan_of("04")
     nb = nbformat.read(NOTEBOOKS / plan.file, as_version=4)

@@ -175,3 +175,16 @@ def _artifact(name: str) -> str:
     root = os.path.join(os.path.dirname(__file__), "..", "..", "artifacts")
     os.makedirs(root, exist_ok=True)
     return os.path.join(root, name)
+
+
+def test_availability_buttons_follow_the_nodes_availability(page):
+    nodes = three_nodes(worker1={"availability": "drain"}, worker2={"availability": "pause"})
+    page.mount("board", board_state(snapshot(nodes, [raw_service("s1", "web")], [])))
+    p = page.page
+
+    def actions(node: str) -> set[str]:
+        return set(p.locator(f'.lk-node[data-node="{node}"] button').evaluate_all("bs => bs.map(b => b.dataset.action)"))
+
+    assert {"drain"} <= actions("manager1") and "activate" not in actions("manager1")
+    assert {"activate"} <= actions("worker1") and "drain" not in actions("worker1")
+    assert {"drain", "activate"} <= actions("worker2"), "a paused node can be drained or made active again"

@@ -60,7 +60,7 @@ PLAN = NotebookPlan(
                      "command the task runs.",
                      "docker service create --name hello busybox sleep 1d"),
               solution="%%node manager1\ndocker service create --name hello busybox sleep 1d",
-              wrong=(("%%node manager1\ndocker service create --name hello busybox", "end as soon as they start"),),
+              wrong=(("%%node manager1\ndocker service create --detach --name hello busybox", "end as soon as they start"),),
               wait=60),
         Check("00-input-accepts-swarm-ports", "firewall", "the swarm ports have ACCEPT rules",
               input_accepts_swarm_ports, unsolved="no ACCEPT rule for 2377/tcp", probes=(("manager1", IPTABLES),),

@@ -30,7 +30,10 @@ const ACTION_TITLE = {
 
 function nodeActions(n) {
   const acts = n.fault ? [DOWN_FIX[n.fault] || "start"] : ["kill", "stop", "pause", "disconnect"];
-  acts.push(n.availability === "active" ? "drain" : "activate");
+  // Availability: active -> drain; drained -> activate; paused (keeps its tasks, takes no new ones) -> either.
+  if (n.availability === "active") acts.push("drain");
+  else if (n.availability === "drain") acts.push("activate");
+  else acts.push("drain", "activate");
   acts.push(n.role === "manager" ? "demote" : "promote");
   return acts;
 }

@@ -78,11 +78,31 @@ def pytest_sessionstart(session):
         return
     from labkit.host.engine import engine_answers
 
+    if engine_answers():
+        _remove_leftover_course_labs(session)
     _before.update(_leaked_lab_objects())
     if engine_answers():
         import labkit
 
         _labs_before.update(labkit.list_labs())
+
+
+def _remove_leftover_course_labs(session) -> None:
+    """The course labs (nb00, nb01, ...) have fixed names, and every notebook's first cell resumes its running lab:
+    one left by an earlier run (a killed suite's containers restart with the engine) would make the notebooks
+    carry on from its state. The suite owns these names, so it starts without them (and says so)."""
+    from labkit.course.catalog import PLANS
+    from labkit.host.inventory import find_labs
+    from labkit.host.teardown import remove_lab
+
+    course = {plan.lab_name for plan in PLANS.values()}
+    leftovers = sorted(name for name in find_labs() if name in course)
+    for name in leftovers:
+        remove_lab(name)
+    if leftovers:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"removed course labs left by an earlier run: {', '.join(leftovers)}")
 
 
 @pytest.hookimpl(trylast=True)

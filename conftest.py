@@ -1,10 +1,7 @@
 """Session-wide rules shared by every test layer (unit, integration, e2e, nbval notebooks).
 
 - Progress recorded by checks goes to a throwaway file, never the user's.
-- Tests run side by side (`./run test` uses pytest-xdist): each file is one scope, run on one worker, so its
-  fixtures are shared; a notebook and the test files that use its lab (named nbNN) form one scope, so they
-  never run at the same time. (xdist's own `loadgroup` marks do nothing with pytest 9, which no longer reads
-  the node id xdist rewrites; a scheduler that groups by node id does not depend on that.)
+- Tests run side by side (`./run test` uses pytest-xdist): tests/scheduling.py says how.
 - At the very end (in the controlling process), labs prepared in advance during the run are removed and every
   lab the suite started must be gone: no labkit container, network or volume left.
 """
@@ -16,39 +13,12 @@ import tempfile
 
 import pytest
 
-pytest_plugins = ["tests.notebook_solutions"]  # nbval runs the notebooks with exercise solutions filled in
+# nbval runs the notebooks with exercise solutions filled in; tests/scheduling.py shares the suite between workers.
+pytest_plugins = ["tests.notebook_solutions", "tests.scheduling"]
 
 # Checks, hints and resets the suite runs are recorded here, never in the user's own progress (kernels inherit it).
 os.environ.setdefault("LABKIT_PROGRESS_FILE", os.path.join(tempfile.mkdtemp(prefix="labkit-progress-"),
                                                              "progress.jsonl"))
-
-
-# Test files that use a course notebook's lab: they run in that notebook's scope, never beside it.
-COURSE_LAB_FILES = {
-    "tests/integration/test_exercises.py": "nb00",
-    "tests/e2e/test_board_exercise.py": "nb02",
-    "tests/integration/test_notebook_undone.py": "nb04",
-    "tests/integration/test_notebook_rerun.py": "nb04",
-}
-
-
-def scope_of(nodeid: str) -> str:
-    """The scope a test runs in: its notebook's lab for a notebook, else its file (or the course lab it uses)."""
-    path = nodeid.split("::", 1)[0]
-    if path.endswith(".ipynb"):
-        return "nb" + path.rsplit("/", 1)[-1][:2]
-    return COURSE_LAB_FILES.get(path, path)
-
-
-def pytest_xdist_make_scheduler(config, log):
-    """Send each scope to one worker, whole (see scope_of)."""
-    from xdist.scheduler import LoadScopeScheduling
-
-    class CourseLabScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return scope_of(nodeid)
-
-    return CourseLabScheduling(config, log)
 
 
 def _worker() -> bool:
@@ -78,8 +48,6 @@ def pytest_sessionstart(session):
         return
     from labkit.host.engine import engine_answers
 
-    if engine_answers():
-        _remove_leftover_course_labs(session)
     _before.update(_leaked_lab_objects())
     if engine_answers():
         import labkit
@@ -87,22 +55,27 @@ def pytest_sessionstart(session):
         _labs_before.update(labkit.list_labs())
 
 
-def _remove_leftover_course_labs(session) -> None:
-    """The course labs (nb00, nb01, ...) have fixed names, and every notebook's first cell resumes its running lab:
-    one left by an earlier run (a killed suite's containers restart with the engine) would make the notebooks
-    carry on from its state. The suite owns these names, so it starts without them (and says so)."""
-    from labkit.course.catalog import PLANS
+_course_scopes_begun: set[str] = set()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before the first test of a course lab's scope (nbNN) in this process, remove a lab of that name that an
+    earlier run used and left (a killed run's nodes restart with the engine): every notebook's first cell resumes
+    its running lab, so the notebook would carry on from that lab's state. Labs prepared in advance or being
+    prepared are fresh, and are left to `open_lab`, which takes or waits for them."""
+    from tests.scheduling import scope_of
+
+    scope = scope_of(item.nodeid)
+    if not scope.startswith("nb") or scope in _course_scopes_begun:
+        return
+    _course_scopes_begun.add(scope)
     from labkit.host.inventory import find_labs
     from labkit.host.teardown import remove_lab
 
-    course = {plan.lab_name for plan in PLANS.values()}
-    leftovers = sorted(name for name in find_labs() if name in course)
-    for name in leftovers:
-        remove_lab(name)
-    if leftovers:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter:
-            reporter.write_line(f"removed course labs left by an earlier run: {', '.join(leftovers)}")
+    left = find_labs(scope).get(scope)
+    if left is not None and left.ready:
+        remove_lab(scope)
 
 
 @pytest.hookimpl(trylast=True)

@@ -11,8 +11,8 @@ base (errors, names) ← host (the Docker engine) ← images ← swarm (lab stat
 ← front ends (front: Lab, CLI, magics; widgets).
 """
 
-from .base.errors import (CommandError, EngineError, EngineUnavailable, ImageUnavailable, InvalidInput, LabBroken,
-                          LabExists, LabkitError, LabNotRunning, UnknownNode, WaitTimeout)
+from .base.errors import (ApiUnanswered, CommandError, EngineError, EngineUnavailable, ImageUnavailable, InvalidInput,
+                          LabBroken, LabExists, LabkitError, LabNotRunning, UnknownNode, WaitTimeout)
 from .front.lab import Lab, current_lab
 from .host.engine import ensure_engine
 from .host.exec import CommandResult
@@ -25,7 +25,7 @@ from .swarm.state import NodeState, PortState, ServiceState, SwarmSnapshot, Task
 __version__ = "0.1.0"
 
 __all__ = sorted([
-    "Capabilities", "CommandError", "CommandResult", "EngineError", "EngineUnavailable", "HttpReply",
+    "ApiUnanswered", "Capabilities", "CommandError", "CommandResult", "EngineError", "EngineUnavailable", "HttpReply",
     "ImageUnavailable", "InvalidInput", "Lab", "LabBroken", "LabExists", "LabNotRunning", "LabkitError", "Node",
     "NodeState", "PortState", "ServiceState", "SwarmSnapshot", "TaskState", "UnknownNode", "WaitTimeout",
     "current_lab", "ensure_engine", "list_labs", "load_ipython_extension", "remove_everything", "remove_lab",

@@ -4,6 +4,7 @@
     ├── CommandError        a command inside a node exited non-zero
     ├── EngineUnavailable   no Docker engine answers on this host
     ├── EngineError         the engine refused an operation (the message says which and why)
+    ├── ApiUnanswered       no manager answered an Engine API read (a busy or electing swarm: ask again)
     ├── ImageUnavailable    an image is missing and cannot be built or pulled
     ├── InvalidInput        a bad name, count or argument (also a ValueError)
     ├── LabNotRunning       a call on a lab that is stopped or was never started
@@ -23,7 +24,7 @@ from __future__ import annotations
 from typing import Sequence
 
 __all__ = [
-    "LabkitError", "CommandError", "EngineUnavailable", "EngineError", "ImageUnavailable", "InvalidInput",
+    "LabkitError", "CommandError", "EngineUnavailable", "EngineError", "ApiUnanswered", "ImageUnavailable", "InvalidInput",
     "LabNotRunning", "LabExists", "LabBroken", "UnknownNode", "WaitTimeout",
 ]
 
@@ -61,6 +62,10 @@ class EngineUnavailable(LabkitError):
 
 class EngineError(LabkitError):
     """The Docker engine refused an operation; the message names the operation, the engine's reason and a fix."""
+
+
+class ApiUnanswered(LabkitError):
+    """No manager answered an Engine API read in time; usually passing (a busy host, an election): ask again."""
 
 
 class ImageUnavailable(LabkitError):

@@ -8,7 +8,7 @@ Every attempt, hint and solution is recorded in the progress store.
 
 from __future__ import annotations
 
-from ..base.errors import InvalidInput, WaitTimeout
+from ..base.errors import ApiUnanswered, InvalidInput, WaitTimeout
 from ..base.poll import poll
 from ..front.lab import Lab, current_lab
 from . import progress
@@ -26,7 +26,10 @@ def _lab_for(ex: Check, lab: Lab | None) -> Lab:
 
 def judge_now(lab: Lab, ex: Check) -> Verdict:
     """One look: the verdict on the lab as it is right now."""
-    ev = gather(lab, ex)
+    try:
+        ev = gather(lab, ex)
+    except ApiUnanswered as exc:  # passing (a busy host, an election): the check asks again until its wait ends
+        return waiting(str(exc))
     if ev.snapshot.error is not None:
         if ev.snapshot.quorum:  # a leader is being elected: the managers answer again in seconds
             return waiting(f"the swarm cannot be read for now: {ev.snapshot.error}")

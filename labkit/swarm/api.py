@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from ..base.errors import InvalidInput, LabkitError
+from ..base.errors import ApiUnanswered, InvalidInput
 from ..host.exec import ContainerNotRunning, run_in_container
 from .answers import API_VERSION, SEPARATOR
 from .context import LabState
@@ -17,10 +17,11 @@ __all__ = ["read_api", "API_PATHS"]
 
 API_PATHS = ("services", "networks", "secrets", "configs", "swarm", "info", "nodes", "tasks")
 
-# $@ are the paths; one curl each, separated, each ending with its HTTP code.
+# $@ are the paths; one curl each, separated, each ending with its HTTP code. A loaded 2-core host can take
+# seconds to list services mid-update: 10 s before a manager counts as not answering.
 _SCRIPT = (
     "for p in \"$@\"; do "
-    f"r=$(curl -sS -m 3 --unix-socket /var/run/docker.sock -w '\\n%{{http_code}}' http://d/{API_VERSION}/$p 2>&1); "
+    f"r=$(curl -sS -m 10 --unix-socket /var/run/docker.sock -w '\\n%{{http_code}}' http://d/{API_VERSION}/$p 2>&1); "
     f"printf '%s\\n{SEPARATOR}\\n' \"$r\"; done"
 )
 
@@ -37,7 +38,7 @@ def _parse(paths: list[str], stdout: str) -> dict[str, Any] | None:
 
 def read_api(state: LabState, paths: Iterable[str]) -> dict[str, Any]:
     """{path: decoded JSON} for each of `paths` (from API_PATHS), read in one exec on the first manager that
-    answers all of them; LabkitError saying why if none does."""
+    answers all of them; ApiUnanswered saying which were asked if none does."""
     paths = list(dict.fromkeys(paths))
     bad = [p for p in paths if p not in API_PATHS]
     if bad:
@@ -57,4 +58,4 @@ def read_api(state: LabState, paths: Iterable[str]) -> dict[str, Any]:
         if found is not None:
             return found
         tried.append(host)
-    raise LabkitError(f"no manager answered the Engine API for {', '.join(paths)} (asked: {', '.join(tried) or 'none'})")
+    raise ApiUnanswered(f"no manager answered the Engine API for {', '.join(paths)} (asked: {', '.join(tried) or 'none'})")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit.course.catalog import all_checks
+from labkit.course.catalog import all_checks, check_by_id
 from labkit.course.evidence import replay_evidence
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "course"
@@ -38,3 +38,15 @@ def test_fails_with_its_reason_when_not_done(check):
 def test_exercises_have_hints_that_end_near_the_solution(check):
     assert 2 <= len(check.hints) <= 4 and all(h.strip() for h in check.hints)
     assert check.solution.startswith("%%node ") or check.board, "an exercise's solution is a cell a learner writes"
+
+
+def test_an_engine_api_that_does_not_answer_makes_a_check_wait_not_fail(monkeypatch):
+    from labkit.base.errors import ApiUnanswered
+    from labkit.course import runner
+
+    def unanswered(lab, ex):
+        raise ApiUnanswered("no manager answered the Engine API for services (asked: manager1)")
+
+    monkeypatch.setattr(runner, "gather", unanswered)
+    verdict = runner.judge_now(None, check_by_id("07-update-paused"))
+    assert verdict.status == "waiting" and "asked: manager1" in verdict.text

@@ -51,7 +51,7 @@ def record_evidence(lab: Lab, check: Check) -> dict[str, Any]:
     except LabkitError:
         api = {}
     return {
-        "check": check.id, "lab": snap.lab, "manager": snap.manager, "error": snap.error, "quorum": snap.quorum,
+        "check": check.id, "lab": snap.lab, "taken_at": snap.taken_at, "manager": snap.manager, "error": snap.error, "quorum": snap.quorum,
         "missing": list(snap.missing), "faults": {n.hostname: n.fault for n in snap.nodes if n.fault},
         "api": api, "routing_mesh": lab.capabilities.routing_mesh if "mesh" in check.needs else False,
         "encrypted_overlay": lab.capabilities.encrypted_overlay if "esp" in check.needs else False,
@@ -63,10 +63,11 @@ def replay_evidence(data: dict[str, Any], check: Check) -> Evidence:
     """The Evidence a recording stands for (what the check saw when it was recorded)."""
     api = data.get("api") or {}
     if data.get("error") or not api:
-        snap = SwarmSnapshot(lab=data["lab"], taken_at=0.0, manager=None, error=data.get("error"),
+        snap = SwarmSnapshot(lab=data["lab"], taken_at=data.get("taken_at", 0.0), manager=None, error=data.get("error"),
                              quorum=data.get("quorum", True), missing=tuple(data.get("missing", ())))
     else:
-        snap = parse_snapshot(data["lab"], data["manager"], api["nodes"], api["services"], api["tasks"], taken_at=0.0)
+        snap = parse_snapshot(data["lab"], data["manager"], api["nodes"], api["services"], api["tasks"],
+                              taken_at=data.get("taken_at", 0.0))
         faults = data.get("faults") or {}
         snap = dataclasses.replace(
             snap, quorum=data.get("quorum", True), missing=tuple(data.get("missing", ())),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..base.errors import LabkitError
 from ..front.lab import Lab, current_lab
+from ..swarm.answers import instant
 
 __all__ = ["endpoint_mode", "ip", "join_token", "node_id", "service_id", "leader", "node_with", "node_without", "faulted",
            "all_faulted", "survivor", "task", "engine_log", "down_after"]
@@ -108,14 +109,6 @@ def engine_log(host: str, word: str, lab: Lab | None = None) -> str:
     return "\n".join(lines) or f"(the Docker engine of {host} logged nothing about {word!r})"
 
 
-def _instant(stamp: str) -> float:
-    """Seconds since the epoch of an Engine API timestamp (nanoseconds cut to microseconds)."""
-    from datetime import datetime
-
-    head, _, frac = stamp.rstrip("Z").partition(".")
-    return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00").timestamp()
-
-
 def down_after(host: str, lab: Lab | None = None) -> float:
     """Seconds from a node's crash (its container's end, on the host) to the swarm marking it Down (its /nodes
     UpdatedAt)."""
@@ -125,8 +118,7 @@ def down_after(host: str, lab: Lab | None = None) -> float:
     if not down:
         raise LabkitError(f"the swarm does not list {host} as Down")
     ended = lab.node(host).ended_at()
-    return round(_instant(down[0]["UpdatedAt"]) - _instant(ended), 1)
-
+    return round((instant(down[0]["UpdatedAt"]) or 0.0) - (instant(ended) or 0.0), 1)
 
 
 def endpoint_mode(lab: Lab | None = None) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from ..swarm.state import SwarmSnapshot
+from ..swarm.answers import instant
+from ..swarm.state import SwarmSnapshot, TaskState
 from .model import Verdict, failed
 
-__all__ = ["ready_nodes", "active_nodes", "placement_text", "missing_service", "one_per_node", "nodes_text"]
+__all__ = ["ready_nodes", "active_nodes", "placement_text", "missing_service", "one_per_node", "nodes_text",
+           "in_state_for"]
 
 
 def ready_nodes(snap: SwarmSnapshot) -> list[str]:
@@ -118,3 +120,10 @@ def logged_requests(logs: str) -> list[tuple[str, str]]:
 def count_text(counts: dict[str, int]) -> str:
     """"manager1 3, worker1 2" (sorted by name), or "none"."""
     return ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none"
+
+
+def in_state_for(snap: SwarmSnapshot, task: TaskState) -> float | None:
+    """Seconds a task had been in its current state when the snapshot was taken (its status timestamp); None if
+    unknown (no timestamp, or a recording without its time)."""
+    since = instant(task.updated_at)
+    return None if since is None or snap.taken_at <= 0 else max(0.0, snap.taken_at - since)

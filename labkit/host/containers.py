@@ -61,14 +61,30 @@ class NodeSpec:
     instance: str
 
 
+# The nested containerd, started before dockerd at the paths dockerd would give it (its state stays in the node's
+# volume). dockerd that starts containerd itself dials the socket before it exists, and gRPC's first reconnect
+# back-off is one second: measured, a node's engine answered ~1.0 s later that way (1.5 s vs 0.5 s from `docker
+# run`). The CRI plugin is for Kubernetes; it only costs start time and memory here.
+_CONTAINERD_SOCKET = "/var/run/docker/containerd/containerd.sock"
+_CONTAINERD_FIRST = (
+    'printf \'version = 2\\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\\n\' > /run/labkit-containerd.toml'
+    " && mkdir -p /var/run/docker/containerd"
+    " && { containerd --config /run/labkit-containerd.toml --root /var/lib/docker/containerd/daemon"
+    f" --state /var/run/docker/containerd/daemon --address {_CONTAINERD_SOCKET} & }}"
+    f" && for _ in $(seq 1000); do [ -S {_CONTAINERD_SOCKET} ] && break; sleep 0.01; done"  # else dockerd says why
+    ' && exec "$@"'
+)
+
+
 def dockerd_command(lab: str, hostname: str, mode: NodeMode) -> list[str]:
-    """The nested engine's command line: unix socket only (no 16 s no-TLS sleep), lab registry as mirror."""
+    """The nested engine's command: containerd first (see above), then dockerd on the unix socket only (no 16 s
+    no-TLS sleep), with the lab registry as its mirror."""
     registry = f"{REGISTRY_ALIAS}:{REGISTRY_PORT}"
-    cmd = ["dockerd", "--host=unix:///var/run/docker.sock", f"--registry-mirror=http://{registry}",
-           f"--insecure-registry={registry}"]
+    cmd = ["dockerd", f"--containerd={_CONTAINERD_SOCKET}", "--host=unix:///var/run/docker.sock",
+           f"--registry-mirror=http://{registry}", f"--insecure-registry={registry}"]
     if mode.name == "restricted":
         cmd.append(f"--cgroup-parent={cgroup_parent(lab, hostname)}")
-    return cmd
+    return ["sh", "-c", _CONTAINERD_FIRST, "node"] + cmd
 
 
 def create_node(spec: NodeSpec) -> str:

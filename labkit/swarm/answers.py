@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-__all__ = ["API_VERSION", "SNAPSHOT_SCRIPT", "Answer", "parse_answer", "NO_LEADER", "NOT_A_MANAGER"]
+__all__ = ["API_VERSION", "SNAPSHOT_SCRIPT", "Answer", "parse_answer", "NO_LEADER", "NOT_A_MANAGER", "instant"]
 
 API_VERSION = "v1.41"  # understood by Docker 20.10 and every later engine
 SEPARATOR = "@@labkit@@"
@@ -71,3 +72,12 @@ def _api_message(body: str) -> str:
         return str(json.loads(body).get("message", "")).strip()
     except (ValueError, AttributeError):
         return body.strip()[-300:]
+
+
+def instant(stamp: str) -> float | None:
+    """Seconds since the epoch of an Engine API timestamp (nanoseconds cut to microseconds); None if there is none."""
+    head, _, frac = stamp.rstrip("Z").partition(".")
+    try:
+        return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00").timestamp()
+    except ValueError:
+        return None

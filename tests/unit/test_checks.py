@@ -50,3 +50,17 @@ def test_an_engine_api_that_does_not_answer_makes_a_check_wait_not_fail(monkeypa
     monkeypatch.setattr(runner, "gather", unanswered)
     verdict = runner.judge_now(None, check_by_id("07-update-paused"))
     assert verdict.status == "waiting" and "asked: manager1" in verdict.text
+
+
+def test_a_task_running_for_an_instant_is_not_yet_one_that_keeps_running():
+    import dataclasses
+
+    from labkit.swarm.answers import instant
+
+    ex = check_by_id("00-hello-service")
+    ev = replay_evidence(recording(ex.id)["solved"], ex)
+    task = ev.snapshot.running("hello")[0]
+    started = instant(task.updated_at)
+    for seconds, status in ((0.5, "waiting"), (10.0, "passed")):
+        snap = dataclasses.replace(ev.snapshot, taken_at=started + seconds)
+        assert ex.verdict(dataclasses.replace(ev, snapshot=snap)).status == status

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ..model import Check, Evidence, NotebookPlan, Section, Verdict, failed, passed, waiting
 
-from ..verdicts import missing_service
+from ..verdicts import in_state_for, missing_service
 
 SWARM_PORTS = (("tcp", 2377), ("tcp", 7946), ("udp", 7946), ("udp", 4789))
 IPTABLES = "iptables -S INPUT"
+STEADY_SECONDS = 3  # a task Running this long is not one that exits as soon as it starts
 
 
 def hello_service(ev: Evidence) -> Verdict:
@@ -20,13 +21,17 @@ def hello_service(ev: Evidence) -> Verdict:
         return failed(f"hello runs the image {svc.image}; expected busybox")
     if svc.mode != "replicated" or svc.replicas != 1:
         return failed(f"hello is {svc.mode} with {svc.replicas} replica(s); expected 1 replica")
-    if snap.running("hello"):
-        return passed(f"hello runs 1 busybox task on {snap.running('hello')[0].node_hostname}, and it keeps running")
+    running = snap.running("hello")
+    up_for = in_state_for(snap, running[0]) if running else None
+    if running and (up_for is None or up_for >= STEADY_SECONDS):
+        return passed(f"hello runs 1 busybox task on {running[0].node_hostname}, and it keeps running")
     done = [t for t in snap.tasks_of("hello", current=False) if t.state in ("complete", "failed", "shutdown")]
     if len(done) >= 2:
         return failed(f"hello's tasks end as soon as they start ({len(done)} ended): busybox's default command is a "
                       "shell that exits when it has no input; expected a task that stays Running — give it a "
                       "command, e.g. sleep 1d")
+    if running:  # a task that ends at once is Running for an instant: look again before calling it steady
+        return waiting(f"hello's task has been Running for {up_for:.0f} s; checking that it keeps running")
     return waiting("hello's task is starting")
 
 

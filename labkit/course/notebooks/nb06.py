@@ -100,15 +100,24 @@ def killed_node_down(ev: Evidence) -> Verdict:
                   f"heartbeat that takes ≈ {period * 2 - 1:g}–{period * 3 + 1.5:g} s after a crash")
 
 
+def _web_replaced(ev: Evidence, fault: str, what: str) -> tuple[str | None, Verdict | None]:
+    """The worker with this fault, and why web is not yet 10 tasks elsewhere with that worker Down (None: it is)."""
+    node, problem = the_one(ev, fault, what)
+    if problem:
+        return node, problem
+    snap = ev.snapshot
+    if snap.node(node).state != "down" or len(snap.running("web")) != 10 or node in snap.placement("web"):
+        return node, waiting(f"{node} is {snap.node(node).state}; web runs {len(snap.running('web'))}/10 "
+                             f"({placement_text(snap, 'web')})")
+    return node, None
+
+
 def reconciled(ev: Evidence) -> Verdict:
     """10 web tasks run again, none on the dead node, whose old tasks stay listed there (desired shutdown)."""
-    victim, problem = the_one(ev, "killed", "one worker killed")
+    victim, problem = _web_replaced(ev, "killed", "one worker killed")
     if problem:
         return problem
     snap = ev.snapshot
-    if snap.node(victim).state != "down" or len(snap.running("web")) != 10 or victim in snap.placement("web"):
-        return waiting(f"{victim} is {snap.node(victim).state}; web runs {len(snap.running('web'))}/10 "
-                       f"({placement_text(snap, 'web')})")
     old = left_running(ev, victim)
     return passed(f"10 web tasks run again, none on {victim} ({placement_text(snap, 'web')}); {victim}'s "
                   f"{len(old)} old task(s) ({', '.join(t.label for t in old)}) are still listed there, desired "
@@ -132,13 +141,10 @@ def back_empty(ev: Evidence) -> Verdict:
 
 def partition_replaced(ev: Evidence) -> Verdict:
     """The cut-off worker is Down and its web tasks were replaced on the other nodes."""
-    cut, problem = the_one(ev, "disconnected", "one worker cut off")
+    cut, problem = _web_replaced(ev, "disconnected", "one worker cut off")
     if problem:
         return problem
     snap = ev.snapshot
-    if snap.node(cut).state != "down" or len(snap.running("web")) != 10 or cut in snap.placement("web"):
-        return waiting(f"{cut} is {snap.node(cut).state}; web runs {len(snap.running('web'))}/10 "
-                       f"({placement_text(snap, 'web')})")
     return passed(f"{cut} is Down for the managers and web runs 10 tasks elsewhere: {placement_text(snap, 'web')}")
 
 

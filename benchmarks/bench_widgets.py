@@ -189,7 +189,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--lab", action="store_true", help="start a 3-node lab and measure update latency")
     ap.add_argument("--attach", metavar="NAME", help="measure update latency on a running lab")
-    ap.add_argument("--rounds", type=int, default=10, help="changes to time on the real lab")
+    ap.add_argument("--rounds", type=int, default=20, help="changes to time on the real lab (issue 9: median over 20)")
     args = ap.parse_args()
     bench_python(args.runs)
     if Path(CHROMIUM).exists():

@@ -5,7 +5,8 @@
 Each cycle: `labkit up` (a new CLI process, as a user runs it) → `docker service create` →
 kill a worker → wait until its replicas run elsewhere → `labkit down`. Before the first cycle
 and after the last, it measures labkit's objects on the engine, leftover node cgroups on this
-host, and the host's used memory, and prints the three figures with the end/start ratio.
+host, and the host's used memory, and prints the three figures with the end/start ratio; also the memory after
+the first cycle (a one-time warm-up against a per-cycle growth) and the host dockerd's and containerd's RSS.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import labkit  # noqa: E402
 from labkit.host.cgroups import leftover_cgroups  # noqa: E402
+from labkit.base.facts import KIND_REGISTRY, label_filter  # noqa: E402
+from labkit.base.poll import poll  # noqa: E402
 from labkit.host.engine import client  # noqa: E402
+from labkit.host.registry import linger  # noqa: E402
 
 CLI = [sys.executable, "-m", "labkit.cli"]
 
@@ -40,8 +44,30 @@ def used_memory_mb() -> float:
     return (kb("MemTotal") - kb("MemAvailable")) / 1024
 
 
+def engine_rss_mb() -> dict[str, float]:
+    """Resident memory of the host's dockerd and containerd (where an engine-side growth would show)."""
+    rss: dict[str, float] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        name = fields.get("Name", "").strip()
+        if name in ("dockerd", "containerd") and "VmRSS" in fields:
+            rss[name] = rss.get(name, 0.0) + int(fields["VmRSS"].split()[0]) / 1024
+    return rss
+
+
+def registry_gone() -> None:
+    """Wait until the lab registry has gone (it lingers after the last lab for the next one): before and after are
+    then measured in the same state, with no lab and no registry."""
+    poll(lambda: client().api.containers(filters=label_filter(KIND_REGISTRY)), lambda running: not running,
+         timeout=linger() + 30, interval=1, what="the lab registry to be released after the last lab")
+
+
 def settled_memory() -> float:
     """Used memory after the engine has had a moment to free what a removed lab held."""
+    registry_gone()
     time.sleep(5)
     return statistics_median([used_memory_mb() for _ in range(5) if not time.sleep(0.5)])
 
@@ -71,18 +97,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cycles", type=int, default=30)
     args = parser.parse_args()
-    objects0, cgroups0, mem0 = labkit_objects(), len(leftover_cgroups()), settled_memory()
+    objects0, cgroups0, mem0, rss0 = labkit_objects(), len(leftover_cgroups()), settled_memory(), engine_rss_mb()
     times = []
     for i in range(args.cycles):
         times.append(cycle(i))
         print(f"cycle {i + 1:2}/{args.cycles}: {times[-1]:5.1f} s", flush=True)
-    objects1, cgroups1, mem1 = labkit_objects(), len(leftover_cgroups()), settled_memory()
+        if i == 0:  # what one lab's lifetime leaves in memory, to tell a one-time warm-up from a per-cycle growth
+            mem_first, rss_first = settled_memory(), engine_rss_mb()
+    objects1, cgroups1, mem1, rss1 = labkit_objects(), len(leftover_cgroups()), settled_memory(), engine_rss_mb()
     print(f"\n{args.cycles} cycles (up → service → kill a worker → replicas elsewhere → down), "
           f"median {statistics_median(times):.1f} s each")
     print(f"labkit objects on the engine: {objects0} before, {objects1} after")
     print(f"leftover node cgroups:        {cgroups0} before, {cgroups1} after")
     print(f"host memory used:             {mem0:.0f} MB before, {mem1:.0f} MB after, "
           f"ratio {mem1 / mem0:.3f}x (target <= 1.05x: {'OK' if mem1 <= mem0 * 1.05 else 'OVER TARGET'})")
+    if args.cycles > 1:
+        print(f"  after the first cycle {mem_first:.0f} MB: cycles 2-{args.cycles} changed it {mem1 / mem_first:.3f}x")
+    for proc in sorted(set(rss0) | set(rss1)):
+        print(f"  {proc} resident: {rss0.get(proc, 0):.0f} MB before, "
+              + (f"{rss_first.get(proc, 0):.0f} MB after cycle 1, " if args.cycles > 1 else "")
+              + f"{rss1.get(proc, 0):.0f} MB after")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ the first cycle (a one-time warm-up against a per-cycle growth) and the host doc
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import time
@@ -87,12 +88,11 @@ def settled_memory() -> float:
     time.sleep(5)
     drop_kernel_caches()
     time.sleep(1)
-    return statistics_median([used_memory_mb() for _ in range(5) if not time.sleep(0.5)])
-
-
-def statistics_median(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
+    readings = []
+    for _ in range(5):  # a median of five readings half a second apart: one reading can catch a transient
+        readings.append(used_memory_mb())
+        time.sleep(0.5)
+    return statistics.median(readings)
 
 
 def cycle(i: int) -> float:
@@ -124,7 +124,7 @@ def main() -> None:
             mem_first, rss_first = settled_memory(), engine_rss_mb()
     objects1, cgroups1, mem1, rss1 = labkit_objects(), len(leftover_cgroups()), settled_memory(), engine_rss_mb()
     print(f"\n{args.cycles} cycles (up → service → kill a worker → replicas elsewhere → down), "
-          f"median {statistics_median(times):.1f} s each")
+          f"median {statistics.median(times):.1f} s each")
     print(f"labkit objects on the engine: {objects0} before, {objects1} after")
     print(f"leftover node cgroups:        {cgroups0} before, {cgroups1} after")
     caches = "kernel caches dropped before each reading" if drop_kernel_caches() else "kernel caches included (not root)"

@@ -117,8 +117,10 @@ def down_after(host: str, lab: Lab | None = None) -> float:
             if n.get("Description", {}).get("Hostname") == host and n.get("Status", {}).get("State") == "down"]
     if not down:
         raise LabkitError(f"the swarm does not list {host} as Down")
-    ended = lab.node(host).ended_at()
-    return round((instant(down[0]["UpdatedAt"]) or 0.0) - (instant(ended) or 0.0), 1)
+    marked, ended = instant(down[0]["UpdatedAt"]), instant(lab.node(host).ended_at())
+    if marked is None or ended is None:
+        raise LabkitError(f"{host} has no crash time or no Down time to compare (was it killed, not stopped?)")
+    return round(marked - ended, 1)
 
 
 def endpoint_mode(lab: Lab | None = None) -> str:

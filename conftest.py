@@ -3,7 +3,8 @@
 - Progress recorded by checks goes to a throwaway file, never the user's.
 - Tests run side by side (`./run test` uses pytest-xdist): tests/scheduling.py says how.
 - At the very end (in the controlling process), labs prepared in advance during the run are removed and every
-  lab the suite started must be gone: no labkit container, network or volume left.
+  lab the suite started must be gone: no labkit container, network or volume left (the node volumes that
+  detached removers are still deleting are waited for).
 """
 
 from __future__ import annotations
@@ -84,12 +85,39 @@ def pytest_sessionfinish(session, exitstatus):
     if _worker() or os.environ.get("LABKIT_SKIP_LEAK_CHECK") or session.config.option.collectonly:
         return
     _remove_prepared_labs()
+    _wait_for_volume_removers()
     leaks = [obj for obj in _leaked_lab_objects() if obj not in _before]
     if leaks:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
             reporter.write_line(f"LEAK CHECK FAILED: labkit objects left behind: {', '.join(leaks)}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _wait_for_volume_removers(timeout: float = 120.0) -> None:
+    """A removed lab's node volumes are deleted by a detached process after its teardown returned
+    (labkit.host.volume_reaper): wait for those of the suite's labs to go. One still there after `timeout`
+    is reported as a leak; containers and networks are never waited for."""
+    from labkit.base.errors import WaitTimeout
+    from labkit.base.poll import poll
+    from labkit.host.engine import client, engine_answers
+    from labkit.host.inventory import orphan_volumes
+
+    if not engine_answers():
+        return
+
+    def leaving() -> list[str]:
+        api = client().api
+        volumes = (api.volumes(filters={"label": ["labkit.kind=volume"]}) or {}).get("Volumes") or []  # first
+        networks = api.networks(filters={"label": ["labkit.kind=network"]})
+        containers = api.containers(all=True, filters={"label": ["labkit.kind=node"]})
+        left = orphan_volumes(volumes, networks, containers)
+        return [v["Name"] for v in left if f"volume {v['Name']}" not in _before]
+
+    try:
+        poll(leaving, lambda names: not names, timeout=timeout, interval=0.5, what="node volumes being deleted")
+    except WaitTimeout:
+        pass  # the leak check below names them
 
 
 def _remove_prepared_labs() -> None:

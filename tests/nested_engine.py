@@ -32,6 +32,9 @@ import docker
 import docker.errors
 import docker.types
 
+from labkit.base.errors import WaitTimeout
+from labkit.base.poll import poll
+
 __all__ = ["nested_engine", "NODE_IMAGE", "RESTRICTED"]
 
 log = logging.getLogger(__name__)
@@ -47,19 +50,26 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 def _wait_for_engine(url: str, container, timeout: float) -> docker.DockerClient:
     """Return a client of the engine at url once it answers /_ping; raise with its logs after timeout."""
-    deadline = time.monotonic() + timeout
     last_error: Exception | None = None
-    while time.monotonic() < deadline:
+
+    def ping() -> docker.DockerClient | None:
+        nonlocal last_error
         container.reload()
         if container.status in ("exited", "dead"):
-            break
+            return None
         try:
             inner = docker.DockerClient(base_url=url, timeout=300)
             inner.ping()
             return inner
         except Exception as exc:  # socket not there yet, or engine still starting
             last_error = exc
-        time.sleep(0.1)
+            return None
+
+    with contextlib.suppress(WaitTimeout):  # the error below says more: the container's state and logs
+        inner = poll(ping, lambda inner: inner is not None or container.status in ("exited", "dead"),
+                     timeout=timeout, interval=0.1, what=f"nested engine {container.name} to answer")
+        if inner is not None:
+            return inner
     logs = container.logs(tail=20).decode(errors="replace")
     raise TimeoutError(f"nested engine {container.name} did not answer /_ping on {url} within {timeout:.0f} s "
                        f"(container status {container.status}, last error {last_error!r}); last log lines:\n{logs}")

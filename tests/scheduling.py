@@ -1,10 +1,17 @@
-"""How `./run test` shares the suite between its two workers (pytest-xdist), as a pytest plugin.
+"""How `./run test` shares the suite between its three workers (`pytest -n 3`, pytest-xdist), as a pytest plugin.
 
 - **Scopes.** Each test file is one scope, run whole on one worker, so its fixtures (a shared lab) are built once.
   A notebook and the test files that use its lab (named nbNN) form one scope, so they never run at the same time.
   (xdist's own `loadgroup` marks do nothing with pytest 9, which no longer reads the node id xdist rewrites; a
   scheduler that groups by node id does not depend on that.)
-- **Order.** The slowest scopes are handed out first (longest-processing-time first), so the two workers finish
+- **Why a private method.** xdist's only public way in is the `pytest_xdist_make_scheduler` hook, which must return a
+  whole scheduler; what a scope is, its `LoadScopeScheduling` decides in the private `_split_scope(nodeid)` (its own
+  `loadfile` and `loadgroup` schedulers override it the same way). Overriding that one method keeps xdist's tested
+  distribution, crash handling and shutdown instead of copying ~400 lines of it. The price: a private method may
+  change in any release, so pytest-xdist is pinned to XDIST_VERSION (pyproject.toml) and
+  tests/unit/test_scheduling.py fails, saying so, when another version is installed or when xdist no longer groups
+  by this method.
+- **Order.** The slowest scopes are handed out first (longest-processing-time first), so the workers finish
   together instead of one running a long scope alone at the end. What a scope costs comes from
   `tests/durations.json`: seconds per test measured by a full run on our 2-core machines (the same idea as
   pytest-split's `.test_durations`). A test missing from it is estimated by its kind. Refresh it with
@@ -21,6 +28,7 @@ from pathlib import Path
 __all__ = ["scope_of", "expected_seconds"]
 
 DURATIONS = Path(__file__).with_name("durations.json")
+XDIST_VERSION = "3.8.0"  # the pytest-xdist whose LoadScopeScheduling._split_scope is overridden below (read its source)
 
 # Test files that use a course notebook's lab: they run in that notebook's scope, never beside it.
 COURSE_LAB_FILES = {
@@ -62,10 +70,11 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     class CourseLabScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
+        def _split_scope(self, nodeid: str) -> str:  # private in xdist: see "Why a private method" above
             return scope_of(nodeid)
 
-    config.option.loadscopereorder = False  # xdist would order scopes by their number of tests instead
+    # Without this, xdist orders scopes by their number of tests (--loadscope-reorder, its default) and undoes ours.
+    config.option.loadscopereorder = False
     return CourseLabScheduling(config, log)
 
 

@@ -1,23 +1,31 @@
-"""Helpers shared by the integration and browser tests."""
+"""Helpers shared by the unit, integration and browser tests."""
 
 from __future__ import annotations
 
-import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
+from labkit.base.errors import WaitTimeout
+from labkit.base.poll import poll
+
+# The only wall-clock bound a test may assert: far above what any loaded machine takes, so it catches a hang and never
+# a slow run. How fast something is, benchmarks/ measures against a baseline in the same run.
+HANG = 60.0
 
 
 def wait_until(cond: Callable[[], Any], timeout: float, what: str, *, interval: float = 0.1,
                on_timeout: Callable[[], None] | None = None) -> Any:
-    """Poll cond() until it returns something truthy and return it; AssertionError naming `what` otherwise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(interval)
-    if on_timeout is not None:
-        on_timeout()  # e.g. save a screenshot before failing
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    """Poll cond() until it returns something truthy and return it; AssertionError naming `what` otherwise.
+
+    The loop is labkit's one wait loop (`labkit.base.poll`), so a test's timeout reads like labkit's own: what it
+    waited for and the value it saw last.
+    """
+    try:
+        return poll(cond, bool, timeout=timeout, what=what, interval=interval)
+    except WaitTimeout as exc:
+        if on_timeout is not None:
+            on_timeout()  # e.g. save a screenshot before failing
+        raise AssertionError(str(exc)) from None
 
 
 def free_port() -> int:

@@ -2,6 +2,7 @@
 
     errors   the LabkitError tree: every error labkit raises on purpose, each with its fix
     facts    names, labels and messages: one named place for each
+    faults   the node faults' table (kill, stop, pause, ...): everything that names a fault derives from it
     poll     the one wait loop labkit has
     quoting  composing shell commands safely
 

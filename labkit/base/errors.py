@@ -1,36 +1,65 @@
 """Errors labkit raises. Every message says what went wrong and what to do.
 
     LabkitError
-    ├── CommandError        a command inside a node exited non-zero
-    ├── EngineUnavailable   no Docker engine answers on this host
-    ├── EngineError         the engine refused an operation (the message says which and why)
-    ├── ApiUnanswered       no manager answered an Engine API read (a busy or electing swarm: ask again)
-    ├── ImageUnavailable    an image is missing and cannot be built or pulled
-    ├── InvalidInput        a bad name, count or argument (also a ValueError)
-    ├── LabNotRunning       a call on a lab that is stopped or was never started
-    ├── LabExists           a lab with this name already exists
-    ├── LabBroken           a lab is half-built or lost nodes; the message says how to recover
-    ├── UnknownNode         a node name that is not in the lab (also a KeyError)
-    └── WaitTimeout         a wait ran out; says what it waited for and what it saw last (also a TimeoutError)
+    ├── CommandError          a command inside a node exited non-zero
+    ├── EngineUnavailable     no Docker engine answers on this host
+    ├── EngineError           the engine refused an operation (the message says which and why)
+    ├── ApiUnanswered         no manager answered an Engine API read (a busy or electing swarm: ask again)
+    ├── ImageUnavailable      an image is missing and cannot be built or pulled
+    ├── InvalidInput          a bad name, count or argument (also a ValueError)
+    ├── LabNotRunning         a call on a lab that is stopped or was never started
+    ├── LabAlreadyStarted     start() on a Lab object that was started before
+    ├── LabExists             a lab with this name already exists
+    ├── LabBroken             a lab is half-built or lost nodes; the message says how to recover
+    ├── NodeNotRunning        a command sent to a node that is killed, stopped or paused
+    ├── SwarmFormationFailed  `docker swarm init` or `join` failed on a node
+    ├── UnexpectedState       a lesson helper found the lab not as the lesson expects at that point
+    ├── UnknownNode           a node name that is not in the lab or the swarm (also a KeyError)
+    ├── UnknownService        a service name the swarm does not list (also a KeyError)
+    └── WaitTimeout           a wait ran out; says what it waited for and what it saw last (also a TimeoutError)
 
     >>> try:
     ...     lab.node("worker9")
     ... except labkit.UnknownNode as exc:
     ...     print(exc)          # no node named 'worker9' in lab 'demo'; nodes are: manager1, worker1
+
+Where labkit turns an underlying failure (a Docker API error, a failed command) into one of these, the
+original is kept as `__cause__`. Users still see one line: the CLI prints `labkit: <message>`, and in
+IPython/Jupyter a LabkitError shows as `<Class>: <message>`; LABKIT_DEBUG=1 shows the full traceback
+with its cause in both.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import os
+from collections.abc import Callable, Sequence
 
 __all__ = [
-    "LabkitError", "CommandError", "EngineUnavailable", "EngineError", "ApiUnanswered", "ImageUnavailable", "InvalidInput",
-    "LabNotRunning", "LabExists", "LabBroken", "UnknownNode", "WaitTimeout",
+    "LabkitError", "CommandError", "EngineUnavailable", "EngineError", "ApiUnanswered", "ImageUnavailable",
+    "InvalidInput", "LabNotRunning", "LabAlreadyStarted", "LabExists", "LabBroken", "NodeNotRunning",
+    "SwarmFormationFailed", "UnexpectedState", "UnknownNode", "UnknownService", "WaitTimeout", "debugging",
 ]
+
+
+def debugging() -> bool:
+    """True when LABKIT_DEBUG=1: errors show their full traceback (and cause) instead of one line."""
+    return os.environ.get("LABKIT_DEBUG") == "1"
 
 
 class LabkitError(Exception):
     """Base class of every error labkit raises on purpose."""
+
+    @property
+    def _render_traceback_(self) -> Callable[[], list[str]]:
+        # IPython calls this hook instead of printing a traceback: a learner sees one line, as the CLI prints.
+        # Under LABKIT_DEBUG=1 the hook is absent, so IPython shows the whole traceback with its cause.
+        if debugging():
+            raise AttributeError("_render_traceback_")
+        return self._one_line
+
+    def _one_line(self) -> list[str]:
+        notes = [str(n) for n in getattr(self, "__notes__", ())]  # e.g. the start step that failed
+        return f"{type(self).__name__}: {self}".splitlines() + notes
 
 
 class CommandError(LabkitError):
@@ -80,19 +109,50 @@ class LabNotRunning(LabkitError):
     """The lab was stopped (or never started); start a new one."""
 
 
+class LabAlreadyStarted(LabkitError):
+    """`start()` was called on a Lab object that was started (or stopped) before; the message says what to call."""
+
+
 class LabExists(LabkitError):
     """A lab with the requested name already exists on this engine."""
 
 
 class LabBroken(LabkitError):
-    """A lab that cannot be used as it is (half-built, or nodes lost); the message gives the one recovering command."""
+    """A lab that cannot be used as it is (half-built, or nodes lost); the message gives the one recovering command.
+
+    Raised when no manager of a lab runs any more, and when a command is sent to a node whose container was
+    removed behind labkit's back.
+    """
 
 
-class UnknownNode(LabkitError, KeyError):
-    """A node name that is not part of the lab; the message lists the valid names."""
+class NodeNotRunning(LabkitError):
+    """A command was sent to a node that is killed, stopped or paused; the message says how to bring it back."""
 
+
+class SwarmFormationFailed(LabkitError):
+    """`docker swarm init` or `docker swarm join` failed on a node while a lab formed or grew its swarm.
+
+    The message carries the node's own error; the failed command (a CommandError) is the `__cause__`.
+    """
+
+
+class UnexpectedState(LabkitError):
+    """A lesson helper (`leader()`, `task()`, `faulted()`, ...) found the lab not as the lesson expects at that
+    point: no leader, no task in a slot, not exactly one faulted node. The message says what it found and how
+    to get back on track."""
+
+
+class _UnknownName(LabkitError, KeyError):
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class UnknownNode(_UnknownName):
+    """A node name that is not part of the lab (or that the swarm does not list); the message lists the valid names."""
+
+
+class UnknownService(_UnknownName):
+    """A service name the swarm does not list; the message lists the services it has."""
 
 
 class WaitTimeout(LabkitError, TimeoutError):

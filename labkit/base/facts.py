@@ -1,4 +1,4 @@
-"""Names, labels, host commands and messages: each fact is written here once.
+"""Names, labels and messages: each fact is written here once (the node faults' table is base.faults).
 
 labkit keeps no state of its own: everything it creates is named
 deterministically (`<lab>-worker2`) and labelled, so any process can find,
@@ -12,9 +12,9 @@ import re
 import secrets
 import socket
 import warnings
+from typing import Iterable
 
 from .errors import InvalidInput
-from .quoting import q
 
 # -- labels: on every object labkit creates; cleanup selects by them, never by name alone ----------
 LABEL_MANAGED = "labkit.managed"
@@ -24,6 +24,7 @@ LABEL_ROLE = "labkit.role"  # the role a node was created with (the swarm may ch
 LABEL_NODE = "labkit.node"  # a node's hostname
 LABEL_IP = "labkit.ip"
 LABEL_MODE = "labkit.mode"  # privileged | restricted
+LABEL_CAPDROP = "labkit.capdrop"  # on the probe result: capabilities a restricted node drops, comma-separated
 LABEL_INSTANCE = "labkit.instance"  # one start(): a failed start removes only what it created
 LABEL_PID = "labkit.pid"
 LABEL_HOST = "labkit.host"
@@ -34,6 +35,7 @@ LABEL_ENGINE = "labkit.engine"  # the engine ID a probe result belongs to
 
 KIND_NODE, KIND_NETWORK, KIND_VOLUME, KIND_READY, KIND_PREPARED = "node", "network", "volume", "ready", "prepared"
 KIND_REGISTRY, KIND_REGISTRY_DATA, KIND_PROBE, KIND_PROBE_RESULT = "registry", "registry-data", "probe", "probe-result"
+KIND_CLEANER = "volume-cleaner"  # empties a removed lab's node volumes, then removes itself (host.volume_reaper)
 
 # -- names ----------------------------------------------------------------------------------------
 REGISTRY_CONTAINER = "labkit-registry"
@@ -65,9 +67,14 @@ def network_name(lab: str) -> str:
     return f"{lab}-net"
 
 
-def volume_name(lab: str, hostname: str) -> str:
-    """The volume holding a node's /var/lib/docker (it survives a stop/start of the node)."""
-    return f"{lab}-{hostname}-docker"
+def volume_name(lab: str, hostname: str, token: str | None = None) -> str:
+    """A fresh name for the volume holding a node's /var/lib/docker (it survives a stop/start of the node).
+
+    Never reused (`token`, random unless given): a lab's volumes are removed by a detached process after its
+    teardown, so the next lab of the same name, or a node added again under the same hostname, must not meet
+    them. Nothing looks a node's volume up by name: its labels say whose it is.
+    """
+    return f"{lab}-{hostname}-docker-{token or secrets.token_hex(3)}"
 
 
 def ready_marker_name(lab: str) -> str:
@@ -147,27 +154,6 @@ def majority(managers: int) -> int:
     return managers // 2 + 1
 
 
-# -- host commands: what a fault stands for, shown to the learner ---------------------------------
-def host_command(action: str, container: str, network: str = "", ip: str = "", alias: str = "") -> str:
-    """The `docker` command run on the host for a node fault, e.g. `docker kill demo-worker2`."""
-    commands = {
-        "kill": ["docker", "kill", container],
-        "stop": ["docker", "stop", container],
-        "start": ["docker", "start", container],
-        "pause": ["docker", "pause", container],
-        "unpause": ["docker", "unpause", container],
-        "disconnect": ["docker", "network", "disconnect", network, container],
-        "reconnect": ["docker", "network", "connect", "--ip", ip, "--alias", alias, network, container],
-        "remove": ["docker", "rm", "-f", container],
-    }
-    if action not in commands:
-        raise InvalidInput(f"unknown host action {action!r}; known: {', '.join(commands)}")
-    return " ".join(q(w) for w in commands[action])
-
-
-HOST_ACTIONS = ("kill", "stop", "start", "pause", "unpause", "disconnect", "reconnect")
-
-
 # -- messages -------------------------------------------------------------------------------------
 def lab_exists(name: str) -> str:
     """Why a start was refused because the name is taken, and the three ways out."""
@@ -182,11 +168,60 @@ def even_managers_warning(managers: int) -> str:
             f"majority ({majority(managers)} of {managers}) to make decisions, so use an odd number of managers")
 
 
-def no_lab(name: str) -> str:
-    """No lab of that name on the engine."""
-    return f"no lab named {name!r} on this engine (see `labkit status`)"
+def no_lab(name: str, known: Iterable[str] = ()) -> str:
+    """No lab of that name on the engine; names the closest of the `known` labs if one is close (a typo)."""
+    import difflib  # only on this error path: the CLI's quick commands do not pay for it
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    return f"no lab named {name!r} on this engine{guess} (see `labkit status`)"
 
 
-def half_built(name: str, why: str) -> str:
-    """A lab whose start never finished."""
-    return f"lab {name!r} is half-built ({why}); remove it with `labkit down {name}` and start it again"
+def lab_stopped(name: str) -> str:
+    """A lab object used after its lab was stopped."""
+    return f"lab {name!r} has been stopped; start a new one with labkit.Lab().start()"
+
+
+# -- what `labkit status` says about a lab that is not whole (swarm.health) -------------------------
+def half_built(name: str, who: str) -> str:
+    """A lab whose start never finished and whose starting process (`who`) is gone."""
+    return f"stale: its start never finished ({who} is gone); remove it: labkit down {name}"
+
+
+def prepared_note(name: str) -> str:
+    """A lab started in advance, waiting to be taken."""
+    return f"started in advance: the next start of this name takes it at once (labkit down {name} frees its memory)"
+
+
+def nodes_removed(name: str, hosts: list[str]) -> str:
+    """Node containers removed outside labkit: the lab cannot get them back."""
+    return (f"node container(s) removed outside labkit: {', '.join(hosts)}; the lab cannot get them back: "
+            f"labkit down {name}, then start it again")
+
+
+def nodes_down(faults: list[tuple[str, str]], containers: list[str]) -> str:
+    """Nodes killed or stopped, and the host command that starts them again."""
+    return f"{', '.join(f'{h} {f}' for h, f in faults)}; start again: docker start {' '.join(containers)}"
+
+
+def nodes_faulted(faults: list[tuple[str, str]]) -> str:
+    """Nodes paused or cut off on purpose (a lesson's fault)."""
+    return ", ".join(f"{h} {f}" for h, f in faults) + " (a fault injected in the lab: see the lesson)"
+
+
+# -- messages of the `labkit` command (the Python API's wording is above) ---------------------------
+def cli_lab_exists(name: str) -> str:
+    """`labkit up` of a name that is taken: refused before any step, with the CLI's two ways out."""
+    return (f"a lab named {name!r} already exists: remove it first (`labkit down {name}`), "
+            f"or start it afresh with `labkit up --name {name} --replace`")
+
+
+def cli_warning(message: str) -> str:
+    """A warning as the `labkit` command prints it: one line, no source path."""
+    return f"labkit: warning: {' '.join(str(message).split())}"
+
+
+def no_engine(address: str, from_env: bool) -> str:
+    """No engine answers at the address docker-py tried (DOCKER_HOST, or the default socket)."""
+    where = "from DOCKER_HOST" if from_env else "the default; set DOCKER_HOST for another engine"
+    return f"no Docker engine answers at {address} ({where})"

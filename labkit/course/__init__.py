@@ -15,19 +15,42 @@ Each check is a pure verdict over a snapshot and Engine API lists (see model.py)
 on evidence recorded from real swarms; `labkit progress` shows the course map.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .display import CheckResult, ExerciseNotDone
-from .helpers import all_faulted, faulted, ip, join_token, leader, node_id, node_with, node_without, service_id, \
-    survivor, task, engine_log, down_after, endpoint_mode
+from .helpers import (
+    all_faulted,
+    down_after,
+    endpoint_mode,
+    engine_log,
+    faulted,
+    ip,
+    join_token,
+    leader,
+    node_id,
+    node_with,
+    node_without,
+    service_id,
+    survivor,
+    task,
+)
 from .reset import open_lab, reset
 from .runner import check, hint, solution
 
+if TYPE_CHECKING:
+    from ..widgets import CourseMap
 
-def course_map():
+
+def course_map() -> CourseMap:
     """The course map as a widget: every exercise, done or not (the same as `labkit progress`)."""
-    from ..widgets._course_map import CourseMap
+    from ..widgets import CourseMap
     from .progress_cli import map_rows
 
     return CourseMap(map_rows)
 
-__all__ = ["check", "hint", "solution", "reset", "open_lab", "course_map", "ip", "join_token", "node_id", "service_id", "leader",
-           "node_with", "node_without", "faulted", "all_faulted", "survivor", "task", "engine_log", "down_after", "endpoint_mode", "CheckResult", "ExerciseNotDone"]
+
+__all__ = ["check", "hint", "solution", "reset", "open_lab", "course_map", "ip", "join_token", "node_id", "service_id",
+           "leader", "node_with", "node_without", "faulted", "all_faulted", "survivor", "task", "engine_log",
+           "down_after", "endpoint_mode", "CheckResult", "ExerciseNotDone"]

@@ -6,7 +6,7 @@ They work in `%%node` cells too, where `{...}` expands: `docker swarm join --tok
 
 from __future__ import annotations
 
-from ..base.errors import LabkitError
+from ..base.errors import InvalidInput, UnexpectedState, UnknownNode
 from ..front.lab import Lab, current_lab
 from ..swarm.answers import instant
 
@@ -18,6 +18,17 @@ def _lab(lab: Lab | None) -> Lab:
     return lab if lab is not None else current_lab()
 
 
+def _off_track(found: str, lab: Lab) -> UnexpectedState:
+    """What a helper found, and how a learner gets the lab back to where the lesson expects it."""
+    from .catalog import PLANS  # the notebooks' plans import these helpers
+
+    fix = "run the cells above again, in order"
+    number = next((p.number for p in PLANS.values() if p.lab_name == lab.name), None)
+    if number is not None:
+        fix += f', or start the notebook over with reset("{number}")'
+    return UnexpectedState(f"{found}; the lab is not where this lesson expects it: {fix}")
+
+
 def ip(host: str, lab: Lab | None = None) -> str:
     """A node's address on the lab network."""
     return _lab(lab).node(host).ip
@@ -26,16 +37,18 @@ def ip(host: str, lab: Lab | None = None) -> str:
 def join_token(role: str, lab: Lab | None = None) -> str:
     """The swarm's current join token for "worker" or "manager"."""
     if role not in ("worker", "manager"):
-        raise LabkitError(f"join_token takes 'worker' or 'manager', not {role!r}")
+        raise InvalidInput(f"join_token takes 'worker' or 'manager', not {role!r}")
     tokens = _lab(lab).api("swarm")["swarm"].get("JoinTokens") or {}
     return tokens["Worker" if role == "worker" else "Manager"]
 
 
 def node_id(host: str, state: str | None = None, lab: Lab | None = None) -> str:
     """The swarm's ID of the node with this hostname (state="down" picks the Down entry of a re-joined host)."""
-    nodes = [n for n in _lab(lab).snapshot().nodes if n.hostname == host and (state is None or n.state == state)]
+    listed = _lab(lab).snapshot().nodes
+    nodes = [n for n in listed if n.hostname == host and (state is None or n.state == state)]
     if not nodes:
-        raise LabkitError(f"the swarm lists no node {host!r}" + (f" in state {state}" if state else ""))
+        raise UnknownNode(f"the swarm lists no node {host!r}" + (f" in state {state}" if state else "")
+                          + f"; it lists: {', '.join(f'{n.hostname} ({n.state})' for n in listed) or 'no nodes'}")
     return nodes[0].id
 
 
@@ -48,24 +61,27 @@ def leader(lab: Lab | None = None) -> str:
     """The current Raft leader's hostname."""
     snap = _lab(lab).snapshot()
     if snap.leader is None:
-        raise LabkitError(f"no leader right now: {snap.describe()}")
+        raise UnexpectedState(f"no leader right now: {snap.describe()}; managers without a quorum elect none: start "
+                              "the killed managers again, or wait a few seconds for an election to end")
     return snap.leader.hostname
 
 
 def node_with(service: str, lab: Lab | None = None) -> str:
     """The first node (by name) running a task of the service."""
-    placement = _lab(lab).snapshot().placement(service)
+    lab = _lab(lab)
+    placement = lab.snapshot().placement(service)
     if not placement:
-        raise LabkitError(f"no node runs a task of {service}")
+        raise _off_track(f"no node runs a task of {service}", lab)
     return sorted(placement)[0]
 
 
 def node_without(service: str, lab: Lab | None = None) -> str:
     """The one Ready node that runs no task of the service."""
-    snap = _lab(lab).snapshot()
+    lab = _lab(lab)
+    snap = lab.snapshot()
     idle = [n.hostname for n in snap.nodes if n.state == "ready" and n.hostname not in snap.placement(service)]
     if len(idle) != 1:
-        raise LabkitError(f"expected exactly one Ready node without {service}, found: {', '.join(idle) or 'none'}")
+        raise _off_track(f"expected exactly one Ready node without {service}, found: {', '.join(idle) or 'none'}", lab)
     return idle[0]
 
 
@@ -77,9 +93,10 @@ def all_faulted(kind: str, lab: Lab | None = None) -> str:
 
 def faulted(kind: str, lab: Lab | None = None) -> str:
     """The one node whose container has this fault."""
+    lab = _lab(lab)
     names = all_faulted(kind, lab).split()
     if len(names) != 1:
-        raise LabkitError(f"expected exactly one {kind} node, found: {', '.join(names) or 'none'}")
+        raise _off_track(f"expected exactly one {kind} node, found: {', '.join(names) or 'none'}", lab)
     return names[0]
 
 
@@ -88,16 +105,17 @@ def survivor(lab: Lab | None = None) -> str:
     lab = _lab(lab)
     alive = [n.name for n in lab.nodes if n.fault is None and n.role == "manager"]
     if len(alive) != 1:
-        raise LabkitError(f"expected exactly one running manager, found: {', '.join(alive) or 'none'}")
+        raise _off_track(f"expected exactly one running manager, found: {', '.join(alive) or 'none'}", lab)
     return alive[0]
 
 
 def task(service: str, slot: int, lab: Lab | None = None):
     """The current task in one slot of a replicated service (`.node_hostname`, `.container_id`, `.id`): the
     running one if there is one. `%%node {task('web', 1).node_hostname}` runs a cell where web.1 runs."""
-    tasks = [t for t in _lab(lab).snapshot().tasks_of(service) if t.slot == slot]
+    lab = _lab(lab)
+    tasks = [t for t in lab.snapshot().tasks_of(service) if t.slot == slot]
     if not tasks:
-        raise LabkitError(f"{service} has no current task in slot {slot}")
+        raise _off_track(f"{service} has no current task in slot {slot}", lab)
     return next((t for t in tasks if t.state == "running"), tasks[0])
 
 
@@ -116,10 +134,11 @@ def down_after(host: str, lab: Lab | None = None) -> float:
     down = [n for n in lab.api("nodes")["nodes"]
             if n.get("Description", {}).get("Hostname") == host and n.get("Status", {}).get("State") == "down"]
     if not down:
-        raise LabkitError(f"the swarm does not list {host} as Down")
+        raise UnexpectedState(f"the swarm does not list {host} as Down; after a crash it takes the swarm a few "
+                              "heartbeats to mark a node Down: wait until `docker node ls` shows it Down")
     marked, ended = instant(down[0]["UpdatedAt"]), instant(lab.node(host).ended_at())
     if marked is None or ended is None:
-        raise LabkitError(f"{host} has no crash time or no Down time to compare (was it killed, not stopped?)")
+        raise UnexpectedState(f"{host} has no crash time or no Down time to compare (was it killed, not stopped?)")
     return round(marked - ended, 1)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from ..base.errors import InvalidInput
 from ..swarm.state import SwarmSnapshot
 
 __all__ = ["probe_key", "Evidence", "Verdict", "Step", "Section", "Check", "NotebookPlan", "passed", "failed", "waiting"]
@@ -159,9 +160,9 @@ class NotebookPlan:
         return f"nb{self.number}"
 
     def section(self, slug: str) -> Section:
-        """The section with this slug; KeyError listing the slugs otherwise."""
+        """The section with this slug; InvalidInput listing the slugs otherwise."""
         for s in self.sections:
             if s.slug == slug:
                 return s
-        raise KeyError(f"notebook {self.number} has no section {slug!r}; sections: "
-                       + ", ".join(s.slug for s in self.sections))
+        raise InvalidInput(f"notebook {self.number} has no section {slug!r}; use one of: "
+                           + ", ".join(s.slug for s in self.sections))

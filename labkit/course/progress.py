@@ -1,7 +1,8 @@
 """The learner's progress: every check attempt, hint and solution, in a small local JSON-lines file.
 
-The file lives in the user's data directory (`$XDG_DATA_HOME/labkit/progress.jsonl`, by default
-`~/.local/share/labkit/progress.jsonl`; LABKIT_PROGRESS_FILE overrides it), never in the repository, so a
+The file lives in the user's data directory, as platformdirs names it (Linux: `$XDG_DATA_HOME/labkit/progress.jsonl`,
+by default `~/.local/share/labkit/progress.jsonl`; macOS: `~/Library/Application Support/labkit/progress.jsonl`;
+Windows: `%LOCALAPPDATA%\\labkit\\progress.jsonl`; LABKIT_PROGRESS_FILE overrides it), never in the repository, so a
 kernel restart or a new session keeps it. One JSON object per line, appended; the format is documented in
 docs/progress-format.md (a workshop aggregates these files).
 """
@@ -17,6 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from platformdirs import user_data_dir
+
+from ..base.errors import InvalidInput
+
 __all__ = ["FORMAT_VERSION", "store_path", "record", "read_events", "hints_seen", "solution_seen",
            "ExerciseProgress", "course_map", "forget", "learner"]
 
@@ -25,11 +30,10 @@ EVENTS = ("check", "hint", "solution", "reset")
 
 
 def store_path() -> Path:
-    """Where progress is kept (LABKIT_PROGRESS_FILE, else the XDG data directory)."""
+    """Where progress is kept (LABKIT_PROGRESS_FILE, else the user's data directory)."""
     if os.environ.get("LABKIT_PROGRESS_FILE"):
         return Path(os.environ["LABKIT_PROGRESS_FILE"])
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "labkit" / "progress.jsonl"
+    return Path(user_data_dir("labkit", appauthor=False)) / "progress.jsonl"
 
 
 def learner() -> str:
@@ -41,7 +45,7 @@ def learner() -> str:
 def record(event: str, notebook: str, exercise: str = "", **fields) -> dict:
     """Append one event (check | hint | solution | reset) and return it."""
     if event not in EVENTS:
-        raise ValueError(f"unknown progress event {event!r}")
+        raise InvalidInput(f"unknown progress event {event!r}; use one of: {', '.join(EVENTS)}")
     entry = {"v": FORMAT_VERSION, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "learner": learner(),
              "notebook": notebook, "exercise": exercise, "event": event, **fields}
     path = store_path()

@@ -9,7 +9,6 @@ fresh and brings it to the state that section starts from, running the real comm
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -54,7 +53,7 @@ def open_lab(notebook: str) -> Lab:
 def prepare_next(notebook: str) -> str | None:
     """Start the next notebook's lab in the background (a separate process), within LABKIT_POOL; its name or None."""
     later = sorted(n for n in PLANS if n > notebook)
-    if not later or os.environ.get("LABKIT_POOL", "") == "0":
+    if not later or budget() == 0:  # preparing is off: ask the engine nothing
         return None
     nxt = PLANS[later[0]]
     if _health(nxt.lab_name) is not None or prepared_nodes() + nxt.managers + nxt.workers > budget():

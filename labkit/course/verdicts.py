@@ -87,8 +87,9 @@ def service_networks(ev, name: str) -> list[str]:
     return sorted(ids.get(t, t) for t in targets)
 
 
-def endpoint_mode(ev, name: str) -> str:
-    """A service's endpoint mode: "vip" (the default) or "dnsrr"."""
+def service_endpoint_mode(ev, name: str) -> str:
+    """A running service's endpoint mode, as its spec says: "vip" (the default) or "dnsrr" (helpers.endpoint_mode
+    is the one a lesson should use on this host)."""
     return (raw_service(ev, name).get("Spec", {}).get("EndpointSpec") or {}).get("Mode") or "vip"
 
 

@@ -1,7 +1,13 @@
-"""`labkit lab`: JupyterLab on the course, opened on notebook 00, without the news pop-up.
+"""`labkit lab`: JupyterLab on the course, opened on notebook 00, without the news pop-up, trusted and unmodified.
 
 JupyterLab reads default settings from `<environment>/share/jupyter/lab/settings/overrides.json`; labkit
 adds its keys there (keeping any others) so a first-time learner is not asked about JupyterLab news.
+
+A notebook opens "modified" when the kernel's description differs from the one saved in it: JupyterLab writes
+the kernel's `kernelspec` and `language_info` (with this Python's exact version) into the notebook as the kernel
+starts. And the server logs "Notebook ... is not trusted" for any notebook not signed in the user's own trust
+database. So before JupyterLab starts, each course notebook gets this environment's kernel description (its
+metadata only) and, having no outputs to distrust, is signed into that database, as `jupyter trust` does.
 """
 
 from __future__ import annotations
@@ -10,8 +16,9 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-__all__ = ["OVERRIDES", "course_dir", "write_overrides", "jupyter_argv"]
+__all__ = ["OVERRIDES", "course_dir", "write_overrides", "jupyter_argv", "kernel_metadata", "prepare_notebooks"]
 
 OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}
 FIRST_NOTEBOOK = "00-welcome.ipynb"
@@ -49,3 +56,38 @@ def jupyter_argv(extra: list[str]) -> list[str]:
         # The browser JupyterLab opens, and any visit to its root, land on notebook 00.
         argv.append(f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}")
     return argv + list(extra)
+
+
+def kernel_metadata() -> dict[str, Any]:
+    """The `kernelspec` and `language_info` JupyterLab writes into a notebook when this environment's kernel starts."""
+    from ipykernel.ipkernel import IPythonKernel
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    return {"kernelspec": {"display_name": spec.display_name, "language": spec.language, "name": "python3"},
+            "language_info": dict(IPythonKernel.language_info)}
+
+
+def prepare_notebooks(folder: Path | None = None) -> list[Path]:
+    """Give the course notebooks this kernel's description and trust the output-free ones; return those rewritten.
+
+    Only the two metadata keys change, and a notebook is written only when they differ. A notebook with
+    outputs is signed again only if it was trusted before (the learner's own saved work), never on trust.
+    """
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    notary = NotebookNotary()
+    wanted = kernel_metadata()
+    rewritten = []
+    for path in sorted((folder or course_dir()).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        outputs = any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+        trusted = not outputs or notary.check_signature(nb)
+        if any(nb.metadata.get(key) != value for key, value in wanted.items()):
+            nb.metadata.update(nbformat.from_dict(wanted))
+            nbformat.write(nb, path)
+            rewritten.append(path)
+        if trusted:
+            notary.sign(nb)
+    return rewritten

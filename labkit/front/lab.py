@@ -1,7 +1,9 @@
 """`labkit.Lab`: a real Docker Swarm made of Docker-in-Docker nodes on one private network.
 
 The Lab is a thin facade: its state is one LabState, and every operation is a
-function of the swarm layer that receives it. Nothing is stored outside
+function of the swarm layer that receives it (a start is run by swarm/runner.py).
+This module adds only what belongs to a process: the registry of labs started or
+attached here, which `%%node` and `current_lab()` use. Nothing is stored outside
 Docker: labels and deterministic names let any process find, inspect and
 remove a lab (`Lab.attach`).
 """
@@ -10,25 +12,27 @@ from __future__ import annotations
 
 import threading
 import time
-from ..base.errors import LabkitError, LabNotRunning, UnknownNode
-from ..base.facts import LAB_HEARTBEAT, check_shape, new_lab_name, no_lab, validate_lab_name
+
+from ..base.errors import LabAlreadyStarted, LabNotRunning, UnknownNode
+from ..base.facts import LAB_HEARTBEAT, check_shape, lab_stopped, new_lab_name, no_lab, validate_lab_name
 from ..host import teardown
 from ..host.inventory import find_labs
 from ..swarm import membership, prepared
 from ..swarm.attach import state_from_objects
-from ..swarm.context import LabState, Reporter
+from ..swarm.context import LabPhase, LabState, Reporter
 from ..swarm.node import Node
-from ..swarm.steps import start_steps
+from ..swarm.runner import Timings, run_start
+from ..swarm.steps import REMOVE_PREVIOUS, Step, start_steps
 from .lab_views import LabViews
 from .progress import Progress
 
 __all__ = ["Lab", "current_lab"]
 
-_started: list["Lab"] = []  # labs started or attached in this process, newest last (for %%node)
+_started: list[Lab] = []  # labs started or attached in this process, newest last (for %%node)
 _lock = threading.Lock()
 
 
-def current_lab(name: str | None = None) -> "Lab":
+def current_lab(name: str | None = None) -> Lab:
     """The lab `%%node` uses: the named one, else the last one started in this process."""
     with _lock:
         running = [lab for lab in _started if lab.running]
@@ -63,10 +67,10 @@ class Lab(LabViews):
         self.retain = retain
         self.replace = replace
         self._capabilities = None  # measured on first use (LabViews.capabilities)
-        self.timings: list[tuple[str, float]] = []  # (start step, seconds): where a cold start's time went
+        self.timings: Timings = []  # (start step, seconds): where a cold start's time went
 
     def __repr__(self) -> str:
-        return f"Lab({self.name!r}, nodes={list(self._state.nodes) or list(self.shape)}, {self._state.phase})"
+        return f"Lab({self.name!r}, nodes={list(self._state.nodes) or list(self.shape)}, {self._state.phase.value})"
 
     # -- identity ---------------------------------------------------------------------------------
     @property
@@ -97,7 +101,7 @@ class Lab(LabViews):
     @property
     def running(self) -> bool:
         """True between a successful start() (or attach) and stop()."""
-        return self._state.phase == "running"
+        return self._state.phase is LabPhase.RUNNING
 
     @property
     def network_name(self) -> str:
@@ -105,7 +109,7 @@ class Lab(LabViews):
         return self._state.network_name
 
     # -- lifecycle --------------------------------------------------------------------------------
-    def start(self) -> "Lab":
+    def start(self) -> Lab:
         """Create the nodes and form the swarm (or take this name's prepared lab); on failure remove what was made."""
         return self._start(prepare=False)
 
@@ -113,13 +117,14 @@ class Lab(LabViews):
         """Start this lab in advance, marked prepared: the next `start()` of its name (in any process) takes it at
         once. This object is then done with; the lab waits on the engine (`labkit status` lists it)."""
         self._start(prepare=True)
-        self._state.phase = "stopped"
+        self._state.enter(LabPhase.STOPPED)
 
-    def _start(self, prepare: bool) -> "Lab":
+    def _start(self, prepare: bool) -> Lab:
         state = self._state
-        if state.phase != "new":
-            raise LabkitError(f"lab {self.name} was already started; create a new Lab() to start another")
-        state.phase = "starting"
+        if state.phase is not LabPhase.NEW:
+            raise LabAlreadyStarted(f"lab {self.name} was already started; create a new Lab() to start another, "
+                                    "or call lab.rebuild() to start this one again fresh")
+        state.enter(LabPhase.STARTING)
         report = state.report
         t0 = time.monotonic()
         taken = None if prepare else prepared.take(state)
@@ -131,37 +136,23 @@ class Lab(LabViews):
             return self
         report.title(f"{'Preparing' if prepare else 'Starting'} lab {self.name!r}: {state.managers} manager(s), "
                      f"{state.workers} worker(s)")
-        step_name = ""
         steps = start_steps(self.replace, state.swarm, in_advance=prepare)
-        try:
-            for index, (step_name, step) in enumerate(steps, 1):
-                report.begin(step_name, index, len(steps))
-                if step_name.startswith("remove the previous"):
-                    self._retire_namesakes()
-                began = time.monotonic()
-                step(state)
-                self.timings.append((step_name, time.monotonic() - began))
-        except BaseException as exc:
-            exc.add_note(f"labkit: starting lab {self.name!r} failed at step: {step_name}")
-            state.phase = "stopped"
-            if self.retain:
-                report.line(f"start failed; retain=True keeps the lab for debugging (labkit down {self.name})")
-            else:
-                teardown.remove_lab(self.name, instance=state.instance)
-            raise
-        state.phase = "running"
+        run_start(state, steps, retain=self.retain, timings=self.timings, before=self._before_step)
         self._register()
         what = f"{len(state.nodes)} nodes Ready" if state.swarm else f"{len(state.nodes)} engines up, no swarm yet"
         report.done(f"lab {self.name!r} is {'prepared' if prepare else 'ready'}: {what}", time.monotonic() - t0)
         return self
 
+    def _before_step(self, step: Step) -> None:
+        if step is REMOVE_PREVIOUS:  # it removes the nodes of this process's other Lab objects of that name
+            self._retire_namesakes()
+
     def _register(self) -> None:
-        self._state.phase = "running"
         with _lock:
             if self not in _started:
                 _started.append(self)
 
-    def rebuild(self) -> "Lab":
+    def rebuild(self) -> Lab:
         """Remove this lab and start it again, fresh, with the same name and shape (this same Lab object)."""
         s = self._state
         teardown.remove_lab(self.name)
@@ -172,7 +163,7 @@ class Lab(LabViews):
     def stop(self) -> None:
         """Remove every container, volume and the network of this lab (safe to call twice)."""
         was_running = self.running
-        self._state.phase = "stopped"
+        self._state.enter(LabPhase.STOPPED)
         teardown.remove_lab(self.name)
         if was_running:
             self._state.report.line(f"lab {self.name!r} removed")
@@ -182,10 +173,10 @@ class Lab(LabViews):
         with _lock:
             for other in _started:
                 if other is not self and other.name == self.name:
-                    other._state.phase = "stopped"
+                    other._state.enter(LabPhase.STOPPED)
 
-    def __enter__(self) -> "Lab":
-        if self._state.phase == "new":
+    def __enter__(self) -> Lab:
+        if self._state.phase is LabPhase.NEW:
             self.start()
         return self
 
@@ -194,7 +185,7 @@ class Lab(LabViews):
             self.stop()
 
     @classmethod
-    def attach(cls, name: str, quiet: bool = True) -> "Lab":
+    def attach(cls, name: str, quiet: bool = True) -> Lab:
         """A Lab object for a lab started elsewhere (another process, the CLI), rebuilt from its labels."""
         validate_lab_name(name)
         objs = find_labs(name).get(name)
@@ -248,7 +239,7 @@ class Lab(LabViews):
 
     def _require_running(self) -> None:
         phase = self._state.phase
-        if phase == "stopped":
-            raise LabNotRunning(f"lab {self.name!r} has been stopped; start a new one with labkit.Lab().start()")
-        if phase == "new":
+        if phase is LabPhase.STOPPED:
+            raise LabNotRunning(lab_stopped(self.name))
+        if phase is LabPhase.NEW:
             raise LabNotRunning(f"lab {self.name!r} is not started yet; call lab.start() first")

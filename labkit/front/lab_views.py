@@ -10,6 +10,7 @@ from typing import Callable
 from ..base.errors import InvalidInput
 from ..swarm.api import read_api
 from ..swarm.capabilities import Capabilities, measure_capabilities
+from ..swarm.context import LabState
 from ..swarm.events import EventFollower
 from ..swarm.http import HttpReply, http_requests
 from ..swarm.snapshot import read_snapshot
@@ -21,6 +22,9 @@ __all__ = ["LabViews"]
 
 class LabViews:
     """What a lab shows: the read side of `labkit.Lab` (it holds `_state`, `_capabilities`, `node()`)."""
+
+    _state: LabState
+    _capabilities: Capabilities | None  # measured on first use
 
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> SwarmSnapshot:

@@ -11,15 +11,16 @@ from __future__ import annotations
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from ..base.errors import LabkitError
 from .lab import current_lab
 
 __all__ = ["NodeMagics", "load_ipython_extension"]
 
 
-class CellFailed(Exception):
+class CellFailed(LabkitError):
     """A %%node cell exited non-zero (the output is already shown above)."""
 
-    def _render_traceback_(self):  # IPython shows just this line, not a Python traceback
+    def _render_traceback_(self) -> list[str]:  # just this line, even under LABKIT_DEBUG: the output above says why
         return [str(self)]
 
 
@@ -46,7 +47,8 @@ class NodeMagics(Magics):
             if problem:
                 raise CellFailed(f"[{args.node}] {problem}")
         elif result.exit_code != 0 and args.raise_error:
-            raise CellFailed(f"[{args.node}] exited with code {result.exit_code}")
+            raise CellFailed(f"[{args.node}] exited with code {result.exit_code}: the output above says why; fix the "
+                             f"script, or use `%%node --no-raise-error {args.node}` for a cell meant to fail")
 
 
 def expected_failure(text: str, exit_code: int, output: str) -> str | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..host.inventory import exit_codes, find_labs
 from ..swarm.health import LabHealth, lab_health
-from .lab import Lab
+
+if TYPE_CHECKING:  # only a type here: `labkit status` without a name never loads the Lab facade
+    from .lab import Lab
 
 __all__ = ["all_labs", "lab_rows", "lab_detail"]
 

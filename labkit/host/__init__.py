@@ -8,7 +8,9 @@
     containers  create node containers and do faults to them
     probe       measure once per engine whether --privileged is allowed
     registry    the shared lab registry container
+    registry_release  its delayed release after the last lab, run as a detached process
     teardown    remove objects by label, in parallel
+    volume_reaper  a removed lab's node volumes, deleted by a detached process
     cgroups     remove the empty cgroups restricted nodes leave
 
 It knows nothing of Swarm: it creates, changes and removes labelled containers.

@@ -1,5 +1,7 @@
 """Node containers: create them (privileged where allowed, explicit capabilities where not) and do faults to them.
 
+What a node runs comes with its spec (images.boot); the faults are the table in base.faults.
+
 Docker Desktop and most Linux laptops allow `--privileged`, the usual way to run
 Docker in Docker. Some VMs refuse it ("unable to apply caps"): there the node
 gets every capability the engine can grant, a writable cgroup mount and its own
@@ -13,13 +15,15 @@ from dataclasses import dataclass
 import docker.errors
 import docker.types
 
-from ..base.errors import InvalidInput, LabExists
+from ..base.errors import LabExists
+from ..base.facts import container_name, lab_exists, labels_for, volume_name
+from ..base.faults import Target, fault_named
 from ..base.poll import poll
-from ..base.facts import REGISTRY_ALIAS, lab_exists, REGISTRY_PORT, cgroup_parent, container_name, labels_for, volume_name
 from .api_errors import engine_error, reason
 from .engine import client
 
-__all__ = ["NodeMode", "NodeSpec", "create_node", "apply", "status", "finished_at", "logs_tail", "dockerd_command", "RESTRICTED_OPTIONS"]
+__all__ = ["NodeMode", "NodeSpec", "create_node", "apply", "status", "finished_at", "logs_tail",
+           "RESTRICTED_OPTIONS"]
 
 # What a restricted node gets besides its capabilities (measured on VMs that refuse --privileged).
 RESTRICTED_OPTIONS = dict(security_opt=["seccomp=unconfined", "apparmor=unconfined"], device_cgroup_rules=["a *:* rwm"])
@@ -59,32 +63,7 @@ class NodeSpec:
     image: str
     mode: NodeMode
     instance: str
-
-
-# The nested containerd, started before dockerd at the paths dockerd would give it (its state stays in the node's
-# volume). dockerd that starts containerd itself dials the socket before it exists, and gRPC's first reconnect
-# back-off is one second: measured, a node's engine answered ~1.0 s later that way (1.5 s vs 0.5 s from `docker
-# run`). The CRI plugin is for Kubernetes; it only costs start time and memory here.
-_CONTAINERD_SOCKET = "/var/run/docker/containerd/containerd.sock"
-_CONTAINERD_FIRST = (
-    'printf \'version = 2\\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\\n\' > /run/labkit-containerd.toml'
-    " && mkdir -p /var/run/docker/containerd"
-    " && { containerd --config /run/labkit-containerd.toml --root /var/lib/docker/containerd/daemon"
-    f" --state /var/run/docker/containerd/daemon --address {_CONTAINERD_SOCKET} & }}"
-    f" && for _ in $(seq 1000); do [ -S {_CONTAINERD_SOCKET} ] && break; sleep 0.01; done"  # else dockerd says why
-    ' && exec "$@"'
-)
-
-
-def dockerd_command(lab: str, hostname: str, mode: NodeMode) -> list[str]:
-    """The nested engine's command: containerd first (see above), then dockerd on the unix socket only (no 16 s
-    no-TLS sleep), with the lab registry as its mirror."""
-    registry = f"{REGISTRY_ALIAS}:{REGISTRY_PORT}"
-    cmd = ["dockerd", f"--containerd={_CONTAINERD_SOCKET}", "--host=unix:///var/run/docker.sock",
-           f"--registry-mirror=http://{registry}", f"--insecure-registry={registry}"]
-    if mode.name == "restricted":
-        cmd.append(f"--cgroup-parent={cgroup_parent(lab, hostname)}")
-    return ["sh", "-c", _CONTAINERD_FIRST, "node"] + cmd
+    command: tuple[str, ...]  # what the node runs (images.boot.node_command: how a node boots)
 
 
 def create_node(spec: NodeSpec) -> str:
@@ -94,7 +73,7 @@ def create_node(spec: NodeSpec) -> str:
                         instance=spec.instance)
     volume = volume_name(spec.lab, spec.hostname)
     # Named and labelled: a stopped node keeps its swarm state, and cleanup finds the volume by label.
-    # (Creating a volume that exists returns the existing one: a left-over volume is reused, found by label.)
+    # The name is never reused (facts.volume_name): a removed lab's volumes may still be being deleted.
     api.create_volume(volume, labels=labels_for("volume", spec.lab, node=spec.hostname, role=spec.role, ip=spec.ip,
                                                 instance=spec.instance))
     mounts = [docker.types.Mount("/var/lib/docker", volume, type="volume")]
@@ -117,7 +96,7 @@ def create_node(spec: NodeSpec) -> str:
     name = container_name(spec.lab, spec.hostname)
     try:
         created = api.create_container(
-            spec.image, command=dockerd_command(spec.lab, spec.hostname, spec.mode), hostname=spec.hostname,
+            spec.image, command=list(spec.command), hostname=spec.hostname,
             name=name, labels=labels, host_config=host_config, networking_config=networking,
             # For images whose entrypoint cannot make /proc/sys writable (docker:dind):
             # overlay bridges then keep IPv6 on instead of failing.
@@ -125,7 +104,7 @@ def create_node(spec: NodeSpec) -> str:
     except docker.errors.APIError as exc:
         if reason(exc) == "name-in-use":  # another start of the same lab name got there first
             raise LabExists(lab_exists(spec.lab)) from None
-        raise engine_error(f"create node {name}", exc) from None
+        raise engine_error(f"create node {name}", exc) from exc
 
     def start() -> bool:
         try:
@@ -133,7 +112,7 @@ def create_node(spec: NodeSpec) -> str:
             return True
         except docker.errors.APIError as exc:
             if reason(exc) != "ambiguous":
-                raise engine_error(f"start node {name}", exc) from None
+                raise engine_error(f"start node {name}", exc) from exc
             return False  # two starts of one name each made a network; the younger is removing its own now
 
     poll(start, bool, timeout=5, interval=0.1, what=f"the lab network of {name} to be unique",
@@ -142,31 +121,27 @@ def create_node(spec: NodeSpec) -> str:
 
 
 def apply(action: str, container: str, *, network: str = "", ip: str = "", alias: str = "") -> None:
-    """Do a fault or repair to a node container: kill, stop, start, pause, unpause, disconnect, reconnect."""
-    api = client().api
+    """Do a fault or repair of base.faults.NODE_FAULTS to a node container, e.g. apply("kill", "demo-worker2")."""
+    fault = fault_named(action)
+    target = Target(container, network, ip, alias)
+    call = fault.engine
+    args = [_filled(a, target) for a in call.args]
+    options = {k: _filled(v, target) for k, v in call.options}
     try:
-        if action == "kill":
-            api.kill(container)
-        elif action == "stop":
-            api.stop(container, timeout=10)
-        elif action == "start":
-            api.start(container)
-        elif action == "pause":
-            api.pause(container)
-        elif action == "unpause":
-            api.unpause(container)
-        elif action == "disconnect":
-            api.disconnect_container_from_network(container, network, force=True)
-        elif action == "reconnect":
-            api.connect_container_to_network(container, network, aliases=[alias], ipv4_address=ip)
-        else:
-            raise InvalidInput(f"unknown action {action!r}")
+        getattr(client().api, call.method)(*args, **options)
     except docker.errors.APIError as exc:
-        if action == "reconnect" and reason(exc) == "already-connected":
-            return
-        if action == "disconnect" and reason(exc) == "not-connected":
-            return
-        raise engine_error(f"{action} {container}", exc) from None
+        if fault.already and reason(exc) == fault.already:
+            return  # done already (a second click, or another process got there first)
+        raise engine_error(f"{action} {container}", exc) from exc
+
+
+def _filled(value: object, target: Target) -> object:
+    """An EngineCall argument with the target filled in: a template string, or a tuple of them (a list)."""
+    if isinstance(value, str):
+        return target.fill(value)
+    if isinstance(value, tuple):
+        return [_filled(v, target) for v in value]
+    return value
 
 
 def status(container: str) -> str:

@@ -17,10 +17,12 @@ from typing import Callable
 import docker
 
 from ..base.errors import EngineUnavailable
+from ..base.facts import no_engine
 from ..base.poll import poll
 
-__all__ = ["client", "ensure_engine", "engine_answers", "engine_id", "engine_info"]
+__all__ = ["client", "ensure_engine", "engine_address", "engine_answers", "engine_id", "engine_info"]
 
+CONNECT_TIMEOUT = 5.0  # seconds for the engine to answer the first call
 DOCKERD_LOG = os.environ.get("LABKIT_DOCKERD_LOG", "/var/log/labkit-dockerd.log")
 
 HOW_TO_GET_DOCKER = (
@@ -31,6 +33,12 @@ HOW_TO_GET_DOCKER = (
     "  - a remote engine: set DOCKER_HOST\n"
     "Then check with `labkit doctor`."
 )
+
+
+def engine_address() -> tuple[str, bool]:
+    """Where docker-py looks for the engine, as it decides it: (DOCKER_HOST, True), else (the default socket, False)."""
+    host = os.environ.get("DOCKER_HOST", "")
+    return (host, True) if host else (docker.constants.DEFAULT_UNIX_SOCKET.replace("http+unix", "unix"), False)
 
 
 def engine_answers(timeout: float = 3.0) -> bool:
@@ -49,11 +57,12 @@ def engine_answers(timeout: float = 3.0) -> bool:
 def client() -> docker.DockerClient:
     """A docker-py client for the host engine; EngineUnavailable (with the fix) if none answers."""
     try:
-        c = docker.from_env(timeout=300)
+        c = docker.from_env(timeout=CONNECT_TIMEOUT)  # a wrong address fails in seconds
         c.ping()
+        c.api.timeout = 300  # each later request may take long (an image build, a busy engine)
         return c
     except Exception as exc:
-        raise EngineUnavailable(f"cannot reach the Docker engine ({_short(exc)}).\n{HOW_TO_GET_DOCKER}") from None
+        raise EngineUnavailable(f"{no_engine(*engine_address())}: {_short(exc)}.\n{HOW_TO_GET_DOCKER}") from exc
 
 
 @functools.lru_cache(maxsize=1)
@@ -80,10 +89,12 @@ def _can_install() -> bool:
 
 def ensure_engine(log: Callable[[str], None] = print, install: bool = True) -> docker.DockerClient:
     """Return a client, first installing/starting dockerd on a Debian root host if none answers."""
-    if engine_answers():
-        return client()
+    try:
+        return client()  # the one connection this process uses: a quick command pays for no second one
+    except EngineUnavailable:
+        pass
     if not install or not _can_install():
-        raise EngineUnavailable(f"no Docker engine answers.\n{HOW_TO_GET_DOCKER}")
+        raise EngineUnavailable(f"{no_engine(*engine_address())}.\n{HOW_TO_GET_DOCKER}")
     if not shutil.which("dockerd"):
         log("$ apt-get install -y docker.io   # no Docker engine on this machine yet")
         _run(["apt-get", "update", "-qq"])

@@ -6,9 +6,10 @@ because docker-py's exec_run reports no exit code when streaming.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
-from typing import IO, Sequence
+from typing import IO, Any, Sequence
 
 import docker.errors
 
@@ -16,7 +17,7 @@ from ..base.errors import CommandError
 from .api_errors import reason
 from .engine import client
 
-__all__ = ["CommandResult", "ContainerNotRunning", "run_in_container", "LineSink"]
+__all__ = ["CommandResult", "ContainerNotRunning", "run_in_container", "LineSink", "RawSink"]
 
 
 @dataclass(frozen=True)
@@ -79,18 +80,42 @@ class LineSink:
         self.sink.flush()
 
 
+class RawSink(LineSink):
+    """Pass output on as it comes, for a terminal: redraws (cursor moves, `\\r`) need no line end."""
+
+    def write(self, text: str) -> None:
+        """Write and flush at once."""
+        self.sink.write(text)
+        self.sink.flush()
+
+
+def _sink(out: IO[str], tty: bool) -> LineSink:
+    return RawSink(out) if tty else LineSink(out)
+
+
+def _fit_window(api: Any, exec_id: str) -> None:
+    """Size the command's terminal like ours (docker exec -t does the same right after the start)."""
+    try:
+        size = os.get_terminal_size(sys.stdout.fileno())
+        api.exec_resize(exec_id, height=size.lines, width=size.columns)
+    except Exception:  # no local size, or the command ended already: the engine's default size serves
+        pass
+
+
 def run_in_container(container: str, argv: Sequence[str], *, node: str = "", check: bool = True,
                      stream: bool | IO[str] = False, env: dict[str, str] | None = None,
-                     workdir: str | None = None) -> CommandResult:
+                     workdir: str | None = None, tty: bool = False) -> CommandResult:
     """Run argv in a container (by name or id); stream output live if asked; CommandError on failure if check.
 
+    tty=True gives the command a terminal of this one's size, as `docker exec -t` does: its output (stdout
+    and stderr in one, as on any terminal) is passed on as it comes, so progress displays redraw in place.
     ContainerNotRunning if the container is paused, stopped or gone (the
     caller knows what that means for a node).
     """
     api = client().api
     try:
         exec_id = api.exec_create(container, list(argv), stdout=True, stderr=True, environment=env,
-                                  workdir=workdir)["Id"]
+                                  workdir=workdir, tty=tty)["Id"]
     except docker.errors.APIError as exc:
         why = reason(exc)
         if why in ("paused", "not-running", "not-found"):
@@ -98,10 +123,13 @@ def run_in_container(container: str, argv: Sequence[str], *, node: str = "", che
         raise
     out_chunks: list[str] = []
     err_chunks: list[str] = []
-    out_sink = LineSink(sys.stdout if stream is True else stream) if stream else None
+    out_sink = _sink(sys.stdout if stream is True else stream, tty) if stream else None
     err_sink = LineSink(sys.stderr if stream is True else stream) if stream else None
     try:
-        for out, err in api.exec_start(exec_id, stream=True, demux=True):
+        frames = api.exec_start(exec_id, stream=True, demux=True, tty=tty)
+        if tty:
+            _fit_window(api, exec_id)
+        for out, err in frames:
             if out:
                 text = out.decode("utf-8", "replace")
                 out_chunks.append(text)

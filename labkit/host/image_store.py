@@ -26,7 +26,7 @@ def pull(tag: str) -> None:
     try:
         client().images.pull(repo, tag=ref)
     except docker.errors.DockerException as exc:
-        raise engine_error(f"pull {tag}", exc) from None
+        raise engine_error(f"pull {tag}", exc) from exc
 
 
 def build(context: str, dockerfile: str, tag: str, labels: dict[str, str], args: dict[str, str] | None = None) -> None:
@@ -35,7 +35,7 @@ def build(context: str, dockerfile: str, tag: str, labels: dict[str, str], args:
         client().images.build(path=context, dockerfile=dockerfile, tag=tag, labels=labels, buildargs=args or {},
                               rm=True, pull=False)
     except docker.errors.DockerException as exc:
-        raise engine_error(f"build {tag}", exc) from None
+        raise engine_error(f"build {tag}", exc) from exc
 
 
 def import_rootfs(tar_path: str, tag: str, changes: list[str]) -> None:
@@ -44,7 +44,7 @@ def import_rootfs(tar_path: str, tag: str, changes: list[str]) -> None:
     try:
         client().api.import_image(src=tar_path, repository=repo, tag=ref, changes=changes)
     except docker.errors.DockerException as exc:
-        raise engine_error(f"import {tag}", exc) from None
+        raise engine_error(f"import {tag}", exc) from exc
 
 
 def tag_image(source: str, target: str) -> None:

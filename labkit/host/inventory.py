@@ -8,13 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..base.facts import (KIND_NODE, KIND_NETWORK, KIND_PREPARED, KIND_PROBE, KIND_READY, KIND_VOLUME, LABEL_KIND,
-                          LABEL_LAB, LABEL_NODE, label_filter, labels_for, prepared_marker_name, ready_marker_name)
+from ..base.facts import (
+    KIND_NETWORK,
+    KIND_NODE,
+    KIND_PREPARED,
+    KIND_PROBE,
+    KIND_READY,
+    KIND_VOLUME,
+    LABEL_INSTANCE,
+    LABEL_KIND,
+    LABEL_LAB,
+    LABEL_NODE,
+    label_filter,
+    labels_for,
+    prepared_marker_name,
+    ready_marker_name,
+)
 from .api_errors import removed
 from .engine import client
 
-__all__ = ["LabObjects", "find_labs", "node_containers", "exit_codes", "probe_containers", "mark_ready",
-           "mark_prepared", "take_prepared"]
+__all__ = ["LabObjects", "find_labs", "orphan_volumes", "node_containers", "exit_codes", "probe_containers",
+           "mark_ready", "mark_prepared", "take_prepared"]
 
 
 @dataclass(frozen=True)
@@ -24,24 +38,52 @@ class LabObjects:
     name: str
     network: dict | None = None  # network summary as the engine lists it
     containers: tuple[dict, ...] = ()  # node container summaries
-    volumes: tuple[dict, ...] = ()  # node volumes
+    volumes: tuple[dict, ...] = ()  # node volumes (not those of a lab already removed: see orphan_volumes)
     ready: bool = False  # the lab's start() finished (its ready marker exists)
     prepared: bool = False  # started in advance (its prepared marker exists): the next start of its name takes it
     labels: dict = field(default_factory=dict)  # the network's labels (shape, creator, instance)
 
     def node_names(self) -> list[str]:
-        """Hostnames the lab has or had: from containers and from node volumes (a removed container leaves its volume)."""
+        """Hostnames the lab has or had: from containers and node volumes (a removed container leaves its volume)."""
         names = {c.get("Labels", {}).get(LABEL_NODE, "") for c in self.containers}
         names |= {(v.get("Labels") or {}).get(LABEL_NODE, "") for v in self.volumes}
         return sorted(n for n in names if n)
 
 
+def _labels(summary: dict) -> dict:
+    return summary.get("Labels") or {}
+
+
+def _start_of(summary: dict) -> tuple[str, str]:
+    labels = _labels(summary)
+    return labels.get(LABEL_LAB, ""), labels.get(LABEL_INSTANCE, "")
+
+
+def orphan_volumes(volumes: list[dict], networks: list[dict], containers: list[dict]) -> list[dict]:
+    """The node volumes among `volumes` whose lab, as that start made it (lab and instance labels), has no network
+    and no node container left: a teardown removed it and handed them to a detached remover (host.volume_reaper),
+    or one was killed before it finished. A later lab of the same name is another start: it does not keep them.
+
+    Sound only if `volumes` was listed before `networks` and `containers`: a start creates its network before any
+    volume (a node added later carries the network's instance), so a volume listed first whose start has no
+    network listed after it belongs to a lab that is gone.
+    """
+    alive = {_start_of(n) for n in networks} | {_start_of(c) for c in containers}
+    return [v for v in volumes if _labels(v).get(LABEL_KIND) == KIND_VOLUME and _start_of(v) not in alive]
+
+
 def find_labs(lab: str | None = None) -> dict[str, LabObjects]:
-    """Every lab on this engine (or just `lab`), by name, read in three list calls."""
+    """Every lab on this engine (or just `lab`), by name, read in three list calls.
+
+    The node volumes of a lab already removed (being deleted in the background) are not a lab: a `labkit up` of
+    the same name goes ahead at once, and `labkit status` does not list them.
+    """
     api = client().api
+    vols = (api.volumes(filters=label_filter(None, lab)) or {}).get("Volumes") or []  # first: see orphan_volumes
     nets = api.networks(filters=label_filter(KIND_NETWORK, lab))
     conts = api.containers(all=True, filters=label_filter(KIND_NODE, lab))
-    vols = (api.volumes(filters=label_filter(None, lab)) or {}).get("Volumes") or []
+    leaving = {v["Name"] for v in orphan_volumes(vols, nets, conts)}
+    vols = [v for v in vols if v["Name"] not in leaving]
     names = {(n.get("Labels") or {}).get(LABEL_LAB) for n in nets}
     names |= {(c.get("Labels") or {}).get(LABEL_LAB) for c in conts}
     names |= {(v.get("Labels") or {}).get(LABEL_LAB) for v in vols if (v.get("Labels") or {}).get(LABEL_LAB)}

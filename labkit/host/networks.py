@@ -64,7 +64,7 @@ def create_lab_network(lab: str, labels: dict[str, str]) -> LabNetwork:
                 continue
             if reason(exc) in ("network-exists", "name-in-use"):
                 raise LabExists(lab_exists(lab)) from None
-            raise engine_error(f"create the network {name}", exc) from None
+            raise engine_error(f"create the network {name}", exc) from exc
         _keep_name_or_yield(lab, net["Id"])
         return LabNetwork(name, net["Id"], str(subnet))
     raise EngineError(f"could not find a free subnet for {name} after {_ATTEMPTS} tries (other labs starting at once?)")
@@ -96,7 +96,7 @@ def connect(network: str, container: str, aliases: list[str], ip: str | None = N
         client().api.connect_container_to_network(container, network, aliases=aliases, ipv4_address=ip)
     except docker.errors.APIError as exc:
         if reason(exc) != "already-connected":
-            raise engine_error(f"connect {container} to {network}", exc) from None
+            raise engine_error(f"connect {container} to {network}", exc) from exc
 
 
 def disconnect(network: str, container: str) -> None:
@@ -105,4 +105,4 @@ def disconnect(network: str, container: str) -> None:
         client().api.disconnect_container_from_network(container, network, force=True)
     except docker.errors.APIError as exc:
         if reason(exc) not in ("not-connected", "not-found"):
-            raise engine_error(f"disconnect {container} from {network}", exc) from None
+            raise engine_error(f"disconnect {container} from {network}", exc) from exc

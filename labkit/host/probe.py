@@ -16,7 +16,7 @@ import time
 import docker.errors
 
 from ..base.errors import EngineError
-from ..base.facts import KIND_PROBE, KIND_PROBE_RESULT, label_filter, labels_for, probe_name
+from ..base.facts import KIND_PROBE, KIND_PROBE_RESULT, LABEL_CAPDROP, LABEL_MODE, label_filter, labels_for, probe_name
 from .api_errors import engine_error, reason
 from .containers import RESTRICTED_OPTIONS, NodeMode
 from .engine import client, engine_id
@@ -50,9 +50,9 @@ def _result_filter() -> dict:
 def _remembered() -> NodeMode | None:
     for v in (client().api.volumes(filters=_result_filter()) or {}).get("Volumes") or []:
         labels = v.get("Labels") or {}
-        if labels.get("labkit.mode") in ("privileged", "restricted"):
-            drop = tuple(c for c in labels.get("labkit.capdrop", "").split(",") if c)
-            return NodeMode(labels["labkit.mode"], drop)
+        if labels.get(LABEL_MODE) in ("privileged", "restricted"):
+            drop = tuple(c for c in labels.get(LABEL_CAPDROP, "").split(",") if c)
+            return NodeMode(labels[LABEL_MODE], drop)
     return None
 
 
@@ -101,7 +101,7 @@ def _try(image: str, options: dict) -> bool:
     except docker.errors.APIError as exc:
         if reason(exc) in ("privileged-refused", "cap-unsupported"):
             return False
-        raise engine_error("probe whether this engine allows Docker-in-Docker", exc) from None
+        raise engine_error("probe whether this engine allows Docker-in-Docker", exc) from exc
     finally:
         if probe is not None:
             try:

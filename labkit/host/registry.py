@@ -12,23 +12,31 @@ import json
 import os
 import subprocess
 import sys
-import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable
 
 import docker.errors
 
-from ..base.facts import (KIND_REGISTRY, KIND_REGISTRY_DATA, KIND_NETWORK, REGISTRY_ALIAS, REGISTRY_CONTAINER,
-                          REGISTRY_PORT, REGISTRY_VOLUME, label_filter, labels_for)
-from ..base.poll import poll
 from ..base.errors import EngineError
-from .api_errors import engine_error, reason
+from ..base.facts import (
+    KIND_NETWORK,
+    KIND_REGISTRY,
+    KIND_REGISTRY_DATA,
+    REGISTRY_ALIAS,
+    REGISTRY_CONTAINER,
+    REGISTRY_PORT,
+    REGISTRY_VOLUME,
+    label_filter,
+    labels_for,
+)
+from ..base.poll import poll
+from .api_errors import engine_error, reason, removed
 from .engine import client
 from .exec import run_in_container
 from .networks import connect, disconnect
 
-__all__ = ["RegistryPlan", "ensure_registry", "connect_registry", "disconnect_registry", "release_registry",
-           "release_later", "linger"]
+__all__ = ["RegistryPlan", "ensure_registry", "make_current", "connect_registry", "disconnect_registry",
+           "release_registry", "release_later", "release_now", "linger"]
 
 _MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
@@ -47,12 +55,17 @@ class RegistryPlan:
 def ensure_registry(plan: RegistryPlan, log: Callable[[str], None] = print) -> str:
     """Start the registry if needed and make sure it serves the current images; return its container id."""
     container = _running() or _start(plan, log)
+    make_current(container, plan, log)
+    return container
+
+
+def make_current(container: str, plan: RegistryPlan, log: Callable[[str], None] = print) -> None:
+    """Push into a running registry container the images it does not serve in their current version."""
     stale = _stale_images(container, plan)
     if stale:
         port = _host_port(container)
         for tag, name in stale:
             _push(tag, port, name, log)
-    return container
 
 
 def _running() -> str | None:
@@ -70,7 +83,7 @@ def _running() -> str | None:
         return None
     except docker.errors.APIError as exc:
         if reason(exc) not in ("in-progress", "not-running"):
-            raise engine_error("start the lab registry", exc) from None
+            raise engine_error("start the lab registry", exc) from exc
     poll(_exists, lambda there: not there, timeout=30, interval=0.1, what="the released registry to be removed",
          show=lambda _: "still there")
     return None
@@ -103,7 +116,7 @@ def _start(plan: RegistryPlan, log: Callable[[str], None]) -> str:
         existing = _running() if reason(exc) == "name-in-use" else None
         if existing:  # another process started it at the same moment
             return existing
-        raise engine_error("start the lab registry", exc) from None
+        raise engine_error("start the lab registry", exc) from exc
     _wait_answers(created["Id"])
     return created["Id"]
 
@@ -147,7 +160,9 @@ def _host_port(container: str) -> int:
         binding = ports.get(f"{REGISTRY_PORT}/tcp")
         return int(binding[0]["HostPort"]) if binding else None
 
-    return poll(port, bool, timeout=5, interval=0.1, what="the lab registry's published port", show=str)
+    found = poll(port, bool, timeout=5, interval=0.1, what="the lab registry's published port", show=str)
+    assert found is not None  # poll returns only an observation that passed `bool`
+    return found
 
 
 def _push(tag: str, port: int, name: str, log: Callable[[str], None]) -> None:
@@ -193,19 +208,19 @@ def linger() -> float:
         return LINGER
 
 
-def release_later(ignore: list[str] = ()) -> None:
+def release_later(ignore: Sequence[str] = ()) -> None:
     """Release the registry after `linger()` seconds, from a detached process (nothing waits for it); at once if 0."""
     delay = linger()
     if delay <= 0:
         release_registry(ignore)
         return
     # Its own session, no output: it outlives this process (the `labkit down` that asked for it) and prints nothing.
-    subprocess.Popen([sys.executable, "-m", "labkit.host.registry", "release-after", str(delay)],
+    subprocess.Popen([sys.executable, "-m", "labkit.host.registry_release", str(delay)],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                      start_new_session=True)
 
 
-def release_registry(ignore: list[str] = ()) -> bool:
+def release_registry(ignore: Sequence[str] = ()) -> bool:
     """Remove the registry container once no lab network is left (besides `ignore`, ids about to go);
     its data volume stays, so a restart is quick.
 
@@ -213,19 +228,20 @@ def release_registry(ignore: list[str] = ()) -> bool:
     keep a container on the user's engine that nothing uses.
     """
     api = client().api
-    if [n for n in api.networks(filters=label_filter(KIND_NETWORK)) if n["Id"] not in ignore]:
+    lab_networks = api.networks(filters=label_filter(KIND_NETWORK))  # first: a lab makes its network, then joins
+    registries = api.containers(all=True, filters=label_filter(KIND_REGISTRY))
+    if not release_now(lab_networks, registries, ignore):
         return False
-    removed = False
-    for c in api.containers(all=True, filters=label_filter(KIND_REGISTRY)):
-        try:
-            api.remove_container(c["Id"], force=True)
-            removed = True
-        except docker.errors.NotFound:
-            continue
-    return removed
+    # Several releasers may wake together (labs removed at once): the one whose removal lands counts it.
+    return any([removed(lambda c=c: api.remove_container(c["Id"], force=True)) for c in registries])
 
 
-if __name__ == "__main__":  # python -m labkit.host.registry release-after SECONDS (see release_later)
-    if sys.argv[1:2] == ["release-after"]:
-        time.sleep(float(sys.argv[2]))
-        release_registry()
+def release_now(lab_networks: list[dict], registries: list[dict], ignore: Sequence[str] = ()) -> bool:
+    """Whether to remove the registry: no lab network is left (besides `ignore`), and no registry container is
+    attached to a network besides the engine's default one (a lab created after the networks were listed)."""
+    if any(n["Id"] not in ignore for n in lab_networks):
+        return False
+    attached = {(net or {}).get("NetworkID", name) for c in registries
+                for name, net in ((c.get("NetworkSettings") or {}).get("Networks") or {}).items() if name != "bridge"}
+    return not attached - set(ignore)
+

@@ -1,16 +1,19 @@
 """Following a command's output line by line as it comes (an event stream), and stopping from another thread.
 
-Built on the exec API's raw socket: reading blocks until the command writes, and `stop()` shuts the socket
-down so the reader returns at once (the command itself ends at its next write or its own time limit).
+Both streams are docker-py's cancellable streams: `exec_start(stream=True)` reads the exec's multiplexed
+frames with docker-py's own parser (docker.utils.socket.frames_iter), and `close()` from another thread
+shuts the connection down so the reader returns at once (the command itself ends at its next write or its
+own time limit).
 """
 
 from __future__ import annotations
 
-import socket
 import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import docker.errors
+from docker.types import CancellableStream
 
 from .api_errors import reason
 from .engine import client
@@ -19,73 +22,59 @@ from .exec import ContainerNotRunning
 __all__ = ["LineStream", "HostEvents"]
 
 
+def _cancel(stream: CancellableStream[Any]) -> None:
+    try:
+        stream.close()
+    except Exception:  # closed already, or the engine went away: nothing is left to stop
+        pass
+
+
 class LineStream:
     """Run argv in a container and call `on_line(line)` for every line it prints, until it ends or stop()."""
 
     def __init__(self, container: str, argv: Sequence[str], on_line: Callable[[str], None]):
         self._container, self._argv, self._on_line = container, list(argv), on_line
-        self._sock: socket.socket | None = None
+        self._stream: CancellableStream[bytes] | None = None
         self._stopped = threading.Event()
+        self._lock = threading.Lock()  # stop() and run() may hand the stream over at the same moment
 
     def run(self) -> None:
         """Follow the output (blocks); ContainerNotRunning if the container cannot run commands now."""
         api = client().api
         try:
             exec_id = api.exec_create(self._container, self._argv, stdout=True, stderr=False)["Id"]
-            raw = api.exec_start(exec_id, socket=True)
+            stream = api.exec_start(exec_id, stream=True)  # stdout's payloads, frame headers already taken off
         except docker.errors.APIError as exc:
             if reason(exc) in ("paused", "not-running", "not-found"):
                 raise ContainerNotRunning(reason(exc), str(exc)) from None
             raise
-        self._sock = getattr(raw, "_sock", raw)
-        if self._stopped.is_set():
-            self.stop()
+        with self._lock:
+            self._stream = stream
+            stopped = self._stopped.is_set()
+        if stopped:  # stop() came while the exec was starting
+            _cancel(stream)
         pending = b""
         try:
-            while not self._stopped.is_set():
-                header = self._recv_exact(8)  # the exec stream is multiplexed: 8-byte header, then the payload
-                if header is None:
+            # Ends at the command's end, when stop() shuts the connection, or when it breaks (docker-py's stream
+            # turns a broken connection into its end).
+            for chunk in stream:
+                if self._stopped.is_set():
                     return
-                size = int.from_bytes(header[4:8], "big")
-                payload = self._recv_exact(size)
-                if payload is None:
-                    return
-                pending += payload
+                pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
                     if line.strip():
                         self._on_line(line.decode("utf-8", "replace"))
         finally:
-            self._close()
-
-    def _recv_exact(self, size: int) -> bytes | None:
-        data = b""
-        while len(data) < size:
-            try:
-                chunk = self._sock.recv(size - len(data)) if self._sock else b""
-            except OSError:
-                return None
-            if not chunk:
-                return None
-            data += chunk
-        return data
+            _cancel(stream)
 
     def stop(self) -> None:
         """Make run() return now (from any thread)."""
-        self._stopped.set()
-        sock = self._sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def _close(self) -> None:
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            except OSError:
-                pass
+        with self._lock:
+            self._stopped.set()
+            stream = self._stream
+        if stream is not None:
+            _cancel(stream)
 
 
 class HostEvents:
@@ -93,16 +82,16 @@ class HostEvents:
 
     def __init__(self, filters: dict, on_event: Callable[[dict], None]):
         self._filters, self._on_event = filters, on_event
-        self._stream = None
+        self._stream: CancellableStream[dict[str, Any]] | None = None
         self._stopped = threading.Event()
 
     def run(self) -> None:
         """Follow (blocks) until stop() or the engine closes the stream."""
-        self._stream = client().api.events(filters=self._filters, decode=True)
+        self._stream = stream = client().api.events(filters=self._filters, decode=True)
         if self._stopped.is_set():
             self.stop()
         try:
-            for event in self._stream:
+            for event in stream:
                 self._on_event(event)
         except Exception:  # closed by stop(), or the engine went away
             return
@@ -111,7 +100,4 @@ class HostEvents:
         """Make run() return now (from any thread)."""
         self._stopped.set()
         if self._stream is not None:
-            try:
-                self._stream.close()
-            except Exception:  # already closed
-                pass
+            _cancel(self._stream)

@@ -1,33 +1,49 @@
 """Removing labs: everything is selected by labkit's labels, never by name alone.
 
-Containers go first, in parallel (with their anonymous volumes), then the
-labelled volumes, then the network once the shared registry has been
-detached from it; the registry container itself goes with the last lab.
+The node containers go first, in parallel (with their anonymous volumes), beside the lab's markers and the
+registry's detaching from the lab network; then the network. A lab's node volumes, which hold the image layers of
+every task its nodes ran and are most of a teardown's time once services have run, are handed to a detached
+remover (volume_reaper): a reset, or a `down` then `up` of the same name, does not wait for them. The registry
+container goes after the last lab, from its own detached releaser (registry_release).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable
 
-from ..base.facts import KIND_NETWORK, KIND_NODE, LABEL_MANAGED, label_filter
+from ..base.facts import (
+    KIND_CLEANER,
+    KIND_NETWORK,
+    KIND_NODE,
+    KIND_VOLUME,
+    LABEL_KIND,
+    LABEL_LAB,
+    LABEL_MANAGED,
+    label_filter,
+)
 from .api_errors import removed
 from .cgroups import remove_cgroups
 from .engine import client
 from .probe import sweep_probes
 from .registry import disconnect_registry, release_later
+from .volume_reaper import reap_later, remove_volumes, sweep_orphans
 
 __all__ = ["remove_lab", "remove_everything", "Removed"]
 
 Removed = dict[str, int]
 
 
-def _parallel(jobs: Iterable[Callable[[], bool]]) -> int:
+def _run(jobs: Iterable[Callable[[], bool]]) -> list[bool]:
     jobs = list(jobs)
     if not jobs:
-        return 0
+        return []
     with ThreadPoolExecutor(max_workers=min(8, len(jobs))) as pool:
-        return sum(bool(done) for done in pool.map(lambda job: job(), jobs))
+        return [bool(done) for done in pool.map(lambda job: job(), jobs)]
+
+
+def _parallel(jobs: Iterable[Callable[[], bool]]) -> int:
+    return sum(_run(jobs))
 
 
 def _rm_container(cid: str) -> Callable[[], bool]:
@@ -42,28 +58,42 @@ def _rm_network(nid: str) -> Callable[[], bool]:
     return lambda: removed(lambda: client().api.remove_network(nid))
 
 
-def remove_lab(lab: str, node: str | None = None, instance: str | None = None) -> Removed:
+def _detach_registry(net: str) -> Callable[[], bool]:
+    return lambda: disconnect_registry(net) or False  # counted as nothing: the registry is not the lab's
+
+
+def remove_lab(lab: str, node: str | None = None, instance: str | None = None, *, wait: bool = False) -> Removed:
     """Remove one lab (or one node of it, or only what one start() created) by label; count what went.
 
-    The node containers go in parallel, and with them the registry: detached from this lab's network, or
-    removed if no other lab is left (removing it detaches it too), so it adds nothing to the wait.
+    The lab's node volumes are deleted by a detached process after this returns (counted as removed), unless
+    `wait`; one node's volume is deleted here (until it goes, the lab would show that node as missing). Removing a
+    lab starts the registry's delayed release, which releases it only if no lab is left when it wakes: with
+    several labs removed at once, each sees the others' networks, and the last releaser to wake sees none.
     """
     api = client().api
     selected = label_filter(None, lab, node=node, instance=instance)
-    containers = [c["Id"] for c in api.containers(all=True, filters=selected)]
-    jobs = [_rm_container(cid) for cid in containers]
-    networks = [] if node else [n["Id"] for n in api.networks(filters=label_filter(KIND_NETWORK, lab, instance=instance))]
-    if networks:
-        others = [n for n in api.networks(filters=label_filter(KIND_NETWORK)) if n["Id"] not in networks]
-        if others:
-            jobs += [lambda net=net: disconnect_registry(net) or False for net in networks]
-        else:  # the last lab: the registry lingers a moment for the next one, released off the critical path
-            jobs += [lambda net=net: disconnect_registry(net) or False for net in networks]
-            release_later(ignore=networks)
-    removed_containers = _parallel(jobs)
-    volumes = [v["Name"] for v in (api.volumes(filters=selected) or {}).get("Volumes") or []]
-    counts = {"containers": removed_containers, "volumes": _parallel(_rm_volume(v) for v in volumes),
-              "networks": _parallel(_rm_network(n) for n in networks)}
+    volumes = (api.volumes(filters=selected) or {}).get("Volumes") or []
+    # A volume cleaner of an earlier teardown of this name removes itself when done (volume_reaper).
+    summaries = [c for c in api.containers(all=True, filters=selected)
+                 if (c.get("Labels") or {}).get(LABEL_KIND) != KIND_CLEANER]
+    containers = [c["Id"] for c in summaries]
+    lab_networks = [] if node else api.networks(filters=label_filter(KIND_NETWORK, lab, instance=instance))
+    networks = [n["Id"] for n in lab_networks]
+    OTHERS = [n for n in api.networks(filters=label_filter(KIND_NETWORK)) if n["Id"] not in networks]
+    node_volumes = [v["Name"] for v in volumes if (v.get("Labels") or {}).get(LABEL_KIND) == KIND_VOLUME]
+    markers = [v["Name"] for v in volumes if v["Name"] not in node_volumes]  # ready/prepared: tiny, and named alike
+    done = _run([_rm_container(c) for c in containers] + [_rm_volume(m) for m in markers]
+                + [_detach_registry(n) for n in networks])
+    counts = {"containers": sum(done[:len(containers)]),
+              "volumes": sum(done[len(containers):len(containers) + len(markers)])}
+    detach = node is None and not wait
+    if detach:  # the containers are gone, so nothing holds the volumes any more
+        reap_later(lab, node_volumes, image=next((c.get("Image") for c in summaries if c.get("Image")), None))
+    later = _run([_rm_network(n) for n in networks] + ([] if detach else [_rm_volume(v) for v in node_volumes]))
+    counts["networks"] = sum(later[:len(networks)])
+    counts["volumes"] += len(node_volumes) if detach else sum(later[len(networks):])
+    if node is None and networks and not OTHERS:
+        release_later(ignore=networks)
     if node is None:
         sweep_probes()
     remove_cgroups(lab, node)
@@ -71,19 +101,21 @@ def remove_lab(lab: str, node: str | None = None, instance: str | None = None) -
 
 
 def remove_everything(include_registry: bool = True) -> Removed:
-    """Remove every lab, then (by default) the registry, its data and the probe result (`labkit down --all`)."""
+    """Remove every lab and waits for their volumes, then (by default) the registry, its data and the probe result
+    (`labkit down --all`); node volumes left by a killed remover go too."""
     api = client().api
-    labs = {c["Labels"].get("labkit.lab") for c in api.containers(all=True, filters=label_filter(KIND_NODE))}
-    labs |= {n["Labels"].get("labkit.lab") for n in api.networks(filters=label_filter(KIND_NETWORK))}
+    labs = {c["Labels"].get(LABEL_LAB) for c in api.containers(all=True, filters=label_filter(KIND_NODE))}
+    labs |= {n["Labels"].get(LABEL_LAB) for n in api.networks(filters=label_filter(KIND_NETWORK))}
     total = {"containers": 0, "volumes": 0, "networks": 0}
     for lab in sorted(x for x in labs if x):
-        for k, v in remove_lab(lab).items():
+        for k, v in remove_lab(lab, wait=True).items():
             total[k] += v
+    total["volumes"] += sweep_orphans()
     if include_registry:
         everything = {"label": [f"{LABEL_MANAGED}=true"]}
         total["containers"] += _parallel(_rm_container(c["Id"]) for c in api.containers(all=True, filters=everything))
-        total["volumes"] += _parallel(_rm_volume(v["Name"]) for v in (api.volumes(filters=everything) or {}).get(
-            "Volumes") or [])
+        total["volumes"] += remove_volumes([v["Name"] for v in (api.volumes(filters=everything) or {}).get(
+            "Volumes") or []])
         total["networks"] += _parallel(_rm_network(n["Id"]) for n in api.networks(filters=everything))
     remove_cgroups(None)
     return total

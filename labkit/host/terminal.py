@@ -3,6 +3,9 @@
 The local terminal goes into raw mode, so every key (Ctrl-C included) reaches the
 process in the container; the container's TTY follows the local window size; the
 exit code is the shell's.
+
+`termios` and `tty` exist on Unix only, so they are imported when a terminal is opened:
+`import labkit` works on native Windows Python, where only `labkit shell` is missing.
 """
 
 from __future__ import annotations
@@ -10,14 +13,20 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import sys
-import termios
-import tty
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any, cast
 
+from ..base.errors import LabkitError
 from .engine import client
 
 __all__ = ["interactive"]
+
+NO_UNIX_TERMINAL = (
+    "labkit shell needs a Unix terminal (Linux, macOS, or WSL 2 on Windows); "
+    "here run one command at a time with: labkit exec LAB NODE -- COMMAND"
+)
 
 
 def _window(fd: int) -> tuple[int, int]:
@@ -30,15 +39,20 @@ def _window(fd: int) -> tuple[int, int]:
 
 def interactive(container: str, argv: Sequence[str], env: dict[str, str] | None = None) -> int:
     """Run argv in the container on a TTY wired to this process's terminal; return its exit code."""
+    try:
+        import termios
+        import tty
+    except ImportError:
+        raise LabkitError(NO_UNIX_TERMINAL) from None
     api = client().api
     exec_id = api.exec_create(container, list(argv), stdin=True, tty=True, environment=env)["Id"]
     sock = api.exec_start(exec_id, tty=True, socket=True)
-    raw = getattr(sock, "_sock", sock)  # docker-py hands out a SocketIO over the real socket
+    raw = cast(socket.socket, getattr(sock, "_sock", sock))  # docker-py hands out a SocketIO over the real socket
     stdin, stdout = sys.stdin.fileno(), sys.stdout.fileno()
     is_tty = os.isatty(stdin)
     saved = termios.tcgetattr(stdin) if is_tty else None
 
-    def resize(*_):
+    def resize(*_: Any) -> None:
         rows, cols = _window(stdin)
         try:
             api.exec_resize(exec_id, height=rows, width=cols)
@@ -58,14 +72,15 @@ def interactive(container: str, argv: Sequence[str], env: dict[str, str] | None 
             signal.signal(signal.SIGWINCH, previous)
         raw.close()
     code = api.exec_inspect(exec_id).get("ExitCode")
-    return 0 if code is None else code
+    return 0 if code is None else int(code)
 
 
-def _pump(raw, stdin: int, stdout: int) -> None:
+def _pump(raw: socket.socket, stdin: int, stdout: int) -> None:
     """Copy keys to the container and its output to the terminal until the container side closes."""
     stdin_open = True
     while True:
-        readable, _, _ = select.select([raw] + ([stdin] if stdin_open else []), [], [])
+        watched: list[socket.socket | int] = [raw, stdin] if stdin_open else [raw]
+        readable, _, _ = select.select(watched, [], [])
         if raw in readable:
             data = raw.recv(65536)
             if not data:

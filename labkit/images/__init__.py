@@ -5,6 +5,7 @@
     offline  build from Debian packages: debootstrap + docker import
     online   pull the official images (docker:dind, registry, nginx, busybox)
     mirror   what the lab registry runs and serves
+    boot     how a node boots: containerd, then dockerd with the lab registry as its mirror
     recipes/ the files both builds use
 """
 

@@ -1,23 +1,28 @@
 """Make every image present and current: pull online, else build from Debian packages.
 
 Builds run once, and again only when a recipe changes (each image carries the
-hash of its recipe as a label). A file lock keeps two processes (two
-notebooks, a test run) from building the same tags at once.
+hash of its recipe as a label). A file lock keeps two processes of a user (two
+notebooks, a test run) from building the same tags at once; it lives in the user's
+cache directory, so another user (or root before them) cannot leave a lock file
+this user cannot open.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import socket
-import tempfile
-from typing import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from platformdirs import user_cache_dir
 
 from . import offline, online
 from .local import current, present
 from .specs import IMAGES, NODE, REGISTRY_ONLINE_IMAGE
 
-__all__ = ["ensure_images", "image_rows", "is_offline"]
+__all__ = ["ensure_images", "image_rows", "is_offline", "lock_path"]
 
 
 def is_offline() -> bool:
@@ -41,8 +46,15 @@ def image_rows() -> list[dict[str, str]]:
         img = present(spec.tag)
         state = "missing" if img is None else ("ok" if current(spec) else "outdated")
         size = "-" if img is None else f"{(img.get('Size') or 0) / 1e6:.0f} MB"
-        rows.append({"image": spec.tag, "state": state, "size": size, "nodes see it as": spec.mirror_as or "-",
-                     "purpose": spec.purpose})
+        rows.append(
+            {
+                "image": spec.tag,
+                "state": state,
+                "size": size,
+                "nodes see it as": spec.mirror_as or "-",
+                "purpose": spec.purpose,
+            }
+        )
     return rows
 
 
@@ -50,26 +62,36 @@ def ensure_images(log: Callable[[str], None] = print, force: bool = False, offli
     """Make every image present and current: pull online, else build from Debian packages."""
     if not force and all(current(s) for s in IMAGES):
         return
-    with open(os.path.join(tempfile.gettempdir(), "labkit-images.lock"), "w") as lock:
-        if _locked(lock):
-            log("images: waiting for another labkit build to finish ...")
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _build_lock(log):
         todo = [s for s in IMAGES if force or not current(s)]  # the other build may have done it
         if not todo:
             return
         use_offline = is_offline() if offline_build is None else offline_build
-        log(f"images: {'building offline from Debian packages' if use_offline else 'pulling'}: "
-            + ", ".join(s.tag for s in todo))
+        log(
+            f"images: {'building offline from Debian packages' if use_offline else 'pulling'}: "
+            + ", ".join(s.tag for s in todo)
+        )
         for spec in todo:
             (offline.build if use_offline else online.build)(spec, log)
         if use_offline and not present(REGISTRY_ONLINE_IMAGE):
             log(f"images: the lab registry runs Debian's docker-registry from {NODE.tag}")
 
 
-def _locked(lock) -> bool:
+def lock_path() -> Path:
+    """The image-build lock file, in the user's cache directory (~/.cache/labkit on Linux)."""
+    return Path(user_cache_dir("labkit", appauthor=False, ensure_exists=True)) / "images.lock"
+
+
+@contextmanager
+def _build_lock(log: Callable[[str], None]) -> Iterator[None]:
+    """Hold the image-build lock, saying so first when another build holds it (the wait can take minutes)."""
+    lock = FileLock(lock_path())
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        return False
-    except OSError:
-        return True
+        lock.acquire(timeout=0)
+    except Timeout:
+        log("images: waiting for another labkit build to finish ...")
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()

@@ -45,7 +45,7 @@ def build(spec: ImageSpec, log: Callable[[str], None]) -> None:
         raise ImageUnavailable(
             f"failed to get {spec.tag} from Docker Hub ({str(exc)[:300]}).\n"
             "Fix: check your network, or build offline from Debian packages with `LABKIT_OFFLINE=1 labkit images build`."
-        ) from None
+        ) from exc
 
 
 def build_whoami(log: Callable[[str], None], labels: dict[str, str]) -> None:

@@ -1,18 +1,21 @@
 """Reading a manager's Engine API in one exec, and what its answer means (pure).
 
-The nested engines listen on their unix socket only, so the three lists are
-fetched with curl inside the manager. The script stops at the first failure:
+The nested engines listen on their unix socket only, so Engine API lists are
+fetched with curl inside a manager, several in one exec (read_script), and
+read back with parse_lists. The snapshot's script stops at the first failure:
 after quorum is lost each request would otherwise wait for its timeout.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["API_VERSION", "SNAPSHOT_SCRIPT", "Answer", "parse_answer", "NO_LEADER", "NOT_A_MANAGER", "instant"]
+__all__ = ["API_VERSION", "SNAPSHOT_SCRIPT", "read_script", "parse_lists", "Answer", "parse_answer", "NO_LEADER",
+           "NOT_A_MANAGER", "instant"]
 
 API_VERSION = "v1.41"  # understood by Docker 20.10 and every later engine
 SEPARATOR = "@@labkit@@"
@@ -20,12 +23,19 @@ NO_LEADER = "does not have a leader"
 NOT_A_MANAGER = "not a swarm manager"
 LISTS = ("nodes", "services", "tasks")
 
-SNAPSHOT_SCRIPT = (
-    "for p in nodes services tasks; do "
-    f"r=$(curl -sS -m 3 --unix-socket /var/run/docker.sock -w '\\n%{{http_code}}' http://d/{API_VERSION}/$p 2>&1); "
-    f"printf '%s\\n{SEPARATOR}\\n' \"$r\"; "
-    "case \"$r\" in *200) ;; *) break ;; esac; done"
-)
+
+def read_script(timeout: int, stop_at_failure: bool, paths: Sequence[str] = ()) -> str:
+    """A shell script that GETs each Engine API path (`paths`, else its arguments "$@") with curl, printing each
+    body and HTTP code followed by SEPARATOR; parse_lists reads what it printed."""
+    words = " ".join(paths) if paths else '"$@"'
+    stop = ' case "$r" in *200) ;; *) break ;; esac;' if stop_at_failure else ""
+    return (f"for p in {words}; do "
+            f"r=$(curl -sS -m {timeout} --unix-socket /var/run/docker.sock -w '\\n%{{http_code}}' "
+            f"http://d/{API_VERSION}/$p 2>&1); "
+            f"printf '%s\\n{SEPARATOR}\\n' \"$r\";{stop} done")
+
+
+SNAPSHOT_SCRIPT = read_script(3, stop_at_failure=True, paths=LISTS)
 
 
 @dataclass(frozen=True)
@@ -47,23 +57,30 @@ class Answer:
         return bool(self.error and ("timed out" in self.error or self.error.startswith("HTTP 000")))
 
 
+def parse_lists(paths: Sequence[str], stdout: str) -> tuple[dict[str, Any], str | None]:
+    """What a read_script printed: ({path: decoded JSON}, None) if every path answered, else what was read before
+    the first failure and that failure in the engine's words ("" when the output stopped short)."""
+    payloads: dict[str, Any] = {}
+    for path, chunk in zip(paths, stdout.split(SEPARATOR), strict=False):  # output may stop short
+        body, _, code = chunk.strip().rpartition("\n")
+        if code != "200":
+            return payloads, _api_message(body) or f"HTTP {code or '?'} from /{path}"
+        if not body.strip():
+            return payloads, f"empty answer from /{path}"
+        try:
+            payloads[path] = json.loads(body)
+        except ValueError:
+            return payloads, f"unreadable answer from /{path}: {body[-200:]!r}"
+    return payloads, (None if len(payloads) == len(paths) else "")
+
+
 def parse_answer(host: str, exit_code: int | None, stdout: str, exec_error: str = "") -> Answer:
     """What a run of SNAPSHOT_SCRIPT in `host` produced: payloads, or an error in the engine's words."""
     if exec_error:
         return Answer(host, error=f"cannot run commands in it ({exec_error.strip().splitlines()[0][:200]})")
-    payloads: dict[str, list[dict[str, Any]]] = {}
-    for key, chunk in zip(LISTS, stdout.split(SEPARATOR)):
-        body, _, code = chunk.strip().rpartition("\n")
-        if code != "200":
-            return Answer(host, error=_api_message(body) or f"HTTP {code or '?'} from /{key}")
-        if not body.strip():
-            return Answer(host, error=f"empty answer from /{key}")
-        try:
-            payloads[key] = json.loads(body)
-        except ValueError:
-            return Answer(host, error=f"unreadable answer from /{key}: {body[-200:]!r}")
-    if len(payloads) != len(LISTS):
-        return Answer(host, error=f"unexpected answer (exit {exit_code}): {stdout[-300:]!r}")
+    payloads, error = parse_lists(LISTS, stdout)
+    if error is not None:
+        return Answer(host, error=error or f"unexpected answer (exit {exit_code}): {stdout[-300:]!r}")
     return Answer(host, payloads=payloads)
 
 

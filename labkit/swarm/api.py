@@ -3,12 +3,12 @@ secrets, the swarm's own settings). GET only: reading never changes the lab."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..base.errors import ApiUnanswered, InvalidInput
 from ..host.exec import ContainerNotRunning, run_in_container
-from .answers import API_VERSION, SEPARATOR
+from .answers import parse_lists, read_script
 from .context import LabState
 from .decide import manager_candidates
 from .snapshot import lab_faults
@@ -17,23 +17,9 @@ __all__ = ["read_api", "API_PATHS"]
 
 API_PATHS = ("services", "networks", "secrets", "configs", "swarm", "info", "nodes", "tasks")
 
-# $@ are the paths; one curl each, separated, each ending with its HTTP code. A loaded 2-core host can take
-# seconds to list services mid-update: 10 s before a manager counts as not answering.
-_SCRIPT = (
-    "for p in \"$@\"; do "
-    f"r=$(curl -sS -m 10 --unix-socket /var/run/docker.sock -w '\\n%{{http_code}}' http://d/{API_VERSION}/$p 2>&1); "
-    f"printf '%s\\n{SEPARATOR}\\n' \"$r\"; done"
-)
-
-
-def _parse(paths: list[str], stdout: str) -> dict[str, Any] | None:
-    out: dict[str, Any] = {}
-    for path, chunk in zip(paths, stdout.split(SEPARATOR)):
-        body, _, code = chunk.strip().rpartition("\n")
-        if code != "200":
-            return None
-        out[path] = json.loads(body)
-    return out if len(out) == len(paths) else None
+# One curl per path. A loaded 2-core host can take seconds to list services mid-update: 10 s before a manager
+# counts as not answering.
+_SCRIPT = read_script(10, stop_at_failure=False)
 
 
 def read_api(state: LabState, paths: Iterable[str]) -> dict[str, Any]:
@@ -54,8 +40,9 @@ def read_api(state: LabState, paths: Iterable[str]) -> dict[str, Any]:
             r = run_in_container(state.container_of(host), ["sh", "-c", _SCRIPT, "sh", *paths], check=False)
         except ContainerNotRunning:
             continue
-        found = _parse(paths, r.stdout)
-        if found is not None:
+        found, error = parse_lists(paths, r.stdout)
+        if error is None:
             return found
-        tried.append(host)
-    raise ApiUnanswered(f"no manager answered the Engine API for {', '.join(paths)} (asked: {', '.join(tried) or 'none'})")
+        tried.append(f"{host}: {error[:200]}" if error else host)
+    raise ApiUnanswered(f"no manager answered the Engine API for {', '.join(paths)} "
+                        f"(asked: {', '.join(tried) or 'none'})")

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import ipaddress
 
-from ..base.facts import (LAB_HEARTBEAT, LABEL_HEARTBEAT, LABEL_INSTANCE, LABEL_IP, LABEL_NODE, LABEL_ROLE, LABEL_SHAPE,
-                          LABEL_SWARM, network_name)
+from ..base.facts import (
+    LAB_HEARTBEAT,
+    LABEL_HEARTBEAT,
+    LABEL_INSTANCE,
+    LABEL_IP,
+    LABEL_NODE,
+    LABEL_ROLE,
+    LABEL_SHAPE,
+    LABEL_SWARM,
+    network_name,
+)
 from ..host.inventory import LabObjects
 from ..host.networks import LabNetwork
 from ..images.specs import NODE
-from .context import SILENT, LabState, NodeRecord, Reporter
+from .context import SILENT, LabPhase, LabState, NodeRecord, Reporter, new_instance
 from .state import node_order
 
 __all__ = ["state_from_objects"]
@@ -34,16 +43,14 @@ def state_from_objects(objs: LabObjects, report: Reporter = SILENT) -> LabState:
     ordered = sorted(records.values(), key=lambda r: node_order(r.hostname))
     managers, workers = _shape(objs.labels, ordered)
     heartbeat = objs.labels.get(LABEL_HEARTBEAT, LAB_HEARTBEAT) or None
-    state = LabState(objs.name, managers, workers, heartbeat, objs.labels.get(LABEL_SWARM, "true") != "false",
-                     node_image=NODE.tag, report=report, phase="running")
-    if objs.labels.get(LABEL_INSTANCE):
-        state.instance = objs.labels[LABEL_INSTANCE]
     net = objs.network or {}
     subnet = ((net.get("IPAM") or {}).get("Config") or [{}])[0].get("Subnet", "")
-    state.network = LabNetwork(net.get("Name", network_name(objs.name)), net.get("Id", ""), subnet)
-    for rec in ordered:
-        state.add_node(rec)
+    ip_index = 0
     if subnet:  # continue numbering IPs after the highest one in use
         base = int(ipaddress.ip_network(subnet).network_address) + 10
-        state.ip_index = max((int(ipaddress.ip_address(r.ip)) - base for r in ordered), default=0)
-    return state
+        ip_index = max((int(ipaddress.ip_address(r.ip)) - base for r in ordered), default=0)
+    return LabState(objs.name, managers, workers, heartbeat, objs.labels.get(LABEL_SWARM, "true") != "false",
+                    node_image=NODE.tag, report=report, phase=LabPhase.RUNNING,
+                    network=LabNetwork(net.get("Name", network_name(objs.name)), net.get("Id", ""), subnet),
+                    nodes={r.hostname: r for r in ordered}, ip_index=ip_index,
+                    instance=objs.labels.get(LABEL_INSTANCE) or new_instance())

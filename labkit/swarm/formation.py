@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ..base.errors import LabkitError
+from ..base.errors import LabkitError, SwarmFormationFailed
 from ..base.quoting import sh_join
 from .context import LabState
 from .node import Node
@@ -12,6 +12,7 @@ from .node import Node
 __all__ = ["init_swarm", "join_nodes", "init_command"]
 
 JOIN_PORT = 2377
+_DOCTOR = "(`labkit doctor` checks whether this host can run a swarm)"
 
 
 def init_command(advertise_ip: str, heartbeat: str | None) -> list[str]:
@@ -27,7 +28,7 @@ def init_swarm(state: LabState, first: Node) -> None:
     try:
         first.sh(cmd)
     except LabkitError as exc:
-        raise LabkitError(f"failed to initialise the swarm on {first.name}: {exc}") from None
+        raise SwarmFormationFailed(f"failed to initialise the swarm on {first.name}: {exc}\n{_DOCTOR}") from exc
 
 
 def _join(node: Node, role: str, token: str, manager_ip: str) -> None:
@@ -35,7 +36,7 @@ def _join(node: Node, role: str, token: str, manager_ip: str) -> None:
     try:
         node.exec(argv)
     except LabkitError as exc:
-        raise LabkitError(f"failed to join {node.name} as a {role}: {exc}") from None
+        raise SwarmFormationFailed(f"failed to join {node.name} as a {role}: {exc}\n{_DOCTOR}") from exc
 
 
 def join_nodes(state: LabState, manager: Node, nodes: list[Node], role: str) -> None:

@@ -8,10 +8,22 @@ containers were removed. Each verdict comes with the one command that fixes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
-from ..base.facts import LABEL_HOST, LABEL_MODE, LABEL_PID, container_name, network_name
+from ..base.facts import (
+    LABEL_HOST,
+    LABEL_MODE,
+    LABEL_PID,
+    container_name,
+    half_built,
+    network_name,
+    nodes_down,
+    nodes_faulted,
+    nodes_removed,
+    prepared_note,
+)
+from ..base.faults import fault_leaving
 from ..host.inventory import LabObjects
 from .decide import node_faults
 
@@ -40,30 +52,22 @@ def lab_health(objs: LabObjects, exit_codes: Mapping[str, int], this_host: str,
     bad = tuple((h, f) for h, f in faults.items() if f)
     count = len(objs.containers)
     if objs.prepared and not objs.ready:
-        return LabHealth(objs.name, "prepared", count, mode, "started in advance: the next start of this name takes "
-                         f"it at once (labkit down {objs.name} frees its memory)", bad)
+        return LabHealth(objs.name, "prepared", count, mode, prepared_note(objs.name), bad)
     if not objs.ready:
         pid = int(objs.labels.get(LABEL_PID, "0") or 0)
         host = objs.labels.get(LABEL_HOST, "")
         if host == this_host and pid and pid_alive(pid):
             return LabHealth(objs.name, "starting", count, mode, f"process {pid} is starting it", bad)
         who = f"process {pid} on {host}" if host and host != this_host else f"process {pid}"
-        return LabHealth(objs.name, "half-built", count, mode,
-                         f"stale: its start never finished ({who} is gone); remove it: labkit down {objs.name}", bad)
+        return LabHealth(objs.name, "half-built", count, mode, half_built(objs.name, who), bad)
     removed = [h for h, f in bad if f == "removed"]
     if removed:
-        return LabHealth(objs.name, "degraded", count, mode,
-                         f"node container(s) removed outside labkit: {', '.join(removed)}; the lab cannot get them "
-                         f"back: labkit down {objs.name}, then start it again", bad)
-    down = [h for h, f in bad if f in ("killed", "stopped")]
+        return LabHealth(objs.name, "degraded", count, mode, nodes_removed(objs.name, removed), bad)
+    # Killed and stopped nodes come back with a start; the other faults are a lesson's, undone by its own repair.
+    down = [(h, f) for h, f in bad if (cause := fault_leaving(f)) is not None and cause.repair == "start"]
     if down:
-        containers = " ".join(container_name(objs.name, h) for h in down)
         return LabHealth(objs.name, "degraded", count, mode,
-                         f"{', '.join(f'{h} {f}' for h, f in bad if h in down)}; start again: docker start {containers}",
-                         bad)
+                         nodes_down(down, [container_name(objs.name, h) for h, _ in down]), bad)
     if bad:
-        return LabHealth(objs.name, "degraded", count, mode,
-                         ", ".join(f"{h} {f}" for h, f in bad) + " (a fault injected in the lab: see the lesson)", bad)
+        return LabHealth(objs.name, "degraded", count, mode, nodes_faulted(list(bad)), bad)
     return LabHealth(objs.name, "running", count, mode)
-
-

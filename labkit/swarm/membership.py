@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..base.errors import LabkitError
+from ..base.errors import LabBroken
 from ..base.quoting import sh_join
 from ..host import teardown
 from .context import LabState
@@ -22,7 +22,7 @@ def a_manager(state: LabState) -> Node:
     for host in manager_candidates(state.created_roles(), state.view.managers, state.view.answered):
         if not faults.get(host) and state.role_of(host) == "manager":
             return Node(state, host)
-    raise LabkitError(f"no manager of lab {state.name!r} is running; start one with lab.node('manager1').start()")
+    raise LabBroken(f"no manager of lab {state.name!r} is running; start one with lab.node('manager1').start()")
 
 
 def add_node(state: LabState, role: str) -> Node:

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import os
-from typing import IO, Sequence
+from collections.abc import Callable, Sequence
+from typing import IO
 
-from ..base.errors import LabkitError, LabNotRunning
-from ..base.facts import host_command
+from ..base.errors import LabBroken, LabkitError, LabNotRunning, NodeNotRunning, WaitTimeout
+from ..base.facts import lab_stopped
+from ..base.faults import fault_leaving, fault_named, host_command
 from ..base.poll import poll
 from ..base.quoting import sh_join
 from ..host import containers
 from ..host.exec import CommandResult, ContainerNotRunning, run_in_container
 from ..host.terminal import interactive
-from .context import LabState
+from .context import LabPhase, LabState
 from .snapshot import lab_faults, read_snapshot
 
 __all__ = ["Node"]
 
 _ENGINE_UP = ["docker", "version", "--format", "{{.Server.Version}}"]
+
+
+def _fault_method(action: str) -> Callable[[Node], None]:
+    """A Node method doing one row of NODE_FAULTS, with that row's docstring."""
+    def method(self: Node) -> None:
+        self._fault(action)
+
+    method.__name__ = method.__qualname__ = action
+    method.__doc__ = fault_named(action).doc
+    return method
 
 
 class Node:
@@ -65,19 +77,21 @@ class Node:
         return self.exec(["sh", "-c", script], check=check, stream=stream, env=env)
 
     def exec(self, argv: Sequence[str], *, check: bool = True, stream: bool | IO[str] = False,
-             env: dict[str, str] | None = None) -> CommandResult:
-        """Run an argv inside the node (no shell)."""
+             env: dict[str, str] | None = None, tty: bool = False) -> CommandResult:
+        """Run an argv inside the node (no shell); tty=True gives it a terminal, as `docker exec -t` does."""
         self._require_running()
         try:
-            return run_in_container(self.container_name, argv, node=self.name, check=check, stream=stream, env=env)
-        except ContainerNotRunning:
+            return run_in_container(self.container_name, argv, node=self.name, check=check, stream=stream, env=env,
+                                    tty=tty)
+        except ContainerNotRunning as exc:
             fault = self.fault or "not running"
-            hint = f"lab.node({self.name!r}).unpause()" if fault == "paused" else f"lab.node({self.name!r}).start()"
+            cause = fault_leaving(fault)
+            hint = f"lab.node({self.name!r}).{cause.repair if cause else 'start'}()"
             if fault == "removed":
                 hint = f"its container is gone (removed outside labkit): lab.remove_node({self.name!r})"
             shown = argv[-1] if list(argv[:2]) == ["sh", "-c"] else sh_join(argv)
-            raise LabkitError(f"cannot run {shown!r} on {self.name}: the node is {fault}. "
-                              f"Bring it back with {hint}") from None
+            error = LabBroken if fault == "removed" else NodeNotRunning
+            raise error(f"cannot run {shown!r} on {self.name}: the node is {fault}. Bring it back with {hint}") from exc
 
     def shell(self) -> int:
         """An interactive shell in the node on this process's terminal (`labkit shell`); returns its exit code."""
@@ -105,16 +119,21 @@ class Node:
         return host_command(action, self.container_name, network=self._state.network_name, ip=self.ip,
                             alias=self.name)
 
-    def kill(self) -> None:
-        """Crash the node: SIGKILL its container, as a power cut would (`docker kill <container>`)."""
-        self._fault("kill")
+    def do(self, action: str) -> None:
+        """Do one action of base.faults.NODE_FAULTS by its name: `node.do("kill")` is `node.kill()`."""
+        if fault_named(action).name == "start":
+            self.start()  # a start knows a paused node and waits for its engine
+        else:
+            self._fault(action)
 
-    def stop(self) -> None:
-        """Shut the node down cleanly (`docker stop <container>`); its swarm state is kept."""
-        self._fault("stop")
+    kill = _fault_method("kill")
+    stop = _fault_method("stop")
+    pause = _fault_method("pause")
+    unpause = _fault_method("unpause")
+    disconnect = _fault_method("disconnect")
+    reconnect = _fault_method("reconnect")
 
-    def start(self) -> None:
-        """Start a killed or stopped node again (or unpause a paused one); it comes back with its swarm state."""
+    def start(self) -> None:  # noqa: D102 (its docstring is the faults table's, set below)
         status = containers.status(self.container_name)
         if status == "paused":
             self._fault("unpause")
@@ -122,21 +141,7 @@ class Node:
             self._fault("start")
         self.wait_engine()
 
-    def pause(self) -> None:
-        """Freeze every process in the node (`docker pause`): it stops answering but keeps its state."""
-        self._fault("pause")
-
-    def unpause(self) -> None:
-        """Resume a paused node."""
-        self._fault("unpause")
-
-    def disconnect(self) -> None:
-        """Cut the node off the lab network (a network partition); it keeps running."""
-        self._fault("disconnect")
-
-    def reconnect(self) -> None:
-        """Reconnect a partitioned node with its old IP address (swarm peers know it by that address)."""
-        self._fault("reconnect")
+    start.__doc__ = fault_named("start").doc
 
     def _fault(self, action: str) -> None:
         self._require_running()
@@ -157,10 +162,11 @@ class Node:
                  show=lambda r: r if isinstance(r, str) else (r.stderr or r.stdout).strip()[-200:] or "no answer")
         except LabkitError as exc:
             logs = containers.logs_tail(self.container_name)
-            raise LabkitError(f"failed to start the Docker engine in {self.name}: {exc}\nlast node logs:\n{logs}") from None
+            raise WaitTimeout(f"failed to start the Docker engine in {self.name}: {exc}\n"
+                              f"last node logs:\n{logs}") from exc
 
     def _require_running(self) -> None:
-        if self._state.phase == "stopped":
-            raise LabNotRunning(f"lab {self._state.name!r} has been stopped; start a new one with labkit.Lab().start()")
+        if self._state.phase is LabPhase.STOPPED:
+            raise LabNotRunning(lab_stopped(self._state.name))
 
 

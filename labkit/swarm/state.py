@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from ..base.errors import UnknownNode, UnknownService
+
 __all__ = ["NodeState", "PortState", "ServiceState", "TaskState", "SwarmSnapshot", "parse_snapshot"]
 
 # States in which a task counts as "up" for a learner.
@@ -122,18 +124,16 @@ class SwarmSnapshot:
     missing: tuple[str, ...] = ()  # lab nodes whose container is gone (removed outside labkit)
 
     def node(self, hostname: str) -> NodeState:
-        """The node with this hostname; KeyError listing the valid names otherwise."""
-        for n in self.nodes:
-            if n.hostname == hostname:
-                return n
-        raise KeyError(f"no node {hostname!r}; nodes are: {', '.join(n.hostname for n in self.nodes)}")
+        """The node with this hostname; UnknownNode (a KeyError) listing the valid names otherwise."""
+        if (found := next((n for n in self.nodes if n.hostname == hostname), None)) is None:
+            raise UnknownNode(f"no node {hostname!r}; nodes are: {', '.join(n.hostname for n in self.nodes) or 'none'}")
+        return found
 
     def service(self, name: str) -> ServiceState:
-        """The service with this name; KeyError listing the services otherwise."""
-        for s in self.services:
-            if s.name == name:
-                return s
-        raise KeyError(f"no service {name!r}; services are: {', '.join(s.name for s in self.services) or 'none'}")
+        """The service with this name; UnknownService (a KeyError) listing the services otherwise."""
+        if (found := next((s for s in self.services if s.name == name), None)) is None:
+            raise UnknownService(f"no service {name!r}; services: {', '.join(s.name for s in self.services) or 'none'}")
+        return found
 
     def tasks_of(self, service: str, *, current: bool = True) -> tuple[TaskState, ...]:
         """Tasks of one service; only the ones still wanted unless current=False."""

@@ -3,53 +3,36 @@
     prepare → (replace: remove the previous lab) → claim the name (network) → provision nodes and the
     registry → wait for engines → docker swarm init → join managers → join workers → wait Ready → mark ready
 
-The front end runs them in order and, if one fails, removes what this start
-created (by its instance label) unless asked to keep it.
+`start_steps` says which steps a start takes; runner.py runs them in order and,
+if one fails, removes what this start created unless asked to keep it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from dataclasses import dataclass
 
 from ..base.errors import LabExists
-from ..base.facts import labels_for, lab_exists
+from ..base.facts import lab_exists, labels_for
 from ..host import containers, inventory, networks, probe, registry, teardown
 from ..images import ensure_images, registry_plan
+from ..images.boot import node_command
 from ..images.specs import NODE
 from .context import LabState, NodeRecord
 from .formation import init_swarm, join_nodes
 from .node import Node
 from .waits import all_ready, wait_for
 
-__all__ = ["start_steps", "Step", "provision", "wait_engines", "wait_ready", "nodes_created_as"]
-
-Step = tuple[str, Callable[[LabState], None]]
+__all__ = ["start_steps", "Step", "REMOVE_PREVIOUS", "provision", "wait_engines", "wait_ready", "nodes_created_as"]
 
 
-def start_steps(replace: bool, swarm: bool, in_advance: bool = False) -> list[Step]:
-    """The steps of a start, in order (named, so a failure says where it happened); `in_advance` marks the lab
-    prepared (for a later start of its name to take) instead of ready."""
-    steps: list[Step] = [("prepare engine and images", prepare)]
-    if replace:
-        steps.append(("remove the previous lab of that name", remove_previous))
-    steps += [
-        ("create the lab network", claim_network),
-        ("provision nodes and the lab registry", provision_all),
-        ("wait for each node's Docker engine", lambda s: wait_engines(s, list(s.nodes))),
-    ]
-    if swarm:
-        steps += [
-            ("docker swarm init", lambda s: init_swarm(s, Node(s, nodes_created_as(s, "manager")[0]))),
-            ("join managers", lambda s: join_nodes(s, _first_manager(s), _nodes(s, "manager")[1:], "manager")),
-            ("join workers", lambda s: join_nodes(s, _first_manager(s), _nodes(s, "worker"), "worker")),
-            ("wait until every node is Ready", lambda s: wait_ready(s, list(s.nodes))),
-        ]
-    if in_advance:
-        steps.append(("mark the lab prepared", lambda s: inventory.mark_prepared(s.name, s.instance)))
-    else:
-        steps.append(("mark the lab ready", lambda s: inventory.mark_ready(s.name, s.instance)))
-    return steps
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One start step: the words a learner reads (and a failure names), and what it does to the lab."""
+
+    title: str
+    run: Callable[[LabState], None]
 
 
 def nodes_created_as(state: LabState, role: str) -> list[str]:
@@ -68,9 +51,9 @@ def _first_manager(state: LabState) -> Node:
 def prepare(state: LabState) -> None:
     """Make sure the images are there, and know how nodes run on this engine (measured once per engine)."""
     ensure_images(log=state.report.line)
-    state.node_image = NODE.tag
-    state.mode = probe.node_mode(state.node_image)
-    state.report.line("nodes run in " + state.mode.explanation())
+    mode = probe.node_mode(NODE.tag)
+    state.choose_runtime(NODE.tag, mode)
+    state.report.line("nodes run in " + mode.explanation())
 
 
 def remove_previous(state: LabState) -> None:
@@ -86,7 +69,7 @@ def claim_network(state: LabState) -> None:
         raise LabExists(lab_exists(state.name))
     labels = labels_for("network", state.name, instance=state.instance, shape=f"{state.managers}+{state.workers}",
                         heartbeat=state.heartbeat or "", swarm=str(state.swarm).lower())
-    state.network = networks.create_lab_network(state.name, labels)
+    state.use_network(networks.create_lab_network(state.name, labels))
 
 
 def provision(state: LabState, records: list[NodeRecord]) -> None:
@@ -94,11 +77,13 @@ def provision(state: LabState, records: list[NodeRecord]) -> None:
     for rec in records:
         state.add_node(rec)
     if state.mode is None:  # a lab attached from its labels knows how it runs only when it adds a node
-        state.mode = probe.node_mode(state.node_image or NODE.tag)
-    assert state.network is not None
+        image = state.node_image or NODE.tag
+        state.choose_runtime(image, probe.node_mode(image))
+    assert state.network is not None and state.mode is not None
     # By id: while two starts race for one name, two networks of that name may exist for an instant.
     specs = [containers.NodeSpec(state.name, r.hostname, r.created_role, r.ip, state.network.id,
-                                 state.node_image, state.mode, state.instance) for r in records]
+                                 state.node_image, state.mode, state.instance,
+                                 node_command(state.name, r.hostname, state.mode)) for r in records]
     pool = ThreadPoolExecutor(max_workers=min(8, len(specs)) or 1)
     try:
         for future in [pool.submit(containers.create_node, spec) for spec in specs]:
@@ -139,3 +124,26 @@ def wait_engines(state: LabState, hostnames: list[str]) -> None:
 def wait_ready(state: LabState, hostnames: list[str], timeout: float = 60) -> None:
     """Wait until the swarm reports every named node Ready."""
     wait_for(state, all_ready(hostnames), timeout=timeout, what=f"{len(hostnames)} node(s) Ready", quiet=True)
+
+
+# The steps, as objects: the front end may act on one of them by identity (never by matching its title).
+PREPARE = Step("prepare engine and images", prepare)
+REMOVE_PREVIOUS = Step("remove the previous lab of that name", remove_previous)
+CLAIM_NETWORK = Step("create the lab network", claim_network)
+PROVISION = Step("provision nodes and the lab registry", provision_all)
+WAIT_ENGINES = Step("wait for each node's Docker engine", lambda s: wait_engines(s, list(s.nodes)))
+INIT_SWARM = Step("docker swarm init", lambda s: init_swarm(s, _first_manager(s)))
+JOIN_MANAGERS = Step("join managers", lambda s: join_nodes(s, _first_manager(s), _nodes(s, "manager")[1:], "manager"))
+JOIN_WORKERS = Step("join workers", lambda s: join_nodes(s, _first_manager(s), _nodes(s, "worker"), "worker"))
+WAIT_READY = Step("wait until every node is Ready", lambda s: wait_ready(s, list(s.nodes)))
+MARK_PREPARED = Step("mark the lab prepared", lambda s: inventory.mark_prepared(s.name, s.instance))
+MARK_READY = Step("mark the lab ready", lambda s: inventory.mark_ready(s.name, s.instance))
+
+
+def start_steps(replace: bool, swarm: bool, in_advance: bool = False) -> list[Step]:
+    """The steps of a start, in order; `in_advance` marks the lab prepared (for a later start of its name to take)
+    instead of ready."""
+    steps = [PREPARE] + ([REMOVE_PREVIOUS] if replace else []) + [CLAIM_NETWORK, PROVISION, WAIT_ENGINES]
+    if swarm:
+        steps += [INIT_SWARM, JOIN_MANAGERS, JOIN_WORKERS, WAIT_READY]
+    return steps + [MARK_PREPARED if in_advance else MARK_READY]

@@ -13,29 +13,23 @@ import queue
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from functools import partial
+from typing import Any
 
 from ..base.errors import InvalidInput, WaitTimeout
-from ..base.facts import HOST_ACTIONS
+from ..base.faults import FAULT_NAMES, fault_named
 from ..base.poll import poll
+from ..host.exec import CommandResult
 from ._protocol import LabView
 
 __all__ = ["NODE_ACTIONS", "SERVICE_ACTIONS", "Action", "plan_action", "ActionRunner"]
 
-# Node fault -> why it matters to the learner (the command itself is the node's host_command).
-_HOST_NOTES = {
-    "kill": "on the host: the node's container is killed from outside",
-    "stop": "on the host: the node's container is stopped",
-    "start": "on the host: the node's container starts again",
-    "pause": "on the host: every process of the node is frozen",
-    "unpause": "on the host: the node's processes resume",
-    "disconnect": "on the host: the node is cut off the lab network",
-    "reconnect": "on the host: the node is back on the lab network",
-}
 # Node action -> swarm CLI command template, run on a manager, and what the learner should watch for.
 _SWARM_NODE_ACTIONS = {
-    "drain": ("docker node update --availability drain {node}", "its tasks move to other nodes; the node keeps running"),
+    "drain": ("docker node update --availability drain {node}",
+              "its tasks move to other nodes; the node keeps running"),
     "activate": ("docker node update --availability active {node}",
                  "it accepts new tasks again; running tasks do not move back by themselves"),
     "promote": ("docker node promote {node}", "it becomes a manager and joins the Raft quorum"),
@@ -45,7 +39,7 @@ _SERVICE_NOTES = {
     "scale": "--detach returns at once: watch the board converge",
     "remove": "every task of the service is shut down",
 }
-NODE_ACTIONS = HOST_ACTIONS + tuple(_SWARM_NODE_ACTIONS)
+NODE_ACTIONS = FAULT_NAMES + tuple(_SWARM_NODE_ACTIONS)
 SERVICE_ACTIONS = ("scale", "remove")
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # names we put into a shell command
@@ -60,18 +54,16 @@ class Action:
     command: str  # the command a learner would type
     where: str  # "host" or "manager"
     note: str
-    run: Callable[[], Any]
+    run: Callable[[], CommandResult | None]  # a manager's command returns what it printed; a host fault nothing
 
 
 def plan_action(lab: LabView, name: str, target: str, value: Any = None) -> Action:
     """Resolve an action request from the front end; ValueError if it makes no sense."""
     if not isinstance(target, str) or not _NAME_OK.match(target):
         raise InvalidInput(f"invalid target {target!r}")
-    if name in HOST_ACTIONS:
+    if name in FAULT_NAMES:
         node = lab.node(target)
-        method = {"kill": node.kill, "stop": node.stop, "start": node.start, "pause": node.pause,
-                  "unpause": node.unpause, "disconnect": node.disconnect, "reconnect": node.reconnect}[name]
-        return Action(name, target, node.host_command(name), "host", _HOST_NOTES[name], method)
+        return Action(name, target, node.host_command(name), "host", fault_named(name).note, partial(node.do, name))
     if name in _SWARM_NODE_ACTIONS:
         lab.node(target)  # unknown node -> the core's UnknownNode, shown in the widget
         template, note = _SWARM_NODE_ACTIONS[name]
@@ -92,7 +84,7 @@ def plan_action(lab: LabView, name: str, target: str, value: Any = None) -> Acti
 
 
 def _swarm_action(lab: LabView, name: str, target: str, command: str, note: str) -> Action:
-    def run() -> Any:
+    def run() -> CommandResult:
         manager = lab.manager  # resolved at run time: the manager that answers now
         return manager.sh(command)
 
@@ -163,10 +155,10 @@ class ActionRunner:
             started = time.monotonic()
             try:
                 result = action.run()
-                out = (getattr(result, "stdout", "") or "").strip()
+                out = result.stdout.strip() if result is not None else ""
                 # `docker node update` and `docker service rm` just echo the name: not worth a line.
                 entry = dict(entry, status="ok", output="" if out == action.target else out[-800:])
-                if action.where == "manager" and getattr(result, "node", ""):
+                if result is not None and result.node:
                     entry["ran_on"] = result.node  # the prompt shows which manager ran it
             except Exception as exc:  # CommandError, LabNotRunning, engine errors: all shown, none raised
                 entry = dict(entry, status="error", output=_short_error(exc))

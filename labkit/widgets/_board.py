@@ -73,13 +73,13 @@ class SwarmBoard(anywidget.AnyWidget):
             self.status = dict(self.status, time=time.strftime("%H:%M:%S"), waiting=max(1, round(self._watcher.waiting())))
 
     def _apply(self, snapshot: SwarmSnapshot | None) -> None:
-        now = time.time()
+        now = self._watcher.clock()  # marks last `hold` seconds by the watcher's clock (a fake one in unit tests)
         if snapshot is not None and snapshot.error is None:
             self._marks.update(snapshot, now)
             self._last_good = snapshot
         else:
             self._marks.expire(now)
-        shown = self._last_good or SwarmSnapshot(lab=self.lab_name, taken_at=now, manager=None)
+        shown = self._last_good or SwarmSnapshot(lab=self.lab_name, taken_at=time.time(), manager=None)
         swarm = board_model(shown, self._marks, self._colors)
         stopped = "lab stopped" if self._watcher.stopped_reason == "lab stopped" else None
         status = status_model(snapshot, self._last_good, stopped)

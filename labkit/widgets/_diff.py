@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..swarm.state import NodeState, ServiceState, SwarmSnapshot, TaskState
+from ..base.faults import fault_leaving
+from ..swarm.state import NodeState, ServiceState, SwarmSnapshot
 
 __all__ = ["make_event", "diff_snapshots", "quorum_events"]
 
@@ -18,13 +19,6 @@ Event = dict[str, Any]
 
 # How a task's new state reads in the timeline (anything else is "info").
 _STATE_LEVEL = {"running": "ok", "failed": "error", "rejected": "error", "orphaned": "warn", "remove": "warn"}
-
-_FAULT_TEXT = {
-    "killed": "its container was killed from the host",
-    "stopped": "its container was stopped from the host",
-    "paused": "its container was paused (every process frozen)",
-    "disconnected": "its container was cut off the lab network",
-}
 
 
 def make_event(t: float, kind: str, text: str, level: str = "info", subject: str = "") -> Event:
@@ -92,7 +86,8 @@ def _one_node_changes(old: NodeState, n: NodeState, t: float) -> list[Event]:
     h, out = n.hostname, []
     if old.fault != n.fault:
         if n.fault:
-            out.append(make_event(t, "node", f"{h}: {_FAULT_TEXT.get(n.fault, n.fault)}", "warn", h))
+            cause = fault_leaving(n.fault)
+            out.append(make_event(t, "node", f"{h}: {cause.happened if cause else n.fault}", "warn", h))
         else:
             out.append(make_event(t, "node", f"{h}: its container is running and connected again", "ok", h))
     if old.state != n.state:

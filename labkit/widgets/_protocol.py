@@ -6,11 +6,14 @@ small stand-ins that do too.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
 
+from ..host.exec import CommandResult
+from ..swarm.http import HttpReply
 from ..swarm.state import SwarmSnapshot
 
-__all__ = ["LabView", "NodeView", "CapabilitiesView"]
+__all__ = ["LabView", "NodeView", "CapabilitiesView", "Follower"]
 
 
 @runtime_checkable
@@ -20,17 +23,18 @@ class NodeView(Protocol):
     name: str
 
     @property
-    def container_name(self) -> str: ...  # noqa: D102
+    def container_name(self) -> str: ...
 
-    def sh(self, script: str, *, check: bool = True) -> Any: ...  # noqa: D102
-    def host_command(self, action: str) -> str: ...  # noqa: D102
-    def kill(self) -> None: ...  # noqa: D102
-    def stop(self) -> None: ...  # noqa: D102
-    def start(self) -> None: ...  # noqa: D102
-    def pause(self) -> None: ...  # noqa: D102
-    def unpause(self) -> None: ...  # noqa: D102
-    def disconnect(self) -> None: ...  # noqa: D102
-    def reconnect(self) -> None: ...  # noqa: D102
+    def sh(self, script: str, *, check: bool = True) -> CommandResult: ...
+    def host_command(self, action: str) -> str: ...
+    def do(self, action: str) -> None: ...  # one of base.faults.NODE_FAULTS, by name (what the buttons call)
+
+
+class Follower(Protocol):
+    """The lab's engine-event follower: (re)started after each look, so nodes added since are followed too."""
+
+    def start(self) -> object: ...
+    def stop(self) -> None: ...
 
 
 class CapabilitiesView(Protocol):
@@ -45,24 +49,25 @@ class LabView(Protocol):
     """A running lab as the widgets see it."""
 
     @property
-    def name(self) -> str: ...  # noqa: D102
+    def name(self) -> str: ...
 
     @property
-    def network_name(self) -> str: ...  # noqa: D102
+    def network_name(self) -> str: ...
 
     @property
-    def running(self) -> bool: ...  # noqa: D102
+    def running(self) -> bool: ...
 
     @property
-    def nodes(self) -> Sequence[NodeView]: ...  # noqa: D102
+    def nodes(self) -> Sequence[NodeView]: ...
 
     @property
-    def manager(self) -> NodeView: ...  # noqa: D102
+    def manager(self) -> NodeView: ...
 
     @property
-    def capabilities(self) -> CapabilitiesView: ...  # noqa: D102
+    def capabilities(self) -> CapabilitiesView: ...
 
-    def node(self, name: str) -> NodeView: ...  # noqa: D102
-    def snapshot(self) -> SwarmSnapshot: ...  # noqa: D102
-    def http(self, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0) -> list: ...  # noqa: D102
-    def follow_events(self, on_event: Callable[[str, dict], None]) -> Any: ...  # noqa: D102 (returns: has stop())
+    def node(self, name: str) -> NodeView: ...
+    def snapshot(self) -> SwarmSnapshot: ...
+    def http(self, node: str, port: int, path: str = "/", count: int = 1,
+             timeout: float = 2.0) -> list[HttpReply]: ...
+    def follow_events(self, on_event: Callable[[str, dict], None]) -> Follower: ...

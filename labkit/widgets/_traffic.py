@@ -11,12 +11,15 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable
+from typing import Any
 
 import anywidget
 import traitlets
 
+from ..swarm.http import HttpReply
+from ..swarm.state import SwarmSnapshot
 from ._assets import css, esm
 from ._protocol import LabView
 
@@ -27,7 +30,7 @@ _ID_SUFFIX = re.compile(r"\.[a-z0-9]{25}$")
 _FIELD = re.compile(r"^(task|node):[ \t]*(\S+)[ \t]*$", re.M)
 
 
-def answer_label(reply: Any, containers: dict[str, str] | None = None) -> str:
+def answer_label(reply: HttpReply, containers: dict[str, str] | None = None) -> str:
     """Who answered one request, best effort: `web.2 @ worker1`, else the container hostname or the status.
 
     labkit's whoami image answers `hostname: <container hostname>`, which is the
@@ -35,37 +38,36 @@ def answer_label(reply: Any, containers: dict[str, str] | None = None) -> str:
     short ids to task labels (from a snapshot). `task:`/`node:` lines are used
     when a server sends them.
     """
-    body = getattr(reply, "body", "") or ""
-    fields = dict(_FIELD.findall(body)) if isinstance(body, str) else {}
+    fields = dict(_FIELD.findall(reply.body))
     task, node = fields.get("task"), fields.get("node")
     if not task:
-        by = getattr(reply, "served_by", None)
-        task = by if isinstance(by, str) and by else None
+        task = reply.served_by
         if task and containers and task[:12] in containers:
             return containers[task[:12]]
     if task:
         task = _ID_SUFFIX.sub("", task)
         task = _ID_SUFFIX.sub("", task) if node else task  # global: `agent @ worker1` says it all
         return f"{task} @ {node}" if node else task
-    return f"HTTP {getattr(reply, 'status', '?')} (answer does not say who)"
+    return f"HTTP {reply.status or '?'} (answer does not say who)"
 
 
-def summarize(replies: Iterable[Any], seconds: float = 0.0, containers: dict[str, str] | None = None) -> dict[str, Any]:
+def summarize(replies: Iterable[HttpReply], seconds: float = 0.0,
+              containers: dict[str, str] | None = None) -> dict[str, Any]:
     """Count answers per responder and failures per reason (the panel's chart data)."""
     replies = list(replies)
     answers: Counter = Counter()
     failures: Counter = Counter()
     per_node: dict[str, dict[str, int]] = {}
     for r in replies:
-        asked = str(getattr(r, "node", "") or "?")
+        asked = r.node or "?"
         stats = per_node.setdefault(asked, {"sent": 0, "ok": 0})
         stats["sent"] += 1
-        if getattr(r, "ok", False):
+        if r.ok:
             stats["ok"] += 1
             answers[answer_label(r, containers)] += 1
         else:
-            err = getattr(r, "error", None) or f"HTTP {getattr(r, 'status', '?')}"
-            failures[f"via {asked}: {str(err).splitlines()[0][:120]}"] += 1
+            err = r.error or f"HTTP {r.status or '?'}"
+            failures[f"via {asked}: {(err.splitlines() or [''])[0][:120]}"] += 1
     ok = sum(answers.values())
     return {
         "total": len(replies), "ok": ok, "failed": len(replies) - ok, "seconds": round(seconds, 2),
@@ -114,7 +116,7 @@ class TrafficPanel(anywidget.AnyWidget):
     def __repr__(self) -> str:
         return f"TrafficPanel(lab={self.lab_name!r}, service={self.service!r}, port={self.port})"
 
-    def _inspect(self) -> Any:
+    def _inspect(self) -> SwarmSnapshot | None:
         """Read how the port is published and whether the mesh can work; set `mode` and `notice`."""
         snap = None
         try:
@@ -146,7 +148,7 @@ class TrafficPanel(anywidget.AnyWidget):
         return text + (f"Requests to port {self.port} through the ingress mesh are expected to fail. Publish with "
                        f"`--publish mode=host,published={self.port},target=<container port>` to try host mode.")
 
-    def _targets(self, snap: Any, via: str) -> list[str]:
+    def _targets(self, snap: SwarmSnapshot | None, via: str) -> list[str]:
         if via != "all":
             return [via]
         if snap is None or snap.error is not None:
@@ -184,11 +186,12 @@ class TrafficPanel(anywidget.AnyWidget):
             self.running = False
             self._busy.release()
 
-    def _ask(self, node: str, n: int) -> list[Any]:
+    def _ask(self, node: str, n: int) -> list[HttpReply]:
         try:
             return list(self._lab.http(node, self.port, path=self._path, count=n, timeout=self._timeout))
-        except Exception as exc:  # the whole call failed: count each request as failed
-            return [_Failed(node, str(exc) or type(exc).__name__)] * n
+        except Exception as exc:  # the whole call failed: count each request as failed, with the reason
+            failed = HttpReply(node, self.port, ok=False, status=None, body="", error=str(exc) or type(exc).__name__)
+            return [failed] * n
 
     def _record(self) -> None:
         from ._watcher import watcher_for
@@ -205,7 +208,7 @@ class TrafficPanel(anywidget.AnyWidget):
             threading.Thread(target=self.send, args=(count, via), name="labkit-traffic", daemon=True).start()
 
 
-def _containers(lab: Any, snap: Any) -> dict[str, str]:
+def _containers(lab: LabView, snap: SwarmSnapshot | None) -> dict[str, str]:
     """Short container id -> `web.2 @ worker1`, from a fresh snapshot (tasks may have just started)."""
     try:
         fresh = lab.snapshot()
@@ -216,15 +219,6 @@ def _containers(lab: Any, snap: Any) -> dict[str, str]:
         return {}
     return {t.container_id[:12]: f"{t.label} @ {t.node_hostname}" if t.slot is not None else t.label
             for t in snap.tasks if t.container_id}
-
-
-class _Failed:
-    """A request that could not even be attempted (lab.http itself raised)."""
-
-    ok, status, body, served_by = False, None, "", None
-
-    def __init__(self, node: str, error: str):
-        self.node, self.error = node, error
 
 
 def traffic(lab: LabView, service: str, port: int, **kwargs: Any) -> TrafficPanel:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 from ..swarm.state import SwarmSnapshot
 from ._diff import diff_snapshots, make_event, quorum_events
+from ._protocol import Follower, LabView
 
 __all__ = ["Watcher", "watcher_for"]
 
@@ -25,7 +26,7 @@ _REGISTRY: dict[int, "Watcher"] = {}
 _REGISTRY_LOCK = threading.Lock()
 
 
-def watcher_for(lab: Any, interval: float = 1.0) -> "Watcher":
+def watcher_for(lab: LabView, interval: float = 1.0) -> "Watcher":
     """The shared watcher of a lab, created on first use (not started until a widget subscribes)."""
     with _REGISTRY_LOCK:
         w = _REGISTRY.get(id(lab))
@@ -35,7 +36,7 @@ def watcher_for(lab: Any, interval: float = 1.0) -> "Watcher":
         return w
 
 
-def _ref(obj: Any) -> Callable[[], Any]:
+def _ref(obj: LabView) -> Callable[[], LabView | None]:
     # A weak reference so a forgotten lab can be collected; fall back to a strong one.
     try:
         return weakref.ref(obj)
@@ -61,8 +62,10 @@ class Watcher:
     SLOW = 2.0  # a snapshot taking longer than this is reported to widgets while it is pending
     FOLLOW_UP = 0.25  # after an engine event, look again this much later: the manager learns a task's state late
 
-    def __init__(self, lab: Any, interval: float = 1.0, history: int = 500, follow_events: bool = True):
+    def __init__(self, lab: LabView, interval: float = 1.0, history: int = 500, follow_events: bool = True,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self._lab = _ref(lab)
+        self.clock, self._sleep = clock, sleep  # every duration is read from clock(): unit tests pass a fake one
         self.lab_name = str(lab.name)
         self.interval = interval
         self.latest: SwarmSnapshot | None = None  # the last snapshot, good or not
@@ -70,8 +73,8 @@ class Watcher:
         self.events: collections.deque = collections.deque(maxlen=history)
         self.errors: collections.deque = collections.deque(maxlen=20)  # subscriber/snapshot failures
         self.ticks = 0
-        self._last_tick = float("-inf")  # time.monotonic() of the last snapshot
-        self.waiting_since: float | None = None  # time.monotonic() when the pending snapshot started
+        self._last_tick = float("-inf")  # clock() of the last snapshot
+        self.waiting_since: float | None = None  # clock() when the pending snapshot started
         self.stopped_reason: str | None = None
         self._subscribers: list[Callback] = []
         self._widgets: dict[tuple, Any] = {}  # see shared()
@@ -80,13 +83,13 @@ class Watcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._follower: Any = None  # the lab's engine-event follower while the thread runs
+        self._follower: Follower | None = None  # the lab's engine-event follower while the thread runs
         self.follows_events = follow_events  # False: polling only
-        self._follow_up: float | None = None  # time.monotonic() of a look due after an event
+        self._follow_up: float | None = None  # clock() of a look due after an event
         self.engine_events = 0  # how many engine events arrived (a benchmark reads it)
 
     @property
-    def lab(self) -> Any:
+    def lab(self) -> LabView | None:
         """The watched lab, or None once it was garbage-collected."""
         return self._lab()
 
@@ -130,7 +133,7 @@ class Watcher:
         """
         with self._lock:
             widget = self._widgets.get(key)
-            if widget is None or getattr(widget, "comm", None) is None:  # never made, or closed
+            if widget is None or widget.comm is None:  # never made, or closed
                 widget = self._widgets[key] = factory()
             return widget
 
@@ -157,21 +160,21 @@ class Watcher:
                 self.last_good = snap
             self.latest = snap
             self.ticks += 1
-            self._last_tick = time.monotonic()
+            self._last_tick = self.clock()
             self.events.extend(events)
             self._notify(snap, events)
             return snap, events
 
     def _take(self) -> SwarmSnapshot:
-        started = self.waiting_since = time.monotonic()
+        started = self.waiting_since = self.clock()
         try:
             snap = self._take_once()
-            quick = time.monotonic() - started < self.SLOW
+            quick = self.clock() - started < self.SLOW
             if snap.error is not None and quick and (self.latest is None or self.latest.error is None) \
                     and self._lab_running():
                 # One failed answer on a loaded machine is not an outage: ask again once before
                 # turning the board red, so a learner does not see a false "no manager answered".
-                time.sleep(self.RETRY_DELAY)
+                self._sleep(self.RETRY_DELAY)
                 snap = self._take_once()
             return snap
         finally:
@@ -195,7 +198,7 @@ class Watcher:
         if lab is None:
             return False
         try:
-            return bool(getattr(lab, "running", True))
+            return bool(lab.running)
         except Exception:  # asking may itself fail while the engine restarts: keep watching
             return True
 
@@ -228,7 +231,7 @@ class Watcher:
         if str(event.get("Action") or event.get("status") or "").startswith("exec_"):
             return  # a command run in a container (our own snapshots among them) changes nothing on the board
         self.engine_events += 1
-        self._follow_up = time.monotonic() + self.FOLLOW_UP
+        self._follow_up = self.clock() + self.FOLLOW_UP
         self._wake.set()
 
     def stop(self, join: bool = True, reason: str = "stopped", timeout: float = 10.0) -> None:
@@ -247,23 +250,25 @@ class Watcher:
     def waiting(self) -> float:
         """Seconds the current snapshot has been pending if that is longer than SLOW, else 0."""
         since = self.waiting_since
-        waited = time.monotonic() - since if since is not None else 0.0
+        waited = self.clock() - since if since is not None else 0.0
         return waited if waited >= self.SLOW else 0.0
 
+    def pulse(self) -> None:
+        """Notify the widgets (no snapshot) if the pending one is slow: they show "waiting" instead of freezing."""
+        if self.waiting():
+            self._notify(None, [])
+
     def _clock(self, stop: threading.Event) -> None:
-        # While managers are slow to answer (e.g. just after losing quorum each request times
-        # out), tell the widgets every second so they show "waiting" instead of freezing.
-        while not stop.wait(1.0):
-            if self.waiting():
-                self._notify(None, [])
+        while not stop.wait(1.0):  # e.g. just after quorum is lost each request times out: see pulse()
+            self.pulse()
 
     def _run(self, stop: threading.Event) -> None:
         threading.Thread(target=self._clock, args=(stop,), name=f"labkit-clock-{self.lab_name}", daemon=True).start()
         # A widget may have just taken a snapshot to paint itself: do not take another at once.
-        self._wake.wait(max(0.0, self.interval - (time.monotonic() - self._last_tick)))
+        self._wake.wait(max(0.0, self.interval - (self.clock() - self._last_tick)))
         while not stop.is_set():
             self._wake.clear()
-            started = time.monotonic()
+            started = self.clock()
             try:
                 self.tick()
             except Exception as exc:  # never let the thread die with a traceback on stderr
@@ -277,7 +282,7 @@ class Watcher:
 
     def _next_wait(self, started: float) -> float:
         """Seconds until the next look: what is left of the poll interval, or a follow-up that is due sooner."""
-        now = time.monotonic()
+        now = self.clock()
         wait = self.interval - (now - started)
         if self._follow_up is not None:
             if self._follow_up <= now:

@@ -7,9 +7,12 @@ import uuid
 import pytest
 
 import labkit
-from labkit.host.engine import ensure_engine
+from labkit.base.errors import WaitTimeout
+from labkit.base.poll import poll
+from labkit.host.engine import client, ensure_engine
 from labkit.images import ensure_images
 
+from ..support import HANG
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +31,25 @@ def engine_and_images():
 def unique(prefix: str) -> str:
     """A lab name no other test (or developer) uses at the same time."""
     return f"{prefix}-{uuid.uuid4().hex[:4]}"
+
+
+def lab_objects(name: str) -> list[str]:
+    """Every container, network and volume labelled with this lab's name."""
+    api = client().api
+    flt = {"label": [f"labkit.lab={name}"]}
+    return ([f"container {c['Names'][0]}" for c in api.containers(all=True, filters=flt)]
+            + [f"network {n['Name']}" for n in api.networks(filters=flt)]
+            + [f"volume {v['Name']}" for v in (api.volumes(filters=flt) or {}).get("Volumes") or []])
+
+
+def wait_gone(name: str, timeout: float = HANG) -> None:
+    """Wait until nothing labelled with this lab is left: a removed lab's node volumes are deleted by a detached
+    process after `lab.stop()` or `labkit down` returns (labkit.host.volume_reaper)."""
+    try:
+        poll(lambda: lab_objects(name), lambda left: not left, timeout=timeout, interval=0.2,
+             what=f"every object of lab {name} to be gone")
+    except WaitTimeout as exc:
+        raise AssertionError(str(exc)) from None
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,10 @@ import time
 
 import pytest
 
+from labkit.base.poll import poll
+
+from ..support import HANG
+
 
 @pytest.mark.shape(3, 0)
 def test_three_managers_elect_one_leader_and_survive_losing_it(fresh_lab):
@@ -25,18 +29,17 @@ def test_three_managers_elect_one_leader_and_survive_losing_it(fresh_lab):
                     what=f"{old_leader} reported unreachable")
     second = next(n.hostname for n in snap.nodes if n.hostname not in (old_leader, snap.leader.hostname))
     lab.node(second).kill()
-    # One manager of three left: no majority. The snapshot must say so at once, not hang.
+    # One manager of three left: no majority. The snapshot must say so, not hang: each request it makes gives up
+    # after 3 s (curl -m 3 in answers.SNAPSHOT_SCRIPT). The bound only catches a hang; it is no speed claim.
     t0 = time.monotonic()
     snap = lab.snapshot()
-    assert time.monotonic() - t0 < 10
+    seconds = time.monotonic() - t0
     assert not snap.quorum, snap
+    assert seconds < HANG, f"the snapshot without quorum took {seconds:.0f} s"
     # The surviving manager itself refuses changes once its election timeout passes.
     survivor = lab.node(next(n for n in ("manager1", "manager2", "manager3") if n not in (old_leader, second)))
-    deadline = time.monotonic() + 60
-    out = survivor.sh("docker node ls", check=False)
-    while "does not have a leader" not in out.stderr and time.monotonic() < deadline:
-        time.sleep(2)
-        out = survivor.sh("docker node ls", check=False)
-    assert not out.ok and "does not have a leader" in out.stderr, out
+    out = poll(lambda: survivor.sh("docker node ls", check=False), lambda out: "does not have a leader" in out.stderr,
+               timeout=60, interval=2, what=f"{survivor.name} to refuse `docker node ls`", show=lambda out: out.stderr)
+    assert not out.ok, out
     snap = lab.snapshot()
     assert not snap.quorum and "does not have a leader" in snap.error

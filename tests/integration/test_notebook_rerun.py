@@ -1,14 +1,13 @@
 """Resume and start over on notebook 04's lab: after a kernel restart the first cell carries on with the running lab
 (nothing rebuilt); `reset("04")` starts the notebook over, and it runs again from the top, past the point where the
-first kernel stopped (its first exercise; the nbval run covers the whole notebook); a section reset is quick."""
+first kernel stopped (its first exercise; the nbval run covers the whole notebook); a section reset brings the lab to
+where that section starts (how fast, against a fresh start: benchmarks/bench_reset.py)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
 from labkit.course import check, reset
@@ -27,7 +26,8 @@ def container_ids(name: str) -> list[str]:
 
 
 def kernel(nb) -> NotebookClient:
-    return NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    return NotebookClient(nb, timeout=600, kernel_name="python3",
+                          resources={"metadata": {"path": str(NOTEBOOK.parent)}})
 
 
 def test_a_kernel_restart_resumes_the_lab_and_reset_starts_the_notebook_over():
@@ -64,13 +64,10 @@ def test_a_kernel_restart_resumes_the_lab_and_reset_starts_the_notebook_over():
         remove_lab("nb04")
 
 
-def test_a_section_reset_brings_the_lab_to_that_section_in_seconds():
-    t0 = time.monotonic()
+def test_a_section_reset_brings_the_lab_to_that_section():
     lab = reset("04", section="fixed-count")
-    seconds = time.monotonic() - t0
     try:
         assert check("04-one-per-node").ok  # the section starts where the step before it ended
-        assert seconds < 60, f"a reset took {seconds:.0f} s"
         assert [e["section"] for e in read_events() if e["event"] == "reset"][-1] == "fixed-count"
     finally:
         lab.stop()

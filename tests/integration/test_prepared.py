@@ -1,11 +1,10 @@
-"""Labs started in advance (issue 9 §1): the next start of the name takes the prepared lab at once; only that
-name can; `labkit status` shows it and `labkit down` frees it; LABKIT_POOL bounds and can turn it off."""
+"""Labs started in advance (issue 9 §1): the next start of the name takes the prepared lab (no start step runs); only
+that name can; `labkit status` shows it and `labkit down` frees it; LABKIT_POOL bounds and can turn it off."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import labkit
 from labkit.host.engine import client
@@ -40,10 +39,10 @@ def test_a_prepared_lab_is_taken_by_the_next_start_of_its_name_only():
             assert set(node_ids(other.name).values()).isdisjoint(before.values()), "never another name's nodes"
         finally:
             other.stop()
-        t0 = time.monotonic()
         lab = labkit.Lab(managers=1, workers=2, name=name, quiet=True).start()
-        took = time.monotonic() - t0
-        assert node_ids(name) == before and took < 2.0, f"took {took:.2f} s; the prepared lab was not taken"
+        # Taken: the same node containers, and no start step ran. How much faster that is than a cold start,
+        # benchmarks/bench_lab.py measures ("warm start").
+        assert node_ids(name) == before and lab.timings == [], f"the prepared lab was not taken: ran {lab.timings}"
         snap = lab.snapshot()
         assert [(n.hostname, n.state) for n in snap.nodes] == [("manager1", "ready"), ("worker1", "ready"),
                                                                 ("worker2", "ready")]

@@ -13,6 +13,7 @@ import time
 import pytest
 
 import labkit
+from labkit.base.poll import poll
 
 from .conftest import unique
 
@@ -31,23 +32,26 @@ class Terminal:
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
         os.close(slave)
         self.screen = ""
+        self.closed = False  # the process ended and closed the terminal
 
     def type(self, keys: str) -> None:
         os.write(self.master, keys.encode())
 
-    def expect(self, text: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while text not in self.screen:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen[-2000:]}")
-            ready, _, _ = select.select([self.master], [], [], min(left, 0.5))
-            if ready:
-                try:
-                    self.screen += os.read(self.master, 65536).decode("utf-8", "replace")
-                except OSError:  # the process ended and closed the terminal
-                    break
+    def read(self) -> str:
+        """The screen after reading what arrived within half a second."""
+        ready, _, _ = select.select([self.master], [], [], 0.5)
+        if ready and not self.closed:
+            try:
+                self.screen += os.read(self.master, 65536).decode("utf-8", "replace")
+            except OSError:
+                self.closed = True
         return self.screen
+
+    def expect(self, text: str, timeout: float = 20) -> str:
+        """The screen once `text` is on it (or the terminal closed); WaitTimeout showing the screen otherwise."""
+        # interval=0: read() itself waits for output.
+        return poll(self.read, lambda screen: text in screen or self.closed, timeout=timeout, interval=0,
+                    what=f"{text!r} on the screen", show=lambda screen: "the screen shows:\n" + screen[-2000:])
 
     def close(self) -> int:
         code = self.proc.wait(timeout=30)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from .widgets_support import StubLab, big_snapshot, web_snapshot
 
 from labkit.base.errors import CommandError
 from labkit.swarm.state import SwarmSnapshot
@@ -13,10 +10,12 @@ from labkit.widgets import SwarmBoard, board
 from labkit.widgets._actions import NODE_ACTIONS, plan_action
 from labkit.widgets._watcher import Watcher
 
+from .widgets_support import FakeClock, StubLab, big_snapshot, web_snapshot
 
-def make(snapshots, **kw):
+
+def make(snapshots, clock=None, **kw):
     lab = StubLab(snapshots)
-    w = Watcher(lab, interval=3600)  # ticks by hand: the test decides when the swarm "changes"
+    w = Watcher(lab, interval=3600, clock=clock or FakeClock())  # ticks by hand: the test decides when things change
     b = SwarmBoard(lab, watcher=w, **kw)
     return lab, w, b
 
@@ -144,11 +143,15 @@ def test_marks_reach_the_trait_and_expire_on_later_ticks():
 
     moved = snapshot(three_nodes(), [raw_service("s1", "web")],
                      [raw_task("t1", "s1", 1, "n1"), raw_task("t2", "s1", 2, "n2"), raw_task("t9", "s1", 3, "n2")], t=2)
-    lab, w, b = make([web_snapshot(1), moved], hold=0.2)
+    clock = FakeClock()
+    lab, w, b = make([web_snapshot(1), moved], clock=clock, hold=4.0)
     w.tick()
     marks = {t["id"]: t["mark"] for t in b.swarm["tasks"]}
     assert marks["t9"] == "arriving" and marks["t3"] == "leaving"
-    time.sleep(0.25)
+    clock.advance(3.9)
+    w.tick()
+    assert {t["id"] for t in b.swarm["tasks"]} == {"t1", "t2", "t3", "t9"}, "still held: t3 shows where it was"
+    clock.advance(0.1)
     w.tick()
     assert {t["id"] for t in b.swarm["tasks"]} == {"t1", "t2", "t9"}
     assert all(t["mark"] == "" for t in b.swarm["tasks"])
@@ -156,22 +159,21 @@ def test_marks_reach_the_trait_and_expire_on_later_ticks():
 
 
 def test_a_slow_manager_shows_waiting_instead_of_freezing():
-    def slow():
-        time.sleep(1.6)
+    clock, seen = FakeClock(), []
+
+    def slow():  # the manager takes 2.6 s to answer; meanwhile the watcher's clock thread pulses
+        for _ in range(2):
+            clock.advance(1.3)
+            w.pulse()
+            seen.append(dict(b.status))
         return web_snapshot(2)
 
     lab = StubLab([web_snapshot(1), slow, web_snapshot(3)])
-    w = Watcher(lab, interval=0.05)
-    w.SLOW = 0.3
+    w = Watcher(lab, interval=3600, clock=clock)
     b = board(lab, watcher=w)
-    deadline = time.monotonic() + 3
-    while not b.status.get("waiting") and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert b.status["waiting"] >= 1 and b.status["time"]
-    deadline = time.monotonic() + 5
-    while b.status.get("waiting") and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert b.status["waiting"] == 0 and b.status["error"] == ""  # the next answer clears it
+    w.tick()
+    assert [(s["waiting"], s["error"]) for s in seen] == [(0, ""), (3, "")], "quiet until SLOW (2 s), then waiting"
+    assert seen[-1]["time"] and b.status["waiting"] == 0 and b.status["error"] == ""  # the answer clears it
     b.close()
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from .widgets_support import StubLab, raw_service, snapshot, three_nodes, web_snapshot, web_tasks
-
 from labkit import HttpReply
 from labkit.widgets import traffic
 from labkit.widgets._traffic import answer_label, split_count, summarize
+
+from ..support import wait_until
+from .widgets_support import StubLab, raw_service, snapshot, three_nodes, web_snapshot, web_tasks
 
 
 def reply(node, hostname=None, ok=True, error=""):
@@ -91,16 +92,12 @@ def test_unknown_service_or_port_is_an_error_in_the_panel():
 
 
 def test_browser_message_runs_in_a_thread_and_records_in_the_timeline():
-    import time
-
     from labkit.widgets import watcher_for
 
     lab = StubLab([web_snapshot(1)])
     lab.http_replies["worker2"] = [reply("worker2", "cccccccccccc")] * 5
     p = traffic(lab, "web", 8080)
     p._on_front_msg(p, {"type": "send", "count": 5, "via": "worker2"}, [])
-    deadline = time.monotonic() + 5
-    while (not p.result or p.running) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: p.result and not p.running, 5, "the run started from the browser to finish", interval=0.01)
     assert p.result["ok"] == 5
     assert watcher_for(lab).events[-1]["kind"] == "traffic"

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
-from .widgets_support import StubLab, web_snapshot
+import pytest
 
 from labkit.base.errors import LabNotRunning
 from labkit.swarm.state import SwarmSnapshot
 from labkit.widgets._watcher import Watcher, watcher_for
 
-
-def wait_for(cond, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
+from ..support import wait_until
+from .widgets_support import FakeClock, StubLab, web_snapshot
 
 
 def lost(t):
@@ -54,11 +46,12 @@ def test_no_quorum_keeps_the_last_good_snapshot_and_says_it_once():
 
 def test_one_slow_answer_is_retried_before_the_board_turns_red():
     lab = StubLab([web_snapshot(1), lost(2), web_snapshot(3)])
-    w = Watcher(lab)
-    w.RETRY_DELAY = 0
+    clock = FakeClock()
+    w = Watcher(lab, clock=clock, sleep=clock.sleep)
     w.tick()
     snap, events = w.tick()
     assert snap.error is None and events == [] and lab.snapshot_calls == 3
+    assert clock() == 1_000.0 + w.RETRY_DELAY, "it paused RETRY_DELAY before asking again"
 
 
 def test_a_raising_snapshot_becomes_an_error_snapshot(capfd):
@@ -98,24 +91,30 @@ def test_thread_ticks_at_least_once_per_interval_and_stops_with_its_last_widget(
 
     w.subscribe(cb)
     assert w.alive
-    assert wait_for(lambda: len(seen) >= 5)
+    wait_until(lambda: len(seen) >= 5, 3, "five ticks")
     w.unsubscribe(cb)
-    assert not w.alive and w.stopped_reason == "no widget left"
-    n = lab.snapshot_calls
-    time.sleep(0.15)
-    assert lab.snapshot_calls == n
+    assert not w.alive and w.stopped_reason == "no widget left"  # joined: no thread is left to take a snapshot
     assert capfd.readouterr() == ("", "")  # the thread never prints
+
+
+def test_the_next_look_is_due_an_interval_after_the_last_one_started():
+    clock = FakeClock()
+    w = Watcher(StubLab([web_snapshot(1)]), interval=5.0, clock=clock)
+    started = clock()
+    clock.advance(1.5)  # the snapshot took 1.5 s
+    assert w._next_wait(started) == pytest.approx(3.5)
+    clock.advance(10)  # far slower than the interval: look again at once (after a breath)
+    assert w._next_wait(started) == pytest.approx(0.02)
 
 
 def test_poke_takes_a_snapshot_now():
     lab = StubLab([web_snapshot(1)])
     w = Watcher(lab, interval=30)
     w.subscribe(lambda s, e: None)
-    assert wait_for(lambda: lab.snapshot_calls >= 1)
-    time.sleep(0.05)
+    wait_until(lambda: w.ticks >= 1, 3, "the first tick")  # done: the thread waits out its 30 s interval
     before = lab.snapshot_calls
     w.poke()
-    assert wait_for(lambda: lab.snapshot_calls > before, timeout=1)
+    wait_until(lambda: lab.snapshot_calls > before, 3, "a snapshot right after poke()")
     w.stop()
 
 
@@ -124,10 +123,10 @@ def test_stops_when_the_lab_stops_and_tells_the_widgets():
     w = Watcher(lab, interval=0.05)
     got = []
     w.subscribe(lambda s, e: got.append((s, e)))
-    assert wait_for(lambda: len(got) >= 2)
+    wait_until(lambda: len(got) >= 2, 3, "two ticks")
     lab.running = False
     lab._snapshots = [LabNotRunning("lab t has been stopped")]
-    assert wait_for(lambda: not w.alive)
+    wait_until(lambda: not w.alive, 3, "the watcher to stop")
     assert w.stopped_reason == "lab stopped"
     last_snap, last_events = got[-1]
     assert last_snap.error and last_events[0]["kind"] == "lab"
@@ -139,7 +138,7 @@ def test_survives_a_manager_going_down_and_coming_back():
     w.RETRY_DELAY = 0
     got = []
     w.subscribe(lambda s, e: got.append(s))
-    assert wait_for(lambda: w.ticks >= 6)
+    wait_until(lambda: w.ticks >= 6, 3, "six ticks")
     w.stop()
     errors = [s for s in got if s is not None and s.error]
     assert len(errors) == 2 and got[-1].error is None  # kept ticking through the outage
@@ -153,22 +152,32 @@ def test_a_new_widget_right_after_the_last_one_closed_restarts_the_watcher():
     w._subscribers.remove(first)
     w.stop(join=False, reason="no widget left")  # as unsubscribe does from another thread
     w.subscribe(lambda s, e: second.append(s))
-    assert wait_for(lambda: len(second) >= 3) and w.alive
+    wait_until(lambda: len(second) >= 3, 3, "three ticks for the new widget")
+    assert w.alive
     w.stop()
 
 
-def test_an_engine_event_brings_a_snapshot_at_once_and_a_follow_up():
+def test_an_engine_event_asks_for_a_look_now_and_a_follow_up_but_an_exec_event_does_not():
+    clock = FakeClock()
+    w = Watcher(StubLab([web_snapshot(1)]), interval=5.0, clock=clock)
+    assert not w._wake.is_set() and w._next_wait(clock()) == 5.0, "without an event: the whole interval"
+    w._on_engine_event("worker1", {"Type": "container", "Action": "die"})
+    assert w._wake.is_set() and w.engine_events == 1, "a look now"
+    w._wake.clear()  # as the thread does when it wakes
+    assert w._next_wait(clock()) == pytest.approx(w.FOLLOW_UP), "and a follow-up shortly after"
+    clock.advance(w.FOLLOW_UP)
+    assert w._next_wait(clock()) == 0.0 and w._next_wait(clock()) == 5.0, "the follow-up is due once, then the interval"
+    w._on_engine_event("host", {"Type": "container", "Action": "exec_start: sh -c curl"})
+    assert not w._wake.is_set() and w.engine_events == 1 and w._next_wait(clock()) == 5.0, \
+        "exec events (the watcher's own snapshots) never trigger a look"
+
+
+def test_the_thread_looks_when_an_engine_event_arrives():
     lab = StubLab([web_snapshot(t) for t in range(1, 40)])
-    w = Watcher(lab, interval=5.0)  # a slow poll: only events can explain quick ticks
+    w = Watcher(lab, interval=3600)  # only events can explain a second tick
     w.subscribe(lambda s, e: None)
-    assert wait_for(lambda: w.ticks >= 1)
+    wait_until(lambda: w.ticks >= 1, 3, "the first tick")
     ticks = w.ticks
-    time.sleep(0.3)
-    assert w.ticks == ticks, "no tick without an event before the interval"
     lab.engine_event("worker1", {"Type": "container", "Action": "die"})
-    assert wait_for(lambda: w.ticks >= ticks + 2, timeout=1.0), "a look now and a follow-up shortly after"
-    settled = w.ticks
-    lab.engine_event("host", {"Type": "container", "Action": "exec_start: sh -c curl"})
-    time.sleep(0.4)
-    assert w.ticks == settled, "exec events (the watcher's own snapshots) never trigger a look"
+    wait_until(lambda: w.ticks >= ticks + 2, 3, "a look at once and the follow-up")
     w.stop()

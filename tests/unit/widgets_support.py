@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from labkit.base.facts import host_command
+from labkit.base.faults import FAULT_NAMES, host_command
 from labkit.swarm.state import SwarmSnapshot, parse_snapshot
 
 STATIC = Path(__file__).resolve().parents[2] / "labkit" / "widgets" / "static"
@@ -119,7 +119,7 @@ class StubResult:
 
 
 class StubNode:
-    def __init__(self, lab: "StubLab", name: str):
+    def __init__(self, lab: StubLab, name: str):
         self.lab, self.name, self.container_name = lab, name, f"{lab.name}-{name}"
 
     def sh(self, script: str, check: bool = True) -> StubResult:
@@ -131,10 +131,9 @@ class StubNode:
     def host_command(self, action: str) -> str:
         return host_command(action, self.container_name, self.lab.network_name, "172.31.1.12", self.name)
 
-    def __getattr__(self, method: str):
-        if method in ("kill", "stop", "start", "pause", "unpause", "disconnect", "reconnect"):
-            return lambda: self.lab.calls.append((method, self.name))
-        raise AttributeError(method)
+    def do(self, action: str) -> None:
+        assert action in FAULT_NAMES, action
+        self.lab.calls.append((action, self.name))
 
 
 class StubCaps:
@@ -201,6 +200,22 @@ class StubLab:
         if isinstance(replies, BaseException):
             raise replies
         return (replies or [])[:count]
+
+
+class FakeClock:
+    """A clock for `Watcher(clock=..., sleep=...)` that only moves when told: timing tests never sleep."""
+
+    def __init__(self, now: float = 1_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on, as `seconds` of real time would."""
+        self.now += seconds
+
+    sleep = advance  # the watcher's pause costs no real time
 
 
 # -- a real browser rendering the widgets' ES modules with a minimal anywidget model ---------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..model import Check, Evidence, NotebookPlan, Section, Verdict, failed, passed, waiting
 from ..steps import sh, wait_service
-from ..verdicts import endpoint_mode as _mode, missing_service, network as _network, nodes_text, \
+from ..verdicts import service_endpoint_mode as _mode, missing_service, network as _network, nodes_text, \
     raw_service as _raw_service, service_networks as _service_networks, virtual_ip as _vip
 from .overlay_lessons import APPNET, BACKNET, CLIENT, LOGS, LOOKUP, NETWORKS_ON_WORKER1, PROBE, appnet, \
     client_reaches_web, cross_host, dns_web, encrypted_overlay, secnet, vip_traffic, vip_vs_tasks, wanted_mode, \

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from ..model import Evidence, Step, Verdict, failed, passed, waiting
-from ..verdicts import count_text, endpoint_mode as _mode, logged_requests, missing_service, network as _network, \
-    nodes_text, raw_service as _raw_service, service_networks as _service_networks, task_addresses as _task_ips, \
-    virtual_ip as _vip
+from ..verdicts import count_text, logged_requests, missing_service, network as _network, nodes_text, \
+    raw_service as _raw_service, service_endpoint_mode as _mode, service_networks as _service_networks, \
+    task_addresses as _task_ips, virtual_ip as _vip
 
 APPNET = "docker network create -d overlay --attachable appnet"
 BACKNET = "docker network create -d overlay --attachable --subnet 10.20.0.0/24 backnet"

@@ -1,0 +1,15 @@
+"""Layer 4, workshop: one server for a room of learners, on real JupyterHub.
+
+    names     names, labels and places of a room (one source of truth)
+    image     the learner's single-user image, built offline
+    engine    a learner's own Docker engine (Docker in Docker), its network and volumes
+    mirror    the shared read-only registry every learner engine pulls through
+    passwords login passwords and their hashes (the plain text goes to the login cards only)
+    hubconfig the JupyterHub configuration labkit writes
+    proxy     configurable-http-proxy, installed from npm when missing
+    room      up, status, reset, down
+    cards     the printable login cards
+    cli       the `labkit workshop` commands
+
+Only room/cli are imported by the front end; `auth` and `spawner` are loaded by the hub process.
+"""

@@ -1,0 +1,194 @@
+"""A learner's own Docker engine: a Docker-in-Docker container on the learner's own network.
+
+The engine listens on a unix socket only (no TCP API at all), in a volume mounted into the engine and the
+learner's server and nowhere else; the server's DOCKER_HOST points at it, so `open_lab("04")`, `%%node`
+and `labkit shell` work unchanged one level down. The engine's memory and CPU limits hold the learner's
+labs: its dockerd puts every container it starts under the engine container's own cgroup.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import docker.errors
+import docker.types
+
+from ..base.errors import EngineError
+from ..base.poll import poll
+from ..host.api_errors import engine_error, removed
+from ..host.engine import client
+from ..host.exec import run_in_container
+from ..host.probe import node_mode
+from ..images.specs import IMAGES, NODE
+from .names import (
+    ENGINE_SOCKET_DIR,
+    KIND_ENGINE,
+    KIND_NETWORK,
+    KIND_VOLUME,
+    MIRROR_ALIAS,
+    MIRROR_PORT,
+    docker_volume,
+    engine_name,
+    home_volume,
+    network_name,
+    room_filter,
+    room_labels,
+    socket_volume,
+)
+
+__all__ = ["Limits", "ensure_engine", "remove_engine", "remove_learner", "engine_socket", "SUBNETS"]
+
+SUBNETS = [ipaddress.ip_network(f"172.30.{i}.0/24") for i in range(1, 255)]  # not labs' 172.31.x inside engines
+LEARNER_GID = 1000  # the learner's group in the single-user image: it may use the engine's socket
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one learner may use: their engine (which holds their labs) and their JupyterLab server."""
+
+    engine_memory: str = "3g"
+    engine_cpus: float = 1.0
+    server_memory: str = "1g"
+    server_cpus: float = 1.0
+
+    def describe(self) -> str:
+        """One line for messages and the login cards."""
+        return (f"labs (your Docker engine): {self.engine_memory}B memory, {self.engine_cpus:g} CPU; "
+                f"JupyterLab: {self.server_memory}B memory, {self.server_cpus:g} CPU")
+
+
+def engine_socket() -> str:
+    """The learner server's DOCKER_HOST."""
+    return f"unix://{ENGINE_SOCKET_DIR}/docker.sock"
+
+
+# The engine's own cgroup (cgroup v1 with the host's hierarchy mounted, as restricted mode needs) becomes the
+# parent of every container it starts: the engine container's memory and CPU limits then hold the labs too.
+_BOOT = (
+    'cg=$(sed -n "s/^[0-9]*:memory:\\(.*\\)$/\\1/p" /proc/self/cgroup); '
+    'if [ -n "$cg" ] && [ "$cg" != / ]; then set -- "$@" "--cgroup-parent=$cg/labs"; fi; '
+    'exec /usr/local/bin/labkit-entrypoint "$@"'
+)
+
+
+def _command() -> list[str]:
+    mirror = f"{MIRROR_ALIAS}:{MIRROR_PORT}"
+    return ["dockerd", f"--host=unix://{ENGINE_SOCKET_DIR}/docker.sock", "--host=unix:///var/run/docker.sock",
+            f"--group={LEARNER_GID}", f"--registry-mirror=http://{mirror}", f"--insecure-registry={mirror}"]
+
+
+def _network(learner: str) -> str:
+    api = client().api
+    name = network_name(learner)
+    if api.networks(names=[name], filters=room_filter()):
+        return name
+    used = {ipaddress.ip_network(c["Subnet"]) for n in api.networks()
+            for c in ((n.get("IPAM") or {}).get("Config") or []) if "Subnet" in c and ":" not in c["Subnet"]}
+    subnet = next((s for s in SUBNETS if not any(s.overlaps(u) for u in used)), None)
+    if subnet is None:
+        raise EngineError("no free 172.30.x.0/24 subnet is left for another learner's network")
+    ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
+    api.create_network(name, driver="bridge", ipam=ipam, labels=room_labels(KIND_NETWORK, learner))
+    return name
+
+
+def _volumes(learner: str) -> None:
+    api = client().api
+    have = {v["Name"] for v in (api.volumes(filters=room_filter(learner=learner)) or {}).get("Volumes") or []}
+    for name in (home_volume(learner), socket_volume(learner), docker_volume(learner)):
+        if name not in have:
+            api.create_volume(name, labels=room_labels(KIND_VOLUME, learner))
+
+
+def ensure_engine(learner: str, limits: Limits, mirror: str | None, log: Callable[[str], None] = print) -> str:
+    """Start the learner's network, volumes and engine if needed, pull labkit's images into it through the
+    mirror; return the network's name. Idempotent: a running engine is kept."""
+    net = _network(learner)
+    _volumes(learner)
+    if mirror:
+        try:
+            client().api.connect_container_to_network(mirror, net, aliases=[MIRROR_ALIAS])
+        except docker.errors.APIError as exc:
+            if "already exists" not in str(exc):
+                raise engine_error(f"connect the mirror to {net}", exc) from exc
+    name = engine_name(learner)
+    try:
+        state = client().api.inspect_container(name)["State"]
+        if state.get("Running"):
+            return net
+        removed(lambda: client().api.remove_container(name, force=True))
+    except docker.errors.NotFound:
+        pass
+    log(f"$ docker run -d --name {name} --network {net} --memory {limits.engine_memory} "
+        f"--cpus {limits.engine_cpus:g} {NODE.tag} dockerd --host=unix://{ENGINE_SOCKET_DIR}/docker.sock")
+    mode = node_mode(NODE.tag)
+    mounts = [docker.types.Mount("/var/lib/docker", docker_volume(learner), type="volume"),
+              docker.types.Mount(ENGINE_SOCKET_DIR, socket_volume(learner), type="volume")]
+    if mode.name == "restricted":
+        mounts.append(docker.types.Mount("/sys/fs/cgroup", "/sys/fs/cgroup", type="bind", read_only=False))
+    try:
+        client().containers.run(
+            NODE.tag, _command(), entrypoint=["sh", "-c", _BOOT, "engine"], name=name, hostname=f"{learner}-engine",
+            detach=True, labels=room_labels(KIND_ENGINE, learner), network=net, mounts=mounts,
+            init=True, tmpfs={"/run": "", "/tmp": ""}, mem_limit=limits.engine_memory,
+            memswap_limit=limits.engine_memory, nano_cpus=int(limits.engine_cpus * 1e9), **mode.container_options())
+    except docker.errors.DockerException as exc:
+        raise engine_error(f"start {learner}'s Docker engine", exc) from exc
+    _wait(name)
+    _pull_images(name, log)
+    return net
+
+
+def _wait(name: str) -> None:
+    def answers() -> bool:
+        state = client().api.inspect_container(name)["State"]
+        if not state.get("Running"):
+            raise EngineError(f"{name} stopped while starting: "
+                              + client().api.logs(name, tail=15).decode(errors="replace"))
+        return run_in_container(name, ["docker", "version", "--format", "{{.Server.Version}}"], check=False).ok
+
+    poll(answers, bool, timeout=60, interval=0.2, what=f"{name} to answer", show=lambda ok: "not yet")
+
+
+def _pull_images(name: str, log: Callable[[str], None]) -> None:
+    """labkit's images, from the mirror: the learner's `open_lab` then finds them current and builds nothing."""
+    for spec in IMAGES:
+        have = run_in_container(name, ["docker", "image", "inspect", spec.tag], check=False).ok
+        if not have:
+            log(f"$ docker exec {name} docker pull {spec.tag}   # through the shared mirror")
+            run_in_container(name, ["docker", "pull", "-q", spec.tag])
+
+
+def remove_engine(learner: str) -> bool:
+    """Stop and remove the learner's engine container (its labs go with it); False if there was none."""
+    api = client().api
+    gone = False
+    for c in api.containers(all=True, filters=room_filter(KIND_ENGINE, learner)):
+        try:
+            api.stop(c["Id"], timeout=10)  # the nested dockerd stops its containers and unmounts
+        except docker.errors.APIError:
+            pass
+        gone = removed(lambda c=c: api.remove_container(c["Id"], force=True, v=True)) or gone
+    return gone
+
+
+def remove_learner(learner: str | None = None, keep: tuple[str, ...] = ()) -> None:
+    """Remove every container, network and volume of one learner (all learners if None), except volume names in
+    `keep`; selected by the room's labels only."""
+    api = client().api
+    for c in api.containers(all=True, filters=room_filter(learner=learner)):
+        if c["Labels"].get("labkit.kind") == KIND_ENGINE:
+            remove_engine(c["Labels"].get("labkit.learner", ""))
+        removed(lambda c=c: api.remove_container(c["Id"], force=True, v=True))
+    for n in api.networks(filters=room_filter(KIND_NETWORK, learner)):
+        for cid in (api.inspect_network(n["Id"]).get("Containers") or {}):
+            try:
+                api.disconnect_container_from_network(cid, n["Id"], force=True)
+            except docker.errors.APIError:
+                pass
+        removed(lambda n=n: api.remove_network(n["Id"]))
+    for v in (api.volumes(filters=room_filter(KIND_VOLUME, learner)) or {}).get("Volumes") or []:
+        if v["Name"] not in keep:
+            removed(lambda v=v: api.remove_volume(v["Name"], force=True))

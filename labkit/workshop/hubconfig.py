@@ -1,0 +1,110 @@
+"""The JupyterHub configuration of a room, written by labkit as a Python config file in the room's state dir.
+
+Everything the hub needs is in there: who may log in (hashes only), the spawner and its limits, where the
+hub listens (the public proxy on loopback unless asked otherwise; the hub's API on the Docker bridge's
+gateway, where learners' servers reach it), the proxy's command and the idle culler as a hub service.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .engine import Limits, engine_socket
+from .names import (
+    ENGINE_SOCKET_DIR,
+    HOME,
+    KIND_SERVER,
+    LABEL_LEARNER,
+    LABEL_ROOM,
+    ROOM,
+    USER_IMAGE,
+    home_volume,
+    mirror_name,
+    server_name,
+    socket_volume,
+)
+
+__all__ = ["HubSettings", "write_config", "INSTRUCTOR"]
+
+INSTRUCTOR = "instructor"  # the hub admin: sees every learner (the dashboard service is for them only)
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """What `workshop up` decided: learners, addresses, limits, the proxy and the culler."""
+
+    learners: tuple[str, ...]
+    state: Path
+    proxy: str
+    hub_ip: str  # the Docker bridge's gateway: the host address learners' servers reach the hub API on
+    port: int = 8000
+    listen: str = "127.0.0.1"
+    hub_port: int = 8081
+    limits: Limits = field(default_factory=Limits)
+    idle_timeout: int = 3600  # seconds without activity before the culler stops a server (and its engine)
+    image: str = USER_IMAGE
+
+    @property
+    def url(self) -> str:
+        """Where learners log in."""
+        host = "127.0.0.1" if self.listen in ("127.0.0.1", "0.0.0.0", "") else self.listen
+        return f"http://{host}:{self.port}/"
+
+
+def _lines(s: HubSettings) -> list[str]:
+    labels = {LABEL_ROOM: ROOM, "labkit.kind": KIND_SERVER, LABEL_LEARNER: "{username}"}
+    lim = s.limits
+    return [
+        "# Written by `labkit workshop up` (labkit/workshop/hubconfig.py); rewritten at every `up`.",
+        "c = get_config()  # noqa: F821",
+        f"c.JupyterHub.bind_url = {f'http://{s.listen}:{s.port}'!r}",
+        f"c.JupyterHub.hub_bind_url = {f'http://{s.hub_ip}:{s.hub_port}'!r}",
+        f"c.JupyterHub.hub_connect_ip = {s.hub_ip!r}",
+        f"c.JupyterHub.db_url = {'sqlite:///' + str(s.state / 'jupyterhub.sqlite')!r}",
+        f"c.JupyterHub.cookie_secret_file = {str(s.state / 'jupyterhub_cookie_secret')!r}",
+        "c.JupyterHub.cleanup_servers = True",
+        f"c.ConfigurableHTTPProxy.command = [{s.proxy!r}]",
+        f"c.ConfigurableHTTPProxy.pid_file = {str(s.state / 'proxy.pid')!r}",
+        f"c.ConfigurableHTTPProxy.api_url = {f'http://127.0.0.1:{s.port + 1}'!r}",
+        "c.JupyterHub.authenticator_class = 'labkit.workshop.auth.HashedPasswordAuthenticator'",
+        f"c.HashedPasswordAuthenticator.users_file = {str(s.state / 'users.json')!r}",
+        f"c.Authenticator.allowed_users = {set(s.learners) | {INSTRUCTOR}!r}",
+        f"c.Authenticator.admin_users = {{{INSTRUCTOR!r}}}",
+        "c.JupyterHub.spawner_class = 'labkit.workshop.spawner.LearnerSpawner'",
+        f"c.LearnerSpawner.image = {s.image!r}",
+        "c.LearnerSpawner.pull_policy = 'never'  # built on this server: there is no registry to pull from",
+        "c.LearnerSpawner.remove = True",
+        "c.LearnerSpawner.use_internal_ip = True",
+        f"c.LearnerSpawner.name_template = {server_name('{username}')!r}",
+        f"c.LearnerSpawner.volumes = {{{home_volume('{username}')!r}: {HOME!r}, "
+        f"{socket_volume('{username}')!r}: {ENGINE_SOCKET_DIR!r}}}",
+        f"c.LearnerSpawner.notebook_dir = {HOME!r}",
+        "c.LearnerSpawner.default_url = '/lab/tree/course/00-welcome.ipynb'",
+        "c.LearnerSpawner.cmd = ['jupyterhub-singleuser']",
+        f"c.LearnerSpawner.environment = {{'DOCKER_HOST': {engine_socket()!r}, "
+        f"'LABKIT_WORKSHOP_LIMITS': {lim.describe()!r}}}",
+        f"c.LearnerSpawner.extra_create_kwargs = {{'labels': {labels!r}}}",
+        "c.LearnerSpawner.extra_host_config = {'cap_drop': ['ALL'], 'security_opt': ['no-new-privileges'], "
+        "'pids_limit': 1024}",
+        f"c.LearnerSpawner.mem_limit = {lim.server_memory!r}",
+        f"c.LearnerSpawner.cpu_limit = {lim.server_cpus!r}",
+        f"c.LearnerSpawner.engine_memory = {lim.engine_memory!r}",
+        f"c.LearnerSpawner.engine_cpus = {lim.engine_cpus!r}",
+        f"c.LearnerSpawner.mirror = {mirror_name()!r}",
+        "c.LearnerSpawner.start_timeout = 300  # the first start pulls labkit's images into the learner's engine",
+        "c.LearnerSpawner.http_timeout = 120",
+        "c.JupyterHub.load_roles = [{'name': 'idle-culler', 'services': ['idle-culler'], 'scopes': "
+        "['list:users', 'read:users:activity', 'read:servers', 'delete:servers']}]",
+        f"c.JupyterHub.services = [{{'name': 'idle-culler', 'command': [{sys.executable!r}, '-m', "
+        f"'jupyterhub_idle_culler', '--timeout={s.idle_timeout}']}}]",
+    ]
+
+
+def write_config(s: HubSettings) -> Path:
+    """Write jupyterhub_config.py into the state dir; return its path."""
+    s.state.mkdir(parents=True, exist_ok=True)
+    path = s.state / "jupyterhub_config.py"
+    path.write_text("\n".join(_lines(s)) + "\n")
+    return path

@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import labkit  # noqa: E402
-from labkit.course import reset  # noqa: E402
-from labkit.course.catalog import plan_of  # noqa: E402
-from labkit.host.teardown import remove_lab  # noqa: E402
+import labkit
+from labkit.course import reset
+from labkit.course.catalog import plan_of
+from labkit.host.teardown import remove_lab
 
 
 def baseline_round(notebook: str) -> float:
@@ -71,11 +71,12 @@ def main() -> None:
             base.append(baseline_round(args.notebook))
             timed.append(reset_round(args.notebook, args.section))
     b, r = statistics.median(base), statistics.median(timed)
-    print(f"lab {plan.lab_name}: {plan.managers} manager(s) + {plan.workers} worker(s), {args.rounds} round(s)")
-    print(f"baseline: a fresh start of the same shape  {b:6.1f} s  (range {min(base):.1f}-{max(base):.1f})")
-    print(f"reset to section {args.section!r} ({steps} step(s) replayed)  {r:6.1f} s  "
-          f"(range {min(timed):.1f}-{max(timed):.1f})")
-    print(f"ratio reset / fresh start: {r / b:.2f}x")
+    call = f'reset("{args.notebook}", section="{args.section}")'
+    print(f"lab {plan.lab_name}: {plan.managers} manager(s) + {plan.workers} worker(s); "
+          f"medians of {args.rounds} round(s)")
+    print(f"  {'fresh start of the same shape (baseline)':<44} {b:6.1f} s  (range {min(base):.1f}-{max(base):.1f})")
+    print(f"  {call:<44} {r:6.1f} s  (range {min(timed):.1f}-{max(timed):.1f})  "
+          f"{r / b:.2f}x the baseline ({steps} step(s) replayed)")
 
 
 if __name__ == "__main__":

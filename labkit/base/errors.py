@@ -35,9 +35,24 @@ import os
 from collections.abc import Callable, Sequence
 
 __all__ = [
-    "LabkitError", "CommandError", "EngineUnavailable", "EngineError", "ApiUnanswered", "ImageUnavailable",
-    "InvalidInput", "LabNotRunning", "LabAlreadyStarted", "LabExists", "LabBroken", "NodeNotRunning",
-    "SwarmFormationFailed", "UnexpectedState", "UnknownNode", "UnknownService", "WaitTimeout", "debugging",
+    "LabkitError",
+    "CommandError",
+    "EngineUnavailable",
+    "EngineError",
+    "ApiUnanswered",
+    "ImageUnavailable",
+    "InvalidInput",
+    "LabNotRunning",
+    "LabAlreadyStarted",
+    "LabExists",
+    "LabBroken",
+    "NodeNotRunning",
+    "SwarmFormationFailed",
+    "UnexpectedState",
+    "UnknownNode",
+    "UnknownService",
+    "WaitTimeout",
+    "debugging",
 ]
 
 

@@ -36,6 +36,7 @@ LABEL_ENGINE = "labkit.engine"  # the engine ID a probe result belongs to
 KIND_NODE, KIND_NETWORK, KIND_VOLUME, KIND_READY, KIND_PREPARED = "node", "network", "volume", "ready", "prepared"
 KIND_REGISTRY, KIND_REGISTRY_DATA, KIND_PROBE, KIND_PROBE_RESULT = "registry", "registry-data", "probe", "probe-result"
 KIND_CLEANER = "volume-cleaner"  # empties a removed lab's node volumes, then removes itself (host.volume_reaper)
+KIND_CONTEXT_PROXY = "context-proxy"  # publishes a node's TLS endpoint on 127.0.0.1 (`labkit context`)
 
 # -- names ----------------------------------------------------------------------------------------
 REGISTRY_CONTAINER = "labkit-registry"
@@ -75,6 +76,21 @@ def volume_name(lab: str, hostname: str, token: str | None = None) -> str:
     them. Nothing looks a node's volume up by name: its labels say whose it is.
     """
     return f"{lab}-{hostname}-docker-{token or secrets.token_hex(3)}"
+
+
+def context_name(lab: str, hostname: str) -> str:
+    """The host's `docker context` that `labkit context` makes for a node: 'labkit-<lab>-<hostname>'."""
+    return f"labkit-{lab}-{hostname}"
+
+
+def context_proxy_name(lab: str, hostname: str) -> str:
+    """The container that publishes a node's TLS endpoint on the host's loopback."""
+    return f"{lab}-{hostname}-context"
+
+
+# A node's engine reads extra dockerd flags from this file at boot (images.boot); `labkit context` writes it.
+DOCKERD_FLAGS_FILE = "/etc/labkit/dockerd.flags"
+CONTEXT_PORT = 2376  # Docker's port for TLS, inside the node and its proxy
 
 
 def ready_marker_name(lab: str) -> str:

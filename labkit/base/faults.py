@@ -14,8 +14,17 @@ from dataclasses import asdict, dataclass
 from .errors import InvalidInput
 from .quoting import sh_join
 
-__all__ = ["Target", "EngineCall", "NodeFault", "NODE_FAULTS", "FAULT_NAMES", "FAULT_STATES", "fault_named",
-           "fault_leaving", "host_command"]
+__all__ = [
+    "Target",
+    "EngineCall",
+    "NodeFault",
+    "NODE_FAULTS",
+    "FAULT_NAMES",
+    "FAULT_STATES",
+    "fault_named",
+    "fault_leaving",
+    "host_command",
+]
 
 
 @dataclass(frozen=True)
@@ -66,42 +75,82 @@ class NodeFault:
 
 _ON_NET = ("{container}", "{network}")
 NODE_FAULTS: tuple[NodeFault, ...] = (
-    NodeFault("kill", ("docker", "kill", "{container}"), EngineCall("kill"),
-              "Crash the node: SIGKILL its container, as a power cut would (`docker kill <container>`).",
-              "on the host: the node's container is killed from outside",
-              "killed", "its container was killed from the host", "start"),
-    NodeFault("stop", ("docker", "stop", "{container}"), EngineCall("stop", options=(("timeout", 10),)),
-              "Shut the node down cleanly (`docker stop <container>`); its swarm state is kept.",
-              "on the host: the node's container is stopped",
-              "stopped", "its container was stopped from the host", "start"),
-    NodeFault("start", ("docker", "start", "{container}"), EngineCall("start"),
-              "Start a killed or stopped node again (or unpause a paused one); it comes back with its swarm state.",
-              "on the host: the node's container starts again"),
-    NodeFault("pause", ("docker", "pause", "{container}"), EngineCall("pause"),
-              "Freeze every process in the node (`docker pause`): it stops answering but keeps its state.",
-              "on the host: every process of the node is frozen",
-              "paused", "its container was paused (every process frozen)", "unpause"),
-    NodeFault("unpause", ("docker", "unpause", "{container}"), EngineCall("unpause"),
-              "Resume a paused node.", "on the host: the node's processes resume"),
-    NodeFault("disconnect", ("docker", "network", "disconnect", "{network}", "{container}"),
-              EngineCall("disconnect_container_from_network", _ON_NET, (("force", True),)),
-              "Cut the node off the lab network (a network partition); it keeps running.",
-              "on the host: the node is cut off the lab network",
-              "disconnected", "its container was cut off the lab network", "reconnect", already="not-connected"),
-    NodeFault("reconnect",
-              ("docker", "network", "connect", "--ip", "{ip}", "--alias", "{alias}", "{network}", "{container}"),
-              EngineCall("connect_container_to_network", _ON_NET,
-                         (("aliases", ("{alias}",)), ("ipv4_address", "{ip}"))),
-              "Reconnect a partitioned node with its old IP address (swarm peers know it by that address).",
-              "on the host: the node is back on the lab network", already="already-connected"),
+    NodeFault(
+        "kill",
+        ("docker", "kill", "{container}"),
+        EngineCall("kill"),
+        "Crash the node: SIGKILL its container, as a power cut would (`docker kill <container>`).",
+        "on the host: the node's container is killed from outside",
+        "killed",
+        "its container was killed from the host",
+        "start",
+    ),
+    NodeFault(
+        "stop",
+        ("docker", "stop", "{container}"),
+        EngineCall("stop", options=(("timeout", 10),)),
+        "Shut the node down cleanly (`docker stop <container>`); its swarm state is kept.",
+        "on the host: the node's container is stopped",
+        "stopped",
+        "its container was stopped from the host",
+        "start",
+    ),
+    NodeFault(
+        "start",
+        ("docker", "start", "{container}"),
+        EngineCall("start"),
+        "Start a killed or stopped node again (or unpause a paused one); it comes back with its swarm state.",
+        "on the host: the node's container starts again",
+    ),
+    NodeFault(
+        "pause",
+        ("docker", "pause", "{container}"),
+        EngineCall("pause"),
+        "Freeze every process in the node (`docker pause`): it stops answering but keeps its state.",
+        "on the host: every process of the node is frozen",
+        "paused",
+        "its container was paused (every process frozen)",
+        "unpause",
+    ),
+    NodeFault(
+        "unpause",
+        ("docker", "unpause", "{container}"),
+        EngineCall("unpause"),
+        "Resume a paused node.",
+        "on the host: the node's processes resume",
+    ),
+    NodeFault(
+        "disconnect",
+        ("docker", "network", "disconnect", "{network}", "{container}"),
+        EngineCall("disconnect_container_from_network", _ON_NET, (("force", True),)),
+        "Cut the node off the lab network (a network partition); it keeps running.",
+        "on the host: the node is cut off the lab network",
+        "disconnected",
+        "its container was cut off the lab network",
+        "reconnect",
+        already="not-connected",
+    ),
+    NodeFault(
+        "reconnect",
+        ("docker", "network", "connect", "--ip", "{ip}", "--alias", "{alias}", "{network}", "{container}"),
+        EngineCall("connect_container_to_network", _ON_NET, (("aliases", ("{alias}",)), ("ipv4_address", "{ip}"))),
+        "Reconnect a partitioned node with its old IP address (swarm peers know it by that address).",
+        "on the host: the node is back on the lab network",
+        already="already-connected",
+    ),
 )
 FAULT_NAMES = tuple(f.name for f in NODE_FAULTS)
 # Every state `Node.fault` can report: those the actions leave, and a container removed outside labkit.
 FAULT_STATES = tuple(f.leaves for f in NODE_FAULTS if f.leaves) + ("removed",)
 
 # Not a fault (the swarm is told first, see swarm.membership), but shown the same way.
-_REMOVE = NodeFault("remove", ("docker", "rm", "-f", "{container}"), EngineCall("remove_container"),
-                    "Remove the node's container.", "on the host: the node's container is removed")
+_REMOVE = NodeFault(
+    "remove",
+    ("docker", "rm", "-f", "{container}"),
+    EngineCall("remove_container"),
+    "Remove the node's container.",
+    "on the host: the node's container is removed",
+)
 
 
 def fault_named(name: str) -> NodeFault:

@@ -8,7 +8,8 @@ what it waited for and what it saw last.
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from .errors import WaitTimeout
 
@@ -17,9 +18,16 @@ __all__ = ["poll"]
 T = TypeVar("T")
 
 
-def poll(observe: Callable[[], T], done: Callable[[T], bool], *, timeout: float, what: str,
-         interval: float = 0.2, show: Callable[[T], str] = repr,
-         tick: Callable[[], None] | None = None) -> T:
+def poll(
+    observe: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = 0.2,
+    show: Callable[[T], str] = repr,
+    tick: Callable[[], None] | None = None,
+) -> T:
     """Call observe() until done(observation) is true; return that observation.
 
     Raises WaitTimeout naming `what` and `show(last observation)` once `timeout`

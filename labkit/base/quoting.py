@@ -7,7 +7,7 @@ one must never be read as shell syntax.
 from __future__ import annotations
 
 import shlex
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["sh_join", "q"]
 

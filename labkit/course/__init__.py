@@ -51,6 +51,27 @@ def course_map() -> CourseMap:
     return CourseMap(map_rows)
 
 
-__all__ = ["check", "hint", "solution", "reset", "open_lab", "course_map", "ip", "join_token", "node_id", "service_id",
-           "leader", "node_with", "node_without", "faulted", "all_faulted", "survivor", "task", "engine_log",
-           "down_after", "endpoint_mode", "CheckResult", "ExerciseNotDone"]
+__all__ = [
+    "check",
+    "hint",
+    "solution",
+    "reset",
+    "open_lab",
+    "course_map",
+    "ip",
+    "join_token",
+    "node_id",
+    "service_id",
+    "leader",
+    "node_with",
+    "node_without",
+    "faulted",
+    "all_faulted",
+    "survivor",
+    "task",
+    "engine_log",
+    "down_after",
+    "endpoint_mode",
+    "CheckResult",
+    "ExerciseNotDone",
+]

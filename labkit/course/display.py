@@ -44,9 +44,11 @@ class CheckResult:
     def _repr_html_(self) -> str:
         color = "#1a7f37" if self.ok else "#cf222e"
         helptext = f"<div style='color:#57606a'>{html.escape(self.help())}</div>" if self.help() else ""
-        return (f"<div style='border-left:4px solid {color};padding:4px 10px'>"
-                f"<b style='color:{color}'>{'✓' if self.ok else '✗'} {html.escape(self.exercise)}</b> "
-                f"{html.escape(self.text)}{helptext}</div>")
+        return (
+            f"<div style='border-left:4px solid {color};padding:4px 10px'>"
+            f"<b style='color:{color}'>{'✓' if self.ok else '✗'} {html.escape(self.exercise)}</b> "
+            f"{html.escape(self.text)}{helptext}</div>"
+        )
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ class Note:
         return f"{self.heading}\n{self.body}"
 
     def _repr_html_(self) -> str:
-        body = (f"<pre style='margin:4px 0'>{html.escape(self.body)}</pre>" if self.code
-                else f"<div>{html.escape(self.body)}</div>")
-        return f"<div style='border-left:4px solid #9a6700;padding:4px 10px'><b>{html.escape(self.heading)}</b>{body}</div>"
+        body = (
+            f"<pre style='margin:4px 0'>{html.escape(self.body)}</pre>"
+            if self.code
+            else f"<div>{html.escape(self.body)}</div>"
+        )
+        style = "border-left:4px solid #9a6700;padding:4px 10px"
+        return f"<div style='{style}'><b>{html.escape(self.heading)}</b>{body}</div>"

@@ -44,16 +44,24 @@ def gather(lab: Lab, check: Check) -> Evidence:
 def record_evidence(lab: Lab, check: Check) -> dict[str, Any]:
     """What `gather` would see now, as JSON: the raw lists and labkit's outside view."""
     snap = lab.snapshot()
-    paths = ("nodes", "services", "tasks") + tuple(p for p in check.needs
-                                                   if p not in HOST_NEEDS + ("nodes", "services", "tasks"))
+    paths = ("nodes", "services", "tasks") + tuple(
+        p for p in check.needs if p not in HOST_NEEDS + ("nodes", "services", "tasks")
+    )
     try:
         api = lab.api(*paths) if snap.error is None else {}
     except LabkitError:
         api = {}
     return {
-        "check": check.id, "lab": snap.lab, "taken_at": snap.taken_at, "manager": snap.manager, "error": snap.error, "quorum": snap.quorum,
-        "missing": list(snap.missing), "faults": {n.hostname: n.fault for n in snap.nodes if n.fault},
-        "api": api, "routing_mesh": lab.capabilities.routing_mesh if "mesh" in check.needs else False,
+        "check": check.id,
+        "lab": snap.lab,
+        "taken_at": snap.taken_at,
+        "manager": snap.manager,
+        "error": snap.error,
+        "quorum": snap.quorum,
+        "missing": list(snap.missing),
+        "faults": {n.hostname: n.fault for n in snap.nodes if n.fault},
+        "api": api,
+        "routing_mesh": lab.capabilities.routing_mesh if "mesh" in check.needs else False,
         "encrypted_overlay": lab.capabilities.encrypted_overlay if "esp" in check.needs else False,
         "outputs": run_probes(lab, check),
     }
@@ -63,15 +71,31 @@ def replay_evidence(data: dict[str, Any], check: Check) -> Evidence:
     """The Evidence a recording stands for (what the check saw when it was recorded)."""
     api = data.get("api") or {}
     if data.get("error") or not api:
-        snap = SwarmSnapshot(lab=data["lab"], taken_at=data.get("taken_at", 0.0), manager=None, error=data.get("error"),
-                             quorum=data.get("quorum", True), missing=tuple(data.get("missing", ())))
+        snap = SwarmSnapshot(
+            lab=data["lab"],
+            taken_at=data.get("taken_at", 0.0),
+            manager=None,
+            error=data.get("error"),
+            quorum=data.get("quorum", True),
+            missing=tuple(data.get("missing", ())),
+        )
     else:
-        snap = parse_snapshot(data["lab"], data["manager"], api["nodes"], api["services"], api["tasks"],
-                              taken_at=data.get("taken_at", 0.0))
+        snap = parse_snapshot(
+            data["lab"],
+            data["manager"],
+            api["nodes"],
+            api["services"],
+            api["tasks"],
+            taken_at=data.get("taken_at", 0.0),
+        )
         faults = data.get("faults") or {}
         snap = dataclasses.replace(
-            snap, quorum=data.get("quorum", True), missing=tuple(data.get("missing", ())),
-            nodes=tuple(dataclasses.replace(n, fault=faults.get(n.hostname)) for n in snap.nodes))
+            snap,
+            quorum=data.get("quorum", True),
+            missing=tuple(data.get("missing", ())),
+            nodes=tuple(dataclasses.replace(n, fault=faults.get(n.hostname)) for n in snap.nodes),
+        )
     wanted = {p: api[p] for p in check.needs if p in api}
-    return Evidence(snap, wanted, bool(data.get("routing_mesh")), bool(data.get("encrypted_overlay")),
-                    data.get("outputs") or {})
+    return Evidence(
+        snap, wanted, bool(data.get("routing_mesh")), bool(data.get("encrypted_overlay")), data.get("outputs") or {}
+    )

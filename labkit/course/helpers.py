@@ -10,8 +10,22 @@ from ..base.errors import InvalidInput, UnexpectedState, UnknownNode
 from ..front.lab import Lab, current_lab
 from ..swarm.answers import instant
 
-__all__ = ["endpoint_mode", "ip", "join_token", "node_id", "service_id", "leader", "node_with", "node_without", "faulted",
-           "all_faulted", "survivor", "task", "engine_log", "down_after"]
+__all__ = [
+    "endpoint_mode",
+    "ip",
+    "join_token",
+    "node_id",
+    "service_id",
+    "leader",
+    "node_with",
+    "node_without",
+    "faulted",
+    "all_faulted",
+    "survivor",
+    "task",
+    "engine_log",
+    "down_after",
+]
 
 
 def _lab(lab: Lab | None) -> Lab:
@@ -47,8 +61,11 @@ def node_id(host: str, state: str | None = None, lab: Lab | None = None) -> str:
     listed = _lab(lab).snapshot().nodes
     nodes = [n for n in listed if n.hostname == host and (state is None or n.state == state)]
     if not nodes:
-        raise UnknownNode(f"the swarm lists no node {host!r}" + (f" in state {state}" if state else "")
-                          + f"; it lists: {', '.join(f'{n.hostname} ({n.state})' for n in listed) or 'no nodes'}")
+        raise UnknownNode(
+            f"the swarm lists no node {host!r}"
+            + (f" in state {state}" if state else "")
+            + f"; it lists: {', '.join(f'{n.hostname} ({n.state})' for n in listed) or 'no nodes'}"
+        )
     return nodes[0].id
 
 
@@ -61,8 +78,10 @@ def leader(lab: Lab | None = None) -> str:
     """The current Raft leader's hostname."""
     snap = _lab(lab).snapshot()
     if snap.leader is None:
-        raise UnexpectedState(f"no leader right now: {snap.describe()}; managers without a quorum elect none: start "
-                              "the killed managers again, or wait a few seconds for an election to end")
+        raise UnexpectedState(
+            f"no leader right now: {snap.describe()}; managers without a quorum elect none: start "
+            "the killed managers again, or wait a few seconds for an election to end"
+        )
     return snap.leader.hostname
 
 
@@ -131,11 +150,16 @@ def down_after(host: str, lab: Lab | None = None) -> float:
     """Seconds from a node's crash (its container's end, on the host) to the swarm marking it Down (its /nodes
     UpdatedAt)."""
     lab = _lab(lab)
-    down = [n for n in lab.api("nodes")["nodes"]
-            if n.get("Description", {}).get("Hostname") == host and n.get("Status", {}).get("State") == "down"]
+    down = [
+        n
+        for n in lab.api("nodes")["nodes"]
+        if n.get("Description", {}).get("Hostname") == host and n.get("Status", {}).get("State") == "down"
+    ]
     if not down:
-        raise UnexpectedState(f"the swarm does not list {host} as Down; after a crash it takes the swarm a few "
-                              "heartbeats to mark a node Down: wait until `docker node ls` shows it Down")
+        raise UnexpectedState(
+            f"the swarm does not list {host} as Down; after a crash it takes the swarm a few "
+            "heartbeats to mark a node Down: wait until `docker node ls` shows it Down"
+        )
     marked, ended = instant(down[0]["UpdatedAt"]), instant(lab.node(host).ended_at())
     if marked is None or ended is None:
         raise UnexpectedState(f"{host} has no crash time or no Down time to compare (was it killed, not stopped?)")

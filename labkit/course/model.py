@@ -9,13 +9,25 @@ still converging). Everything here is data; `runner` does the I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..base.errors import InvalidInput
 from ..swarm.state import SwarmSnapshot
 
-__all__ = ["probe_key", "Evidence", "Verdict", "Step", "Section", "Check", "NotebookPlan", "passed", "failed", "waiting"]
+__all__ = [
+    "probe_key",
+    "Evidence",
+    "Verdict",
+    "Step",
+    "Section",
+    "Check",
+    "NotebookPlan",
+    "passed",
+    "failed",
+    "waiting",
+]
 
 
 def probe_key(node: str, command: str) -> str:
@@ -105,11 +117,11 @@ class Check:
     """A named check: a lesson step's (it proves the step worked) or an exercise's (the learner did the work).
 
     `verdict(evidence)` decides; `needs` lists the Engine API lists it reads beyond the snapshot ("mesh" asks
-    whether the host has IPVS, "esp" whether it has IPsec ESP); `probes` are read-only commands it runs in nodes (netstat, a certificate, a
-    DNS lookup) for what only a node can see. `unsolved` is a part of the reason it gives when nothing was done yet (CI
-    proves it). `wait` bounds how long it waits for the swarm to converge once the intent is right. An
-    exercise also has hints and a solution: the exact cell a learner would write (a `%%node` cell, or Python
-    for a board exercise); `wrong` pairs a wrong answer's cell with a part of the reason it gets.
+    whether the host has IPVS, "esp" whether it has IPsec ESP); `probes` are read-only commands it runs in nodes
+    (netstat, a certificate, a DNS lookup) for what only a node can see. `unsolved` is a part of the reason it gives
+    when nothing was done yet (CI proves it). `wait` bounds how long it waits for the swarm to converge once the
+    intent is right. An exercise also has hints and a solution: the exact cell a learner would write (a `%%node`
+    cell, or Python for a board exercise); `wrong` pairs a wrong answer's cell with a part of the reason it gets.
     """
 
     id: str
@@ -127,7 +139,7 @@ class Check:
 
     @property
     def notebook(self) -> str:
-        """"04" for "04-global-everywhere"."""
+        """ "04" for "04-global-everywhere"."""
         return self.id[:2]
 
     @property
@@ -164,5 +176,6 @@ class NotebookPlan:
         for s in self.sections:
             if s.slug == slug:
                 return s
-        raise InvalidInput(f"notebook {self.number} has no section {slug!r}; use one of: "
-                           + ", ".join(s.slug for s in self.sections))
+        raise InvalidInput(
+            f"notebook {self.number} has no section {slug!r}; use one of: " + ", ".join(s.slug for s in self.sections)
+        )

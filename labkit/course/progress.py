@@ -14,16 +14,26 @@ import json
 import os
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from platformdirs import user_data_dir
 
 from ..base.errors import InvalidInput
 
-__all__ = ["FORMAT_VERSION", "store_path", "record", "read_events", "hints_seen", "solution_seen",
-           "ExerciseProgress", "course_map", "forget", "learner"]
+__all__ = [
+    "FORMAT_VERSION",
+    "store_path",
+    "record",
+    "read_events",
+    "hints_seen",
+    "solution_seen",
+    "ExerciseProgress",
+    "course_map",
+    "forget",
+    "learner",
+]
 
 FORMAT_VERSION = 1
 EVENTS = ("check", "hint", "solution", "reset")
@@ -38,16 +48,26 @@ def store_path() -> Path:
 
 def learner() -> str:
     """Who is learning: LABKIT_LEARNER, JupyterHub's user, or user@host."""
-    return (os.environ.get("LABKIT_LEARNER") or os.environ.get("JUPYTERHUB_USER")
-            or f"{getpass.getuser()}@{socket.gethostname()}")
+    return (
+        os.environ.get("LABKIT_LEARNER")
+        or os.environ.get("JUPYTERHUB_USER")
+        or f"{getpass.getuser()}@{socket.gethostname()}"
+    )
 
 
 def record(event: str, notebook: str, exercise: str = "", **fields) -> dict:
     """Append one event (check | hint | solution | reset) and return it."""
     if event not in EVENTS:
         raise InvalidInput(f"unknown progress event {event!r}; use one of: {', '.join(EVENTS)}")
-    entry = {"v": FORMAT_VERSION, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "learner": learner(),
-             "notebook": notebook, "exercise": exercise, "event": event, **fields}
+    entry = {
+        "v": FORMAT_VERSION,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "learner": learner(),
+        "notebook": notebook,
+        "exercise": exercise,
+        "event": event,
+        **fields,
+    }
     path = store_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(entry, ensure_ascii=False) + "\n"
@@ -78,14 +98,16 @@ def read_events(path: Path | None = None) -> list[dict]:
 
 def hints_seen(exercise: str, events: Iterable[dict] | None = None) -> int:
     """How many hints of an exercise the learner has asked for."""
-    return sum(1 for e in (read_events() if events is None else events)
-               if e["event"] == "hint" and e["exercise"] == exercise)
+    return sum(
+        1 for e in (read_events() if events is None else events) if e["event"] == "hint" and e["exercise"] == exercise
+    )
 
 
 def solution_seen(exercise: str, events: Iterable[dict] | None = None) -> bool:
     """True if the learner has seen the solution."""
-    return any(e["event"] == "solution" and e["exercise"] == exercise
-               for e in (read_events() if events is None else events))
+    return any(
+        e["event"] == "solution" and e["exercise"] == exercise for e in (read_events() if events is None else events)
+    )
 
 
 @dataclass(frozen=True)
@@ -107,8 +129,17 @@ def course_map(exercises: Iterable[tuple[str, str]], events: Iterable[dict]) -> 
     rows = []
     for exercise, title in exercises:
         checks = [e for e in events if e["event"] == "check" and e["exercise"] == exercise]
-        rows.append(ExerciseProgress(exercise[:2], exercise, title, any(e.get("passed") for e in checks),
-                                     len(checks), hints_seen(exercise, events), solution_seen(exercise, events)))
+        rows.append(
+            ExerciseProgress(
+                exercise[:2],
+                exercise,
+                title,
+                any(e.get("passed") for e in checks),
+                len(checks),
+                hints_seen(exercise, events),
+                solution_seen(exercise, events),
+            )
+        )
     return rows
 
 

@@ -15,9 +15,17 @@ def map_rows() -> list[dict[str, str]]:
     """One row per exercise, in course order: notebook, exercise, done, attempts, hints, solution."""
     rows = []
     for p in course_map([(c.id, c.title) for c in all_exercises()], read_events()):
-        rows.append({"notebook": f"{p.notebook} {PLANS[p.notebook].title}", "exercise": p.exercise, "what": p.title,
-                     "done": "✓" if p.done else "·", "tries": str(p.attempts), "hints": str(p.hints),
-                     "solution": "seen" if p.solution else ""})
+        rows.append(
+            {
+                "notebook": f"{p.notebook} {PLANS[p.notebook].title}",
+                "exercise": p.exercise,
+                "what": p.title,
+                "done": "✓" if p.done else "·",
+                "tries": str(p.attempts),
+                "hints": str(p.hints),
+                "solution": "seen" if p.solution else "",
+            }
+        )
     return rows
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from ..base.poll import poll
 from ..base.errors import LabNotRunning
+from ..base.poll import poll
 from ..front.lab import Lab, current_lab
 from ..front.status import all_labs
 from ..swarm.prepared import budget, prepared_nodes
@@ -33,19 +33,35 @@ def open_lab(notebook: str) -> Lab:
     health = _health(plan.lab_name)
     if health is not None and health.state == "starting":  # being prepared in the background right now
         print(f"lab {plan.lab_name!r} is being prepared in the background; waiting for it")
-        health = poll(lambda: _health(plan.lab_name), lambda h: h is None or h.state != "starting", timeout=180,
-                      interval=0.5, what=f"lab {plan.lab_name} to be prepared", show=lambda h: h.state if h else "gone")
-    usable = health is not None and health.state in ("running", "degraded") and \
-        not any(f == "removed" for _, f in health.faults)
+        health = poll(
+            lambda: _health(plan.lab_name),
+            lambda h: h is None or h.state != "starting",
+            timeout=180,
+            interval=0.5,
+            what=f"lab {plan.lab_name} to be prepared",
+            show=lambda h: h.state if h else "gone",
+        )
+    usable = (
+        health is not None
+        and health.state in ("running", "degraded")
+        and not any(f == "removed" for _, f in health.faults)
+    )
     if usable:
         lab = Lab.attach(plan.lab_name, quiet=False)
-        print(f"✓ lab {plan.lab_name!r} is already running ({health.nodes} nodes, {health.state}): carrying on "
-              f"where you left it. To start this notebook over: reset(\"{plan.number}\")")
+        print(
+            f"✓ lab {plan.lab_name!r} is already running ({health.nodes} nodes, {health.state}): carrying on "
+            f'where you left it. To start this notebook over: reset("{plan.number}")'
+        )
     else:
         if health is not None and health.state != "prepared":
             print(f"lab {plan.lab_name!r} cannot be used as it is ({health.note}); starting it again")
-        lab = Lab(plan.managers, plan.workers, name=plan.lab_name, replace=health is not None and
-                  health.state != "prepared", swarm=plan.swarm).start()
+        lab = Lab(
+            plan.managers,
+            plan.workers,
+            name=plan.lab_name,
+            replace=health is not None and health.state != "prepared",
+            swarm=plan.swarm,
+        ).start()
     prepare_next(plan.number)
     return lab
 
@@ -58,11 +74,21 @@ def prepare_next(notebook: str) -> str | None:
     nxt = PLANS[later[0]]
     if _health(nxt.lab_name) is not None or prepared_nodes() + nxt.managers + nxt.workers > budget():
         return None
-    argv = [sys.executable, "-m", "labkit.cli", "prepare", nxt.lab_name, "--managers", str(nxt.managers),
-            "--workers", str(nxt.workers)] + ([] if nxt.swarm else ["--no-swarm"])
+    argv = [
+        sys.executable,
+        "-m",
+        "labkit.cli",
+        "prepare",
+        nxt.lab_name,
+        "--managers",
+        str(nxt.managers),
+        "--workers",
+        str(nxt.workers),
+    ] + ([] if nxt.swarm else ["--no-swarm"])
     # Its own session and no output: it outlives this kernel and never prints into a notebook.
-    subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
+    subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     return nxt.lab_name
 
 

@@ -13,8 +13,8 @@ from ..base.poll import poll
 from ..front.lab import Lab, current_lab
 from . import progress
 from .catalog import check_by_id, plan_of
-from .evidence import gather
 from .display import CheckResult, ExerciseNotDone, Note
+from .evidence import gather
 from .model import Check, Verdict, failed, waiting
 
 __all__ = ["check", "hint", "solution", "judge_now"]
@@ -45,14 +45,23 @@ def check(exercise: str, lab: Lab | None = None) -> CheckResult:
     if verdict.status == "waiting":
         progress_line = lab.reporter.waiting(verdict.text, ex.wait)
         try:
-            verdict = poll(lambda: judge_now(lab, ex), lambda v: v.status != "waiting", timeout=ex.wait, interval=0.5,
-                           what=verdict.text, show=lambda v: v.text, tick=progress_line.tick)
+            verdict = poll(
+                lambda: judge_now(lab, ex),
+                lambda v: v.status != "waiting",
+                timeout=ex.wait,
+                interval=0.5,
+                what=verdict.text,
+                show=lambda v: v.text,
+                tick=progress_line.tick,
+            )
             progress_line.done()
         except WaitTimeout:
             progress_line.fail()
             verdict = failed(f"{judge_now(lab, ex).text} (still so after {ex.wait:.0f} s)")
     progress.record("check", ex.notebook, ex.id, passed=verdict.ok, reason=verdict.text)
-    result = CheckResult(ex.id, verdict.ok, verdict.text, len(ex.hints) - min(len(ex.hints), progress.hints_seen(ex.id)))
+    result = CheckResult(
+        ex.id, verdict.ok, verdict.text, len(ex.hints) - min(len(ex.hints), progress.hints_seen(ex.id))
+    )
     if not verdict.ok:
         raise ExerciseNotDone(repr(result))
     return result
@@ -82,8 +91,10 @@ def solution(exercise: str) -> Note:
     ex = _exercise(exercise)
     left = len(ex.hints) - progress.hints_seen(ex.id)
     if left > 0:
-        return Note(f"Not yet: {left} hint(s) first", f'Hints come one at a time: hint("{ex.id}"). '
-                    "The solution comes after the last one.")
+        return Note(
+            f"Not yet: {left} hint(s) first",
+            f'Hints come one at a time: hint("{ex.id}"). The solution comes after the last one.',
+        )
     progress.record("solution", ex.notebook, ex.id)
     how = "Click on the board, or run this cell:" if ex.board else "A cell that solves it:"
     return Note(f"Solution of {ex.id}. {how}", ex.solution, code=True)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..swarm.answers import instant
 from ..swarm.state import SwarmSnapshot, TaskState
 from .model import Verdict, failed
 
-__all__ = ["ready_nodes", "active_nodes", "placement_text", "missing_service", "one_per_node", "nodes_text",
-           "in_state_for"]
+__all__ = [
+    "ready_nodes",
+    "active_nodes",
+    "placement_text",
+    "missing_service",
+    "one_per_node",
+    "nodes_text",
+    "in_state_for",
+]
 
 
 def ready_nodes(snap: SwarmSnapshot) -> list[str]:
@@ -20,8 +29,8 @@ def active_nodes(snap: SwarmSnapshot) -> list[str]:
     return [n.hostname for n in snap.nodes if n.state == "ready" and n.availability == "active"]
 
 
-def nodes_text(names: list[str]) -> str:
-    """"manager1, worker1" or "none"."""
+def nodes_text(names: Sequence[str]) -> str:
+    """ "manager1, worker1" or "none"."""
     return ", ".join(names) or "none"
 
 
@@ -96,17 +105,31 @@ def service_endpoint_mode(ev, name: str) -> str:
 def virtual_ip(ev, service: str, net: str) -> str | None:
     """A VIP-mode service's virtual IP on one network, or None."""
     net_id = (network(ev, net) or {}).get("Id")
-    return next((v.get("Addr", "").split("/")[0] for v in (raw_service(ev, service).get("Endpoint") or {})
-                 .get("VirtualIPs") or [] if v.get("NetworkID") == net_id), None)
+    return next(
+        (
+            v.get("Addr", "").split("/")[0]
+            for v in (raw_service(ev, service).get("Endpoint") or {}).get("VirtualIPs") or []
+            if v.get("NetworkID") == net_id
+        ),
+        None,
+    )
 
 
 def task_addresses(ev, service: str, net: str) -> list[str]:
     """The addresses on one network of a service's running tasks (needs "services" and "tasks")."""
     sid, ips = raw_service(ev, service).get("ID"), []
     for t in ev.api.get("tasks") or []:
-        if t.get("ServiceID") == sid and t.get("DesiredState") == "running" and t.get("Status", {}).get("State") == "running":
-            ips += [a.split("/")[0] for att in t.get("NetworksAttachments") or []
-                    if att.get("Network", {}).get("Spec", {}).get("Name") == net for a in att.get("Addresses") or []]
+        if (
+            t.get("ServiceID") == sid
+            and t.get("DesiredState") == "running"
+            and t.get("Status", {}).get("State") == "running"
+        ):
+            ips += [
+                a.split("/")[0]
+                for att in t.get("NetworksAttachments") or []
+                if att.get("Network", {}).get("Spec", {}).get("Name") == net
+                for a in att.get("Addresses") or []
+            ]
     return sorted(ips)
 
 
@@ -119,7 +142,7 @@ def logged_requests(logs: str) -> list[tuple[str, str]]:
 
 
 def count_text(counts: dict[str, int]) -> str:
-    """"manager1 3, worker1 2" (sorted by name), or "none"."""
+    """ "manager1 3, worker1 2" (sorted by name), or "none"."""
     return ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none"
 
 

@@ -23,6 +23,7 @@ import argparse
 import os
 import sys
 import warnings
+from typing import TextIO
 
 from ..base.errors import LabkitError
 from ..base.facts import cli_warning
@@ -39,7 +40,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     """One clean line on stderr (`labkit: warning: ...`), instead of Python's source path and code line."""
     print(cli_warning(str(message)), file=sys.stderr)
 
@@ -83,6 +91,9 @@ def _run(argv: list[str]) -> int:
     except Exception as exc:  # a bug or an engine failure nobody foresaw: one line, the traceback on request
         if debug:
             raise
-        print(f"labkit: unexpected {type(exc).__name__}: {str(exc)[:500]}\n"
-              "(this is a labkit bug or an engine problem; LABKIT_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(
+            f"labkit: unexpected {type(exc).__name__}: {str(exc)[:500]}\n"
+            "(this is a labkit bug or an engine problem; LABKIT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return 1

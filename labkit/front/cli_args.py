@@ -43,6 +43,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "shell": ("open an interactive shell inside a node",
               "An interactive shell inside a node, on this terminal (Ctrl-C, exit code and window size work).",
               "  labkit shell demo manager1"),
+    "context": ("let this host's docker CLI and tools drive a node (a docker context)",
+                "Make a `docker context` named labkit-LAB-NODE for a node's engine (manager1 by default): mutual TLS\n"
+                "with certificates labkit makes, on a port of 127.0.0.1 only. It prints DOCKER_HOST and friends for\n"
+                "other tools (Docker SDKs, VS Code, Portainer). The node restarts once; `labkit down` removes it.",
+                "  labkit context demo\n  docker --context labkit-demo-manager1 node ls\n"
+                "  labkit context demo worker1"),
     "down": ("remove labs", "Remove labs: their node containers, volumes and network, selected by label.",
              "  labkit down demo\n  labkit down demo demo2\n  labkit down --all"),
     "doctor": ("check what this host supports",
@@ -65,7 +71,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "images, and fill the lab registry: what `./run lab` does first.", "  labkit setup"),
     "lab": ("open JupyterLab on the course notebooks",
             "Set up (as `labkit setup`), then open JupyterLab on the course, on notebook 00.\n"
-            "Every argument after `lab` goes to JupyterLab as typed.", "  labkit lab\n  labkit lab --no-browser --port 8899"),
+            "Every argument after `lab` goes to JupyterLab as typed.",
+            "  labkit lab\n  labkit lab --no-browser --port 8899"),
 }
 
 
@@ -133,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     sh = _sub(sub, "shell")
     sh.add_argument("name", metavar="LAB", help="the lab's name (see `labkit status`)")
     sh.add_argument("node", metavar="NODE", help="a node's hostname: manager1, worker1, ...")
+    cx = _sub(sub, "context")
+    cx.add_argument("name", metavar="LAB", help="the lab's name (see `labkit status`)")
+    cx.add_argument("node", nargs="?", default="manager1", metavar="NODE",
+                    help="the node whose engine the context drives (default: %(default)s)")
     dn = _sub(sub, "down")
     dn.add_argument("names", nargs="*", metavar="NAME", help="the labs to remove")
     dn.add_argument("--all", action="store_true",
@@ -157,4 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb = _sub(sub, "lab")
     lb.add_argument("jupyter_args", nargs=argparse.REMAINDER, metavar="JUPYTER-ARGS",
                     help="passed to `jupyter lab` as typed")
+    from ..workshop.cli_args import add_workshop  # argparse only; labkit/cli.py runs the command
+
+    add_workshop(sub, _Help)
     return p

@@ -167,6 +167,16 @@ def _shell(args: argparse.Namespace) -> int:
     return node.shell()
 
 
+def _context(args: argparse.Namespace) -> int:
+    validate_lab_name(args.name)
+    _engine()
+    _attach(args.name).node(args.node)  # the one message for an unknown lab or node
+    from .docker_context import open_endpoint, usage
+
+    print(usage(open_endpoint(args.name, args.node)))
+    return 0
+
+
 def _down(args: argparse.Namespace) -> int:
     if not args.all and not args.names:
         print("say which lab to remove (`labkit down NAME`) or `labkit down --all`", file=sys.stderr)
@@ -182,6 +192,9 @@ def _down(args: argparse.Namespace) -> int:
         return 0
     code = 0
     for name in dict.fromkeys(names):
+        # Always a teardown, so a probe a killed process left is swept even when no lab has the name. The volumes
+        # of a lab just removed (still being deleted in the background) are not counted: a second `down` says
+        # "no lab", as `labkit status` does.
         removed = remove_lab(name)
         if not any(removed.values()):
             print(f"labkit: {no_lab(name, _lab_names())}", file=sys.stderr)
@@ -239,4 +252,4 @@ def _lab(args: argparse.Namespace) -> int:
 
 # `progress` is the course's command: labkit/cli.py adds it (the course builds on front, so front never calls it).
 COMMANDS = {"setup": _setup, "up": _up, "prepare": _prepare, "status": _status, "exec": _exec, "shell": _shell,
-            "down": _down, "doctor": _doctor, "images": _images, "lab": _lab}
+            "context": _context, "down": _down, "doctor": _doctor, "images": _images, "lab": _lab}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..host.engine import engine_answers, engine_info
+from ..host.engine import engine_address, engine_answers, engine_info
 from ..host.probe import forget_node_mode
 from ..images import image_rows
 from .lab import Lab
@@ -37,22 +37,36 @@ def run_doctor(print_=print, remeasure: bool = False) -> int:
         print_(f"{'✓' if ok else '✗'} {text}" + (f"\n    fix: {fix}" if not ok and fix else ""))
 
     if not engine_answers():
-        report(False, "Docker engine: not reachable",
-               "start Docker (Docker Desktop, or `labkit setup` as root on Debian/Ubuntu), or set DOCKER_HOST")
+        address, from_env = engine_address()
+        report(
+            False,
+            f"Docker engine: not reachable at {address}" + (" (DOCKER_HOST)" if from_env else ""),
+            "start Docker (Docker Desktop, or `labkit setup` as root on Debian/Ubuntu), or set DOCKER_HOST",
+        )
         return 1
     info = engine_info()
-    report(True, f"Docker engine {info.get('ServerVersion')} ({info.get('OperatingSystem')}, "
-                 f"storage {info.get('Driver')})")
+    report(
+        True, f"Docker engine {info.get('ServerVersion')} ({info.get('OperatingSystem')}, storage {info.get('Driver')})"
+    )
     cgroup = info.get("CgroupVersion", "?")
-    report(True, f"cgroup v{cgroup} ({info.get('CgroupDriver')} driver)"
-                 + (" - v1 is deprecated but works" if cgroup == "1" else ""))
+    report(
+        True,
+        f"cgroup v{cgroup} ({info.get('CgroupDriver')} driver)"
+        + (" - v1 is deprecated but works" if cgroup == "1" else ""),
+    )
     missing = [r["image"] for r in image_rows() if r["state"] != "ok"]
-    report(not missing, "images: " + ("all present" if not missing else "missing or outdated: " + ", ".join(missing)),
-           "labkit images build (offline, from Debian packages) or labkit images pull (online)")
+    report(
+        not missing,
+        "images: " + ("all present" if not missing else "missing or outdated: " + ", ".join(missing)),
+        "labkit images build (offline, from Debian packages) or labkit images pull (online)",
+    )
     mem = _meminfo_available_mb()
     if mem is not None:
-        report(mem > 1024, f"free memory: {mem} MB (an idle node needs ~50 MB, a 6-node lab with services ~1 GB)",
-               "close other programs or use fewer nodes")
+        report(
+            mem > 1024,
+            f"free memory: {mem} MB (an idle node needs ~50 MB, a 6-node lab with services ~1 GB)",
+            "close other programs or use fewer nodes",
+        )
     if missing:
         print_("  (skipping the in-node checks until the images exist)")
         return 1
@@ -61,13 +75,21 @@ def run_doctor(print_=print, remeasure: bool = False) -> int:
     with Lab(managers=1, workers=0, name=f"doctor-{os.getpid() % 100000}", quiet=True, heartbeat=None) as lab:
         caps = lab.capabilities
         mode_line = lab.mode
-    report(True, f"nodes run in {mode_line} mode"
-                 + (" (--privileged is refused here; explicit capabilities are used)" if mode_line == "restricted"
-                    else ""))
-    report(caps.routing_mesh, "routing mesh (IPVS): " + caps.reason["routing_mesh"],
-           "load the ip_vs, ip_vs_rr and xt_ipvs kernel modules on the host (or Docker Desktop's VM); "
-           "lessons fall back to --publish mode=host")
-    report(caps.encrypted_overlay, "encrypted overlay (ESP): " + caps.reason["encrypted_overlay"],
-           "a kernel with CONFIG_INET_ESP and CONFIG_CRYPTO_GCM; lessons show unencrypted overlays")
+    report(
+        True,
+        f"nodes run in {mode_line} mode"
+        + (" (--privileged is refused here; explicit capabilities are used)" if mode_line == "restricted" else ""),
+    )
+    report(
+        caps.routing_mesh,
+        "routing mesh (IPVS): " + caps.reason["routing_mesh"],
+        "load the ip_vs, ip_vs_rr and xt_ipvs kernel modules on the host (or Docker Desktop's VM); "
+        "lessons fall back to --publish mode=host",
+    )
+    report(
+        caps.encrypted_overlay,
+        "encrypted overlay (ESP): " + caps.reason["encrypted_overlay"],
+        "a kernel with CONFIG_INET_ESP and CONFIG_CRYPTO_GCM; lessons show unencrypted overlays",
+    )
     print_("labkit can run labs on this host" + (f" ({problems} limitation(s) above)" if problems else ""))
     return 0

@@ -64,8 +64,10 @@ def kernel_metadata() -> dict[str, Any]:
     from jupyter_client.kernelspec import KernelSpecManager
 
     spec = KernelSpecManager().get_kernel_spec("python3")
-    return {"kernelspec": {"display_name": spec.display_name, "language": spec.language, "name": "python3"},
-            "language_info": dict(IPythonKernel.language_info)}
+    return {
+        "kernelspec": {"display_name": spec.display_name, "language": spec.language, "name": "python3"},
+        "language_info": dict(IPythonKernel.language_info),
+    }
 
 
 def prepare_notebooks(folder: Path | None = None) -> list[Path]:

@@ -58,9 +58,19 @@ class Lab(LabViews):
     `report` receives the progress (default: printed, unless `quiet`).
     """
 
-    def __init__(self, managers: int = 1, workers: int = 2, name: str | None = None, *, retain: bool = False,
-                 heartbeat: str | None = LAB_HEARTBEAT, quiet: bool = False, replace: bool = False, swarm: bool = True,
-                 report: Reporter | None = None):
+    def __init__(
+        self,
+        managers: int = 1,
+        workers: int = 2,
+        name: str | None = None,
+        *,
+        retain: bool = False,
+        heartbeat: str | None = LAB_HEARTBEAT,
+        quiet: bool = False,
+        replace: bool = False,
+        swarm: bool = True,
+        report: Reporter | None = None,
+    ):
         check_shape(managers, workers)
         name = validate_lab_name(name) if name is not None else new_lab_name()
         self._state = LabState(name, managers, workers, heartbeat, swarm, report=report or Progress(quiet=quiet))
@@ -122,8 +132,10 @@ class Lab(LabViews):
     def _start(self, prepare: bool) -> Lab:
         state = self._state
         if state.phase is not LabPhase.NEW:
-            raise LabAlreadyStarted(f"lab {self.name} was already started; create a new Lab() to start another, "
-                                    "or call lab.rebuild() to start this one again fresh")
+            raise LabAlreadyStarted(
+                f"lab {self.name} was already started; create a new Lab() to start another, "
+                "or call lab.rebuild() to start this one again fresh"
+            )
         state.enter(LabPhase.STARTING)
         report = state.report
         t0 = time.monotonic()
@@ -131,11 +143,15 @@ class Lab(LabViews):
         if taken is not None:
             self._state = state = taken
             self._register()
-            report.done(f"lab {self.name!r} is ready: it was prepared in advance ({len(state.nodes)} nodes)",
-                        time.monotonic() - t0)
+            report.done(
+                f"lab {self.name!r} is ready: it was prepared in advance ({len(state.nodes)} nodes)",
+                time.monotonic() - t0,
+            )
             return self
-        report.title(f"{'Preparing' if prepare else 'Starting'} lab {self.name!r}: {state.managers} manager(s), "
-                     f"{state.workers} worker(s)")
+        report.title(
+            f"{'Preparing' if prepare else 'Starting'} lab {self.name!r}: {state.managers} manager(s), "
+            f"{state.workers} worker(s)"
+        )
         steps = start_steps(self.replace, state.swarm, in_advance=prepare)
         run_start(state, steps, retain=self.retain, timings=self.timings, before=self._before_step)
         self._register()

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..base.errors import InvalidInput
 from ..swarm.api import read_api
@@ -17,6 +18,10 @@ from ..swarm.snapshot import read_snapshot
 from ..swarm.state import SwarmSnapshot
 from ..swarm.waits import wait_for
 
+if TYPE_CHECKING:
+    from ..swarm.node import Node
+    from ..widgets import LabView
+
 __all__ = ["LabViews"]
 
 
@@ -25,6 +30,14 @@ class LabViews:
 
     _state: LabState
     _capabilities: Capabilities | None  # measured on first use
+
+    if TYPE_CHECKING:  # Lab defines these two; declared here so the methods below type-check
+
+        def node(self, name: str) -> Node:
+            """The node called `name`."""
+            ...
+
+        def _require_running(self) -> None: ...
 
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> SwarmSnapshot:
@@ -43,16 +56,25 @@ class LabViews:
         self._require_running()
         return EventFollower(self._state, on_event).start()
 
-    def wait(self, predicate: Callable[[SwarmSnapshot], bool], timeout: float = 60, what: str = "condition",
-             interval: float = 0.5, quiet: bool = False) -> SwarmSnapshot:
-        """Poll snapshots until predicate(snapshot) is true; WaitTimeout (a TimeoutError) with the last state otherwise."""
+    def wait(
+        self,
+        predicate: Callable[[SwarmSnapshot], bool],
+        timeout: float = 60,
+        what: str = "condition",
+        interval: float = 0.5,
+        quiet: bool = False,
+    ) -> SwarmSnapshot:
+        """Poll snapshots until predicate(snapshot) is true; else WaitTimeout (a TimeoutError) with the last state."""
         self._require_running()
         return wait_for(self._state, predicate, timeout=timeout, what=what, interval=interval, quiet=quiet)
 
     def wait_service(self, service: str, running: int, timeout: float = 90) -> SwarmSnapshot:
         """Wait until `running` tasks of a service are running (e.g. after `docker service create`)."""
-        return self.wait(lambda s: len(s.running(service)) == running, timeout=timeout,
-                         what=f"{running} running task(s) of {service}")
+        return self.wait(
+            lambda s: len(s.running(service)) == running,
+            timeout=timeout,
+            what=f"{running} running task(s) of {service}",
+        )
 
     @property
     def capabilities(self) -> Capabilities:
@@ -74,19 +96,19 @@ class LabViews:
         return http_requests(self._state, node, port, path=path, count=count, timeout=timeout)
 
     # -- widgets (labkit.widgets renders snapshots; it never calls Docker itself) -----------------
-    def board(self, **kwargs):
+    def board(self: LabView, **kwargs):
         """The live task-placement board of this lab, with controls that act on it."""
         from ..widgets import board
 
         return board(self, **kwargs)
 
-    def traffic(self, service: str, port: int, **kwargs):
+    def traffic(self: LabView, service: str, port: int, **kwargs):
         """A load-balancing panel: who answers requests sent to a published port."""
         from ..widgets import traffic
 
         return traffic(self, service, port, **kwargs)
 
-    def timeline(self, **kwargs):
+    def timeline(self: LabView, **kwargs):
         """A scrolling timeline of node, leader and task changes in this lab."""
         from ..widgets import timeline
 

@@ -57,7 +57,7 @@ class Progress:
         """The end of a long operation."""
         self._print(f"✓ {text} ({seconds:.1f} s)")
 
-    def waiting(self, what: str, timeout: float) -> "Waiter":
+    def waiting(self, what: str, timeout: float) -> Waiter:
         """Start showing a wait: a line, a dot every 2 s, then the outcome."""
         return Waiter(self, what, timeout)
 

@@ -35,8 +35,7 @@ def all_labs(name: str | None = None) -> list[LabHealth]:
 
 def lab_rows(healths: list[LabHealth]) -> list[dict[str, str]]:
     """One table row per lab."""
-    return [{"lab": h.name, "nodes": str(h.nodes), "state": h.state, "mode": h.mode, "note": h.note}
-            for h in healths]
+    return [{"lab": h.name, "nodes": str(h.nodes), "state": h.state, "mode": h.mode, "note": h.note} for h in healths]
 
 
 def lab_detail(lab: Lab, health: LabHealth | None = None) -> dict[str, Any]:
@@ -47,13 +46,34 @@ def lab_detail(lab: Lab, health: LabHealth | None = None) -> dict[str, Any]:
     for node in lab.nodes:
         s = by_name.get(node.name)
         fault = (s.fault if s else None) or ("removed" if node.name in snap.missing else None)
-        nodes.append({
-            "node": node.name, "role": s.role if s else "-", "ip": node.ip, "container": node.container_name,
-            "state": s.state if s else "?", "availability": s.availability if s else "?",
-            "manager": ("leader" if s.leader else (s.reachability or "")) if s and s.role == "manager" else "",
-            "fault": fault or "-",
-        })
-    tasks = [{"task": t.label, "node": t.node_hostname or "-", "desired": t.desired_state, "state": t.state,
-              "error": t.error[:60]} for t in snap.tasks if t.is_current]
-    return {"lab": lab.name, "state": health.state if health else "", "note": health.note if health else "",
-            "error": snap.error, "nodes": nodes, "tasks": tasks}
+        nodes.append(
+            {
+                "node": node.name,
+                "role": s.role if s else "-",
+                "ip": node.ip,
+                "container": node.container_name,
+                "state": s.state if s else "?",
+                "availability": s.availability if s else "?",
+                "manager": ("leader" if s.leader else (s.reachability or "")) if s and s.role == "manager" else "",
+                "fault": fault or "-",
+            }
+        )
+    tasks = [
+        {
+            "task": t.label,
+            "node": t.node_hostname or "-",
+            "desired": t.desired_state,
+            "state": t.state,
+            "error": t.error[:60],
+        }
+        for t in snap.tasks
+        if t.is_current
+    ]
+    return {
+        "lab": lab.name,
+        "state": health.state if health else "",
+        "note": health.note if health else "",
+        "error": snap.error,
+        "nodes": nodes,
+        "tasks": tasks,
+    }

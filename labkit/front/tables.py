@@ -7,7 +7,8 @@ and pipes read, and the CLI starts faster without importing a rendering library.
 from __future__ import annotations
 
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["print_table", "format_table"]
 

@@ -12,6 +12,7 @@
     teardown    remove objects by label, in parallel
     volume_reaper  a removed lab's node volumes, deleted by a detached process
     cgroups     remove the empty cgroups restricted nodes leave
+    image_transfer  images and a volume's files as streams: docker save/load, a volume read or filled
 
 It knows nothing of Swarm: it creates, changes and removes labelled containers.
 """

@@ -7,9 +7,9 @@ and `engine_error()` turns one into an EngineError a learner can act on.
 
 from __future__ import annotations
 
-import docker.errors
+from collections.abc import Callable
 
-from typing import Callable
+import docker.errors
 
 from ..base.errors import EngineError
 

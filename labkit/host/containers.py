@@ -11,6 +11,7 @@ cgroup parent, which is enough for a nested engine and its tasks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import docker.errors
 import docker.types
@@ -22,8 +23,7 @@ from ..base.poll import poll
 from .api_errors import engine_error, reason
 from .engine import client
 
-__all__ = ["NodeMode", "NodeSpec", "create_node", "apply", "status", "finished_at", "logs_tail",
-           "RESTRICTED_OPTIONS"]
+__all__ = ["NodeMode", "NodeSpec", "create_node", "apply", "status", "finished_at", "logs_tail", "RESTRICTED_OPTIONS"]
 
 # What a restricted node gets besides its capabilities (measured on VMs that refuse --privileged).
 RESTRICTED_OPTIONS = dict(security_opt=["seccomp=unconfined", "apparmor=unconfined"], device_cgroup_rules=["a *:* rwm"])
@@ -41,8 +41,10 @@ class NodeMode:
         if self.name == "privileged":
             return "privileged mode (docker run --privileged, the usual Docker-in-Docker setup)"
         drop = "".join(f" --cap-drop={c}" for c in self.cap_drop)
-        return (f"restricted mode (this host refuses --privileged: nodes get --cap-add=ALL{drop}, "
-                "seccomp/apparmor unconfined and a writable /sys/fs/cgroup)")
+        return (
+            f"restricted mode (this host refuses --privileged: nodes get --cap-add=ALL{drop}, "
+            "seccomp/apparmor unconfined and a writable /sys/fs/cgroup)"
+        )
 
     def container_options(self) -> dict:
         """docker-py create() options for this mode."""
@@ -69,13 +71,16 @@ class NodeSpec:
 def create_node(spec: NodeSpec) -> str:
     """Create and start one node container, labelled so any process can find it; return its id."""
     api = client().api
-    labels = labels_for("node", spec.lab, role=spec.role, node=spec.hostname, ip=spec.ip, mode=spec.mode.name,
-                        instance=spec.instance)
+    labels = labels_for(
+        "node", spec.lab, role=spec.role, node=spec.hostname, ip=spec.ip, mode=spec.mode.name, instance=spec.instance
+    )
     volume = volume_name(spec.lab, spec.hostname)
     # Named and labelled: a stopped node keeps its swarm state, and cleanup finds the volume by label.
     # The name is never reused (facts.volume_name): a removed lab's volumes may still be being deleted.
-    api.create_volume(volume, labels=labels_for("volume", spec.lab, node=spec.hostname, role=spec.role, ip=spec.ip,
-                                                instance=spec.instance))
+    api.create_volume(
+        volume,
+        labels=labels_for("volume", spec.lab, node=spec.hostname, role=spec.role, ip=spec.ip, instance=spec.instance),
+    )
     mounts = [docker.types.Mount("/var/lib/docker", volume, type="volume")]
     binds = []
     if spec.mode.name == "restricted":
@@ -83,7 +88,8 @@ def create_node(spec: NodeSpec) -> str:
         # "mkdir /sys/fs/cgroup/cpuset/docker: read-only file system".
         binds = ["/sys/fs/cgroup:/sys/fs/cgroup:rw"]
     host_config = api.create_host_config(
-        binds=binds, mounts=mounts,
+        binds=binds,
+        mounts=mounts,
         tmpfs={"/run": "", "/tmp": ""},  # fresh /run on every start: a restarted node must not find stale pid files
         # Comes back by itself after the host engine restarts; a node the learner killed or stopped stays down.
         restart_policy={"Name": "unless-stopped"},
@@ -91,16 +97,23 @@ def create_node(spec: NodeSpec) -> str:
         network_mode=spec.network,
         **spec.mode.container_options(),
     )
-    networking = api.create_networking_config(
-        {spec.network: api.create_endpoint_config(aliases=[spec.hostname], ipv4_address=spec.ip)})
+    endpoints = {spec.network: api.create_endpoint_config(aliases=[spec.hostname], ipv4_address=spec.ip)}
+    # types-docker says one EndpointConfig, but docker-py (and the engine) take {network name: its config}.
+    networking = api.create_networking_config(endpoints)  # type: ignore[arg-type]
     name = container_name(spec.lab, spec.hostname)
     try:
         created = api.create_container(
-            spec.image, command=list(spec.command), hostname=spec.hostname,
-            name=name, labels=labels, host_config=host_config, networking_config=networking,
+            spec.image,
+            command=list(spec.command),
+            hostname=spec.hostname,
+            name=name,
+            labels=labels,
+            host_config=host_config,
+            networking_config=networking,
             # For images whose entrypoint cannot make /proc/sys writable (docker:dind):
             # overlay bridges then keep IPv6 on instead of failing.
-            environment={"DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE": "1"})
+            environment={"DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE": "1"},
+        )
     except docker.errors.APIError as exc:
         if reason(exc) == "name-in-use":  # another start of the same lab name got there first
             raise LabExists(lab_exists(spec.lab)) from None
@@ -115,8 +128,14 @@ def create_node(spec: NodeSpec) -> str:
                 raise engine_error(f"start node {name}", exc) from exc
             return False  # two starts of one name each made a network; the younger is removing its own now
 
-    poll(start, bool, timeout=5, interval=0.1, what=f"the lab network of {name} to be unique",
-         show=lambda _: "two networks of that name")
+    poll(
+        start,
+        bool,
+        timeout=5,
+        interval=0.1,
+        what=f"the lab network of {name} to be unique",
+        show=lambda _: "two networks of that name",
+    )
     return created["Id"]
 
 
@@ -158,7 +177,7 @@ def finished_at(container: str) -> str:
     return "" if state.get("FinishedAt", "").startswith("0001") else state.get("FinishedAt", "")
 
 
-def logs_tail(container: str, lines: int | str = 20) -> str:
+def logs_tail(container: str, lines: int | Literal["all"] = 20) -> str:
     """The last lines of a container's output ("all" for everything)."""
     try:
         return client().api.logs(container, tail=lines).decode("utf-8", "replace")

@@ -12,9 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import docker
+from docker.constants import DEFAULT_UNIX_SOCKET
 
 from ..base.errors import EngineUnavailable
 from ..base.facts import no_engine
@@ -22,7 +23,7 @@ from ..base.poll import poll
 
 __all__ = ["client", "ensure_engine", "engine_address", "engine_answers", "engine_id", "engine_info"]
 
-CONNECT_TIMEOUT = 5.0  # seconds for the engine to answer the first call
+CONNECT_TIMEOUT = 5  # seconds for the engine to answer the first call
 DOCKERD_LOG = os.environ.get("LABKIT_DOCKERD_LOG", "/var/log/labkit-dockerd.log")
 
 HOW_TO_GET_DOCKER = (
@@ -38,10 +39,10 @@ HOW_TO_GET_DOCKER = (
 def engine_address() -> tuple[str, bool]:
     """Where docker-py looks for the engine, as it decides it: (DOCKER_HOST, True), else (the default socket, False)."""
     host = os.environ.get("DOCKER_HOST", "")
-    return (host, True) if host else (docker.constants.DEFAULT_UNIX_SOCKET.replace("http+unix", "unix"), False)
+    return (host, True) if host else (DEFAULT_UNIX_SOCKET.replace("http+unix", "unix"), False)
 
 
-def engine_answers(timeout: float = 3.0) -> bool:
+def engine_answers(timeout: int = 3) -> bool:
     """True if an engine answers a ping right now."""
     try:
         c = docker.from_env(timeout=timeout)
@@ -83,8 +84,13 @@ def _short(exc: BaseException) -> str:
 
 
 def _can_install() -> bool:
-    return (sys.platform.startswith("linux") and hasattr(os, "geteuid") and os.geteuid() == 0
-            and os.path.exists("/etc/debian_version") and not os.environ.get("DOCKER_HOST"))
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "geteuid")
+        and os.geteuid() == 0
+        and os.path.exists("/etc/debian_version")
+        and not os.environ.get("DOCKER_HOST")
+    )
 
 
 def ensure_engine(log: Callable[[str], None] = print, install: bool = True) -> docker.DockerClient:
@@ -100,8 +106,14 @@ def ensure_engine(log: Callable[[str], None] = print, install: bool = True) -> d
         _run(["apt-get", "update", "-qq"])
         _run(["apt-get", "install", "-y", "-qq", "docker.io"], env={"DEBIAN_FRONTEND": "noninteractive"})
     start_dockerd(log)
-    poll(lambda: engine_answers(timeout=2), bool, timeout=60, interval=0.5,
-         what=f"dockerd to answer (its log: {DOCKERD_LOG})", show=lambda ok: "no answer yet")
+    poll(
+        lambda: engine_answers(timeout=2),
+        bool,
+        timeout=60,
+        interval=0.5,
+        what=f"dockerd to answer (its log: {DOCKERD_LOG})",
+        show=lambda ok: "no answer yet",
+    )
     client.cache_clear()
     engine_id.cache_clear()
     log("  engine is up")
@@ -113,8 +125,9 @@ def start_dockerd(log: Callable[[str], None] = print) -> None:
     log(f"$ dockerd > {DOCKERD_LOG} 2>&1 &   # start the engine in the background")
     os.makedirs(os.path.dirname(DOCKERD_LOG), exist_ok=True)
     with open(DOCKERD_LOG, "ab") as out:
-        subprocess.Popen(["dockerd"], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                         start_new_session=True)
+        subprocess.Popen(
+            ["dockerd"], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO, Any, Sequence
+from typing import IO, Any
 
 import docker.errors
 
@@ -93,29 +94,42 @@ def _sink(out: IO[str], tty: bool) -> LineSink:
     return RawSink(out) if tty else LineSink(out)
 
 
-def _fit_window(api: Any, exec_id: str) -> None:
-    """Size the command's terminal like ours (docker exec -t does the same right after the start)."""
+def _fit_window(api: Any, exec_id: str, window: tuple[int, int] | None) -> None:
+    """Size the command's terminal like ours, or (rows, columns) if given (docker exec -t sizes it after the start)."""
     try:
-        size = os.get_terminal_size(sys.stdout.fileno())
-        api.exec_resize(exec_id, height=size.lines, width=size.columns)
+        if window is None:
+            size = os.get_terminal_size(sys.stdout.fileno())
+            window = size.lines, size.columns
+        api.exec_resize(exec_id, height=window[0], width=window[1])
     except Exception:  # no local size, or the command ended already: the engine's default size serves
         pass
 
 
-def run_in_container(container: str, argv: Sequence[str], *, node: str = "", check: bool = True,
-                     stream: bool | IO[str] = False, env: dict[str, str] | None = None,
-                     workdir: str | None = None, tty: bool = False) -> CommandResult:
+def run_in_container(
+    container: str,
+    argv: Sequence[str],
+    *,
+    node: str = "",
+    check: bool = True,
+    stream: bool | IO[str] = False,
+    env: dict[str, str] | None = None,
+    workdir: str | None = None,
+    tty: bool = False,
+    window: tuple[int, int] | None = None,
+) -> CommandResult:
     """Run argv in a container (by name or id); stream output live if asked; CommandError on failure if check.
 
     tty=True gives the command a terminal of this one's size, as `docker exec -t` does: its output (stdout
-    and stderr in one, as on any terminal) is passed on as it comes, so progress displays redraw in place.
+    and stderr in one, as on any terminal) is passed on as it comes, so progress displays redraw in place;
+    window=(rows, columns) sizes that terminal instead (for output rendered elsewhere, e.g. in a notebook cell).
     ContainerNotRunning if the container is paused, stopped or gone (the
     caller knows what that means for a node).
     """
     api = client().api
     try:
-        exec_id = api.exec_create(container, list(argv), stdout=True, stderr=True, environment=env,
-                                  workdir=workdir, tty=tty)["Id"]
+        exec_id = api.exec_create(
+            container, list(argv), stdout=True, stderr=True, environment=env, workdir=workdir, tty=tty
+        )["Id"]
     except docker.errors.APIError as exc:
         why = reason(exc)
         if why in ("paused", "not-running", "not-found"):
@@ -128,7 +142,7 @@ def run_in_container(container: str, argv: Sequence[str], *, node: str = "", che
     try:
         frames = api.exec_start(exec_id, stream=True, demux=True, tty=tty)
         if tty:
-            _fit_window(api, exec_id)
+            _fit_window(api, exec_id, window)
         for out, err in frames:
             if out:
                 text = out.decode("utf-8", "replace")
@@ -145,8 +159,9 @@ def run_in_container(container: str, argv: Sequence[str], *, node: str = "", che
             if sink:
                 sink.close()
     exit_code = api.exec_inspect(exec_id).get("ExitCode")
-    result = CommandResult(tuple(argv), -1 if exit_code is None else exit_code, "".join(out_chunks),
-                           "".join(err_chunks), node)
+    result = CommandResult(
+        tuple(argv), -1 if exit_code is None else exit_code, "".join(out_chunks), "".join(err_chunks), node
+    )
     if check and result.exit_code != 0:
         raise CommandError(result.argv, result.exit_code, result.stdout, result.stderr, node=node)
     return result

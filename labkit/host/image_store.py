@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import docker.errors
 
 from .api_errors import engine_error, removed
 from .engine import client
+from .image_transfer import save_images
 
 __all__ = ["inspect_image", "pull", "build", "import_rootfs", "remove_image", "tag_image", "save", "load"]
 
@@ -32,8 +33,9 @@ def pull(tag: str) -> None:
 def build(context: str, dockerfile: str, tag: str, labels: dict[str, str], args: dict[str, str] | None = None) -> None:
     """`docker build` a context directory without pulling (bases must be present)."""
     try:
-        client().images.build(path=context, dockerfile=dockerfile, tag=tag, labels=labels, buildargs=args or {},
-                              rm=True, pull=False)
+        client().images.build(
+            path=context, dockerfile=dockerfile, tag=tag, labels=labels, buildargs=args or {}, rm=True, pull=False
+        )
     except docker.errors.DockerException as exc:
         raise engine_error(f"build {tag}", exc) from exc
 
@@ -60,7 +62,8 @@ def remove_image(tag: str) -> bool:
 
 def save(tags: list[str]) -> Iterator[bytes]:
     """`docker save` as a stream of chunks."""
-    return client().api.get_image(tags[0]) if len(tags) == 1 else client().api.get_image(tags)
+    # docker-py's get_image takes one name (a list raised ValueError); save_images asks the engine for several.
+    return client().api.get_image(tags[0]) if len(tags) == 1 else save_images(tags)
 
 
 def load(data: bytes | Iterator[bytes]) -> None:

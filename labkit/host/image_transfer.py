@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import Any
 
 import docker.errors
 
@@ -14,8 +16,17 @@ from ..base.facts import LABEL_HOST, LABEL_PID, label_filter, labels_for
 from .api_errors import engine_error, removed
 from .engine import client
 
-__all__ = ["save_images", "load_images", "image_layers", "read_volume", "write_volume", "volume_exists",
-           "remove_volume", "remove_helpers", "KIND_VOLUME_COPY"]
+__all__ = [
+    "save_images",
+    "load_images",
+    "image_layers",
+    "read_volume",
+    "write_volume",
+    "volume_exists",
+    "remove_volume",
+    "remove_helpers",
+    "KIND_VOLUME_COPY",
+]
 
 KIND_VOLUME_COPY = "volume-copy"  # a helper container that reads or fills a volume, created and never started
 _MOUNT = "/labkit-volume"
@@ -29,7 +40,7 @@ def image_layers(tag: str) -> list[str]:
 
 def save_images(tags: list[str]) -> Iterator[bytes]:
     """`docker save TAG...` as a stream of chunks (shared layers once, every tag kept)."""
-    api = client().api
+    api: Any = client().api  # the private helpers used below are not in types-docker's stubs
     try:
         # docker-py's get_image takes one name; the engine's endpoint takes several (`names=` repeated).
         res = api._get(api._url("/images/get"), params={"names": tags}, stream=True)
@@ -60,8 +71,11 @@ def _helper(volume: str, image: str, read_only: bool) -> str:
     remove_helpers()
     host_config = api.create_host_config(binds=[f"{volume}:{_MOUNT}:{'ro' if read_only else 'rw'}"])
     try:
-        return str(api.create_container(image, ["true"], labels=labels_for(KIND_VOLUME_COPY, volume=volume),
-                                        host_config=host_config)["Id"])
+        return str(
+            api.create_container(
+                image, ["true"], labels=labels_for(KIND_VOLUME_COPY, volume=volume), host_config=host_config
+            )["Id"]
+        )
     except docker.errors.DockerException as exc:
         raise engine_error(f"mount volume {volume} in a helper container", exc) from exc
 
@@ -110,7 +124,7 @@ def remove_helpers() -> int:
     """Remove the helper containers whose process is gone (a killed export or import); return how many."""
     api = client().api
     left = [c for c in api.containers(all=True, filters=label_filter(KIND_VOLUME_COPY)) if not _alive(c["Labels"])]
-    return sum(removed(lambda c=c: api.remove_container(c["Id"], force=True)) for c in left)
+    return sum(removed(partial(api.remove_container, c["Id"], force=True)) for c in left)
 
 
 def _alive(labels: dict[str, str]) -> bool:

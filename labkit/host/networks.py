@@ -21,7 +21,7 @@ from .engine import client
 __all__ = ["LabNetwork", "create_lab_network", "connect", "disconnect", "node_ip", "used_subnets"]
 
 # 172.31.x.0/24: outside swarm's overlay pool (10.0.0.0/8) and rarely used by Docker's own pools.
-_SUBNETS = [ipaddress.ip_network(f"172.31.{third}.0/24") for third in range(1, 255)]
+_SUBNETS = [ipaddress.IPv4Network(f"172.31.{third}.0/24") for third in range(1, 255)]
 _ATTEMPTS = 12  # another process may take the subnet we picked; try the next free one this many times
 
 
@@ -34,9 +34,9 @@ class LabNetwork:
     subnet: str
 
 
-def used_subnets() -> list[ipaddress.IPv4Network]:
-    """Every subnet the engine's networks use (to pick a free one)."""
-    used = []
+def used_subnets() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Every subnet the engine's networks use (to pick a free one); IPv6 ones overlap no IPv4 subnet."""
+    used: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
     for net in client().api.networks():
         for cfg in (net.get("IPAM") or {}).get("Config") or []:
             try:

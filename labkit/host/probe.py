@@ -84,8 +84,9 @@ def _restricted(image: str) -> NodeMode:
     # One level deeper (an engine inside a container) the capability is already gone: dropping it is refused.
     if _try(image, dict(cap_add=["ALL"], **RESTRICTED_OPTIONS)):
         return NodeMode("restricted", ())
-    raise EngineError("this engine runs neither privileged nor restricted Docker-in-Docker containers; "
-                      "see `labkit doctor`")
+    raise EngineError(
+        "this engine runs neither privileged nor restricted Docker-in-Docker containers; see `labkit doctor`"
+    )
 
 
 def _try(image: str, options: dict) -> bool:
@@ -94,8 +95,14 @@ def _try(image: str, options: dict) -> bool:
     probe = None
     try:
         host_config = api.create_host_config(auto_remove=True, **options)
-        probe = api.create_container(image, ["true"], entrypoint=["true"], labels=labels_for(KIND_PROBE),
-                                     name=probe_name(secrets.token_hex(4)), host_config=host_config)
+        probe = api.create_container(
+            image,
+            ["true"],
+            entrypoint=["true"],
+            labels=labels_for(KIND_PROBE),
+            name=probe_name(secrets.token_hex(4)),
+            host_config=host_config,
+        )
         api.start(probe["Id"])
         return True
     except docker.errors.APIError as exc:
@@ -122,5 +129,3 @@ def sweep_probes(older_than: float = _STALE_PROBE) -> int:
             except docker.errors.APIError:
                 continue
     return removed
-
-

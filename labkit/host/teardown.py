@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ..base.facts import (
     KIND_CLEANER,
@@ -24,7 +25,9 @@ from ..base.facts import (
 )
 from .api_errors import removed
 from .cgroups import remove_cgroups
+from .docker_context import forget_contexts
 from .engine import client
+from .inventory import orphan_volumes
 from .probe import sweep_probes
 from .registry import disconnect_registry, release_later
 from .volume_reaper import reap_later, remove_volumes, sweep_orphans
@@ -34,12 +37,13 @@ __all__ = ["remove_lab", "remove_everything", "Removed"]
 Removed = dict[str, int]
 
 
-def _run(jobs: Iterable[Callable[[], bool]]) -> list[bool]:
+def _run(jobs: Iterable[Callable[[], Any]], keep: bool = False) -> list[Any]:
+    """Run jobs side by side; their results in order (as booleans unless `keep`)."""
     jobs = list(jobs)
     if not jobs:
         return []
     with ThreadPoolExecutor(max_workers=min(8, len(jobs))) as pool:
-        return [bool(done) for done in pool.map(lambda job: job(), jobs)]
+        return [done if keep else bool(done) for done in pool.map(lambda job: job(), jobs)]
 
 
 def _parallel(jobs: Iterable[Callable[[], bool]]) -> int:
@@ -72,14 +76,14 @@ def remove_lab(lab: str, node: str | None = None, instance: str | None = None, *
     """
     api = client().api
     selected = label_filter(None, lab, node=node, instance=instance)
-    volumes = (api.volumes(filters=selected) or {}).get("Volumes") or []
+    net_filter = label_filter(KIND_NETWORK, lab, instance=instance)
+    listed = _run([lambda: (api.volumes(filters=selected) or {}).get("Volumes") or [],
+                   lambda: api.containers(all=True, filters=selected),
+                   lambda: [] if node else api.networks(filters=net_filter)], keep=True)
+    volumes, summaries, lab_networks = listed
     # A volume cleaner of an earlier teardown of this name removes itself when done (volume_reaper).
-    summaries = [c for c in api.containers(all=True, filters=selected)
-                 if (c.get("Labels") or {}).get(LABEL_KIND) != KIND_CLEANER]
-    containers = [c["Id"] for c in summaries]
-    lab_networks = [] if node else api.networks(filters=label_filter(KIND_NETWORK, lab, instance=instance))
-    networks = [n["Id"] for n in lab_networks]
-    OTHERS = [n for n in api.networks(filters=label_filter(KIND_NETWORK)) if n["Id"] not in networks]
+    summaries = [c for c in summaries if (c.get("Labels") or {}).get(LABEL_KIND) != KIND_CLEANER]
+    containers, networks = [c["Id"] for c in summaries], [n["Id"] for n in lab_networks]
     node_volumes = [v["Name"] for v in volumes if (v.get("Labels") or {}).get(LABEL_KIND) == KIND_VOLUME]
     markers = [v["Name"] for v in volumes if v["Name"] not in node_volumes]  # ready/prepared: tiny, and named alike
     done = _run([_rm_container(c) for c in containers] + [_rm_volume(m) for m in markers]
@@ -87,16 +91,21 @@ def remove_lab(lab: str, node: str | None = None, instance: str | None = None, *
     counts = {"containers": sum(done[:len(containers)]),
               "volumes": sum(done[len(containers):len(containers) + len(markers)])}
     detach = node is None and not wait
+    housekeeping = [lambda: remove_cgroups(lab, node) or False] + ([] if node else [lambda: sweep_probes() or False])
+    housekeeping += [] if instance else [lambda: bool(forget_contexts(lab, node))]  # `labkit context`'s, host-side
+    later = _run([_rm_network(n) for n in networks] + ([] if detach else [_rm_volume(v) for v in node_volumes])
+                 + housekeeping)
+    counts["networks"] = sum(later[:len(networks)])
+    # Volumes of a start already removed are being deleted by an earlier reaper (or one was killed): handed over
+    # again, but not counted, so a second `down` of a lab says there was none, as `labkit status` does.
+    leaving = {v["Name"] for v in orphan_volumes(volumes, lab_networks, summaries)}
+    counts["volumes"] += (len(set(node_volumes) - leaving) if detach
+                          else sum(later[len(networks):len(later) - len(housekeeping)]))
+    # The detached processes start last: their Python start-up would compete with this one's remaining work.
     if detach:  # the containers are gone, so nothing holds the volumes any more
         reap_later(lab, node_volumes, image=next((c.get("Image") for c in summaries if c.get("Image")), None))
-    later = _run([_rm_network(n) for n in networks] + ([] if detach else [_rm_volume(v) for v in node_volumes]))
-    counts["networks"] = sum(later[:len(networks)])
-    counts["volumes"] += len(node_volumes) if detach else sum(later[len(networks):])
-    if node is None and networks and not OTHERS:
+    if node is None and (networks or containers):
         release_later(ignore=networks)
-    if node is None:
-        sweep_probes()
-    remove_cgroups(lab, node)
     return counts
 
 
@@ -118,4 +127,5 @@ def remove_everything(include_registry: bool = True) -> Removed:
             "Volumes") or []])
         total["networks"] += _parallel(_rm_network(n["Id"]) for n in api.networks(filters=everything))
     remove_cgroups(None)
+    forget_contexts(None)  # of labs already gone
     return total

@@ -7,17 +7,16 @@ Layout (a plain tar: `tar tvf FILE` lists it):
     registry-cache.tar    the lab registry's data volume (its blobs are compressed already)
     manifest.json         last: labkit version, each image (tag, ID, recipe label), each member's size and sha256
 
-Written in one pass, to FILE.partial, renamed to FILE when complete: a member's tar header is written with size
-0 and rewritten once its size is known, and the first block is rewritten last with the file's size and the
-manifest's checksum. So the first 1 KiB tells a truncated file (size) or a foreign one (format), and a full
-read checks every byte (each member against the manifest, the manifest against the first block) before
-anything is loaded.
+Written in one pass to FILE.partial, renamed to FILE when complete: a member's tar header is rewritten once its
+size is known, the first block last. So the first 1 KiB tells a truncated file (size) or a foreign one (format),
+and one read checks every byte (members against the manifest, the manifest against the first block).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tarfile
 import time
 import zlib
@@ -29,7 +28,7 @@ from typing import BinaryIO
 from ..base.errors import ImageUnavailable
 
 __all__ = ["ArchiveInvalid", "ArchiveWriter", "Archive", "ImageEntry", "Member", "Manifest", "verify",
-           "group_by_layers", "FORMAT", "VERSION", "HEADER", "MANIFEST"]
+           "refused", "progress", "FORMAT", "VERSION", "HEADER", "MANIFEST"]
 
 FORMAT = "labkit-images"
 VERSION = 1
@@ -38,6 +37,7 @@ MANIFEST = "manifest.json"
 _BLOCK = 512
 _HEADER_DATA = 512  # the first member's data, padded with spaces, so it can be rewritten in place
 _CHUNK = 1 << 20
+_WHICH = "Fix: give the path of the file `labkit images export` wrote."
 _FIX = "Fix: copy the file again, or run `labkit images export FILE` again on a machine that has the images."
 
 
@@ -94,17 +94,6 @@ class Manifest:
                    tuple(Member(**{**m, "tags": tuple(m["tags"])}) for m in raw["members"]))
 
 
-def group_by_layers(layers: dict[str, list[str]]) -> list[list[str]]:
-    """Tags grouped so that images sharing a layer are saved together (one copy of the layer); order kept."""
-    groups: list[tuple[list[str], set[str]]] = []
-    for tag, ids in layers.items():
-        joined = [g for g in groups if g[1] & set(ids)]
-        merged = ([t for g in joined for t in g[0]] + [tag], set(ids).union(*(g[1] for g in joined)))
-        groups = [g for g in groups if g not in joined]
-        groups.append(merged)
-    return sorted((g[0] for g in groups), key=lambda tags: list(layers).index(tags[0]))
-
-
 def _tar_header(name: str, size: int) -> bytes:
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = size, int(time.time()), 0o644
@@ -156,20 +145,12 @@ class ArchiveWriter:
     def add(self, name: str, chunks: Iterable[bytes], *, kind: str, what: str, tags: tuple[str, ...] = (),
             compress: bool = False) -> Member:
         """Stream chunks into a member (gzip level 1 if compress), logging MB read as it goes."""
-        state = {"read": 0, "shown": 0}
-
-        def counted() -> Iterator[bytes]:
-            for chunk in chunks:
-                state["read"] += len(chunk)
-                if state["read"] - state["shown"] >= self._every:
-                    state["shown"] = state["read"]
-                    self._log(f"  {what}: {state['read'] / 1e6:.0f} MB ...")
-                yield chunk
-
-        size, sha = self._put(name, _gzip(counted()) if compress else counted())
+        count = [0]
+        counted = progress(chunks, what, self._log, self._every, count)
+        size, sha = self._put(name, _gzip(counted) if compress else counted)
         member = Member(name, kind, size, sha, compress, tags)
         self.members.append(member)
-        self._log(f"  {what}: {state['read'] / 1e6:.0f} MB" + (f", {size / 1e6:.0f} MB compressed" if compress else ""))
+        self._log(f"  {what}: {count[0] / 1e6:.0f} MB" + (f", {size / 1e6:.0f} MB compressed" if compress else ""))
         return member
 
     def finish(self, labkit: str, images: tuple[ImageEntry, ...]) -> Manifest:
@@ -182,6 +163,7 @@ class ArchiveWriter:
         self._f.seek(_BLOCK)
         self._f.write(_header_data(total, hashlib.sha256(data).hexdigest()))
         self._f.flush()
+        os.fsync(self._f.fileno())  # "wrote" means on the disk: the next step may be unplugging a USB stick
         self._f.close()
         self.partial.replace(self.path)
         return manifest
@@ -190,6 +172,18 @@ class ArchiveWriter:
         """Close and remove the partial file."""
         self._f.close()
         self.partial.unlink(missing_ok=True)
+
+
+def progress(chunks: Iterable[bytes], what: str, log: Callable[[str], None], every: int = 100 << 20,
+             count: list[int] | None = None) -> Iterator[bytes]:
+    """Pass chunks through, logging `what: N MB ...` every `every` bytes; count[0] holds the bytes seen so far."""
+    seen, shown = count if count is not None else [0], 0
+    for chunk in chunks:
+        seen[0] += len(chunk)
+        if seen[0] - shown >= every:
+            shown = seen[0]
+            log(f"  {what}: {shown / 1e6:.0f} MB ...")
+        yield chunk
 
 
 def _gzip(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -230,9 +224,9 @@ def verify(path: Path, log: Callable[[str], None] = print) -> Archive:
         actual = path.stat().st_size
         f = open(path, "rb")
     except FileNotFoundError:
-        raise refused(path, "does not exist", "Fix: give the path of an archive `labkit images export` wrote.") from None
+        raise refused(path, "does not exist", _WHICH) from None
     except OSError as exc:
-        raise refused(path, f"cannot be read ({exc.strerror})", "Fix: give the path of a readable archive file.") from None
+        raise refused(path, f"cannot be read ({exc.strerror})", _WHICH) from None
     with f:
         expected, manifest_sha = _first_block(f, path)
         if actual < expected:
@@ -264,7 +258,7 @@ def _first_block(f: BinaryIO, path: Path) -> tuple[int, str]:
         if first.get("format") != FORMAT:
             raise ValueError(first.get("format"))
     except (tarfile.HeaderError, ValueError, AttributeError):
-        raise refused(path, "is not a labkit image archive", "Fix: give the file `labkit images export` wrote.") from None
+        raise refused(path, "is not a labkit image archive", _WHICH) from None
     if first.get("version") != VERSION:
         raise refused(path, f"is in format version {first.get('version')}, this labkit reads version {VERSION}",
                       "Fix: import it with the labkit version that exported it, or export again with this one.")

@@ -3,7 +3,7 @@ its mirror (the node image's entrypoint, recipes/node-entrypoint.sh, prepares th
 
 from __future__ import annotations
 
-from ..base.facts import REGISTRY_ALIAS, REGISTRY_PORT, cgroup_parent
+from ..base.facts import DOCKERD_FLAGS_FILE, REGISTRY_ALIAS, REGISTRY_PORT, cgroup_parent
 from ..host.containers import NodeMode
 
 __all__ = ["node_command"]
@@ -14,11 +14,13 @@ __all__ = ["node_command"]
 # run`). The CRI plugin is for Kubernetes; it only costs start time and memory here.
 _CONTAINERD_SOCKET = "/var/run/docker/containerd/containerd.sock"
 _CONTAINERD_FIRST = (
-    'printf \'version = 2\\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\\n\' > /run/labkit-containerd.toml'
+    "printf 'version = 2\\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\\n' > /run/labkit-containerd.toml"
     " && mkdir -p /var/run/docker/containerd"
     " && { containerd --config /run/labkit-containerd.toml --root /var/lib/docker/containerd/daemon"
     f" --state /var/run/docker/containerd/daemon --address {_CONTAINERD_SOCKET} & }}"
     f" && for _ in $(seq 1000); do [ -S {_CONTAINERD_SOCKET} ] && break; sleep 0.01; done"  # else dockerd says why
+    # `labkit context` gives the engine a mutual-TLS listener: its flags wait in this file for the next boot.
+    f' && if [ -f {DOCKERD_FLAGS_FILE} ]; then set -- "$@" $(cat {DOCKERD_FLAGS_FILE}); fi'
     ' && exec "$@"'
 )
 
@@ -27,8 +29,13 @@ def node_command(lab: str, hostname: str, mode: NodeMode) -> tuple[str, ...]:
     """The nested engine's command: containerd first (see above), then dockerd on the unix socket only (no 16 s
     no-TLS sleep), with the lab registry as its mirror."""
     registry = f"{REGISTRY_ALIAS}:{REGISTRY_PORT}"
-    cmd = ["dockerd", f"--containerd={_CONTAINERD_SOCKET}", "--host=unix:///var/run/docker.sock",
-           f"--registry-mirror=http://{registry}", f"--insecure-registry={registry}"]
+    cmd = [
+        "dockerd",
+        f"--containerd={_CONTAINERD_SOCKET}",
+        "--host=unix:///var/run/docker.sock",
+        f"--registry-mirror=http://{registry}",
+        f"--insecure-registry={registry}",
+    ]
     if mode.name == "restricted":
         cmd.append(f"--cgroup-parent={cgroup_parent(lab, hostname)}")
     return ("sh", "-c", _CONTAINERD_FIRST, "node", *cmd)

@@ -14,5 +14,10 @@ def registry_plan() -> RegistryPlan:
     mirrored = tuple((s.tag, s.mirror_as) for s in IMAGES if s.mirror_as)
     if present(REGISTRY_ONLINE_IMAGE):
         return RegistryPlan(REGISTRY_ONLINE_IMAGE, None, "/var/lib/registry", mirrored)
-    return RegistryPlan(NODE.tag, ("docker-registry", "serve", "/etc/labkit/registry.yml"), "/var/lib/docker-registry",
-                        mirrored, note="  docker-registry serve   # Debian's registry")
+    return RegistryPlan(
+        NODE.tag,
+        ("docker-registry", "serve", "/etc/labkit/registry.yml"),
+        "/var/lib/docker-registry",
+        mirrored,
+        note="  docker-registry serve   # Debian's registry",
+    )

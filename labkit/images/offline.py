@@ -11,8 +11,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..base.errors import ImageUnavailable
 from ..host.image_store import import_rootfs
@@ -75,8 +75,10 @@ def _apt(*args: str, cwd: str | None = None) -> None:
     for argv in (["apt-get", "update", "-qq"], ["apt-get", *args]):
         proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
-            raise ImageUnavailable(f"failed to {' '.join(argv)} (exit {proc.returncode}): {proc.stderr.strip()[-800:]}\n"
-                                   "Fix: check apt's sources and network (or run as root), or get online.")
+            raise ImageUnavailable(
+                f"failed to {' '.join(argv)} (exit {proc.returncode}): {proc.stderr.strip()[-800:]}\n"
+                "Fix: check apt's sources and network (or run as root), or get online."
+            )
 
 
 def _need_tool(tool: str, package: str) -> None:
@@ -85,8 +87,10 @@ def _need_tool(tool: str, package: str) -> None:
     if os.geteuid() == 0 and Path("/etc/debian_version").exists():
         _apt("install", "-y", "-qq", package)
         return
-    raise ImageUnavailable(f"cannot build images offline: `{tool}` is missing. Fix: install {package} "
-                           f"(as root on Debian/Ubuntu: apt-get install -y {package}), or get online.")
+    raise ImageUnavailable(
+        f"cannot build images offline: `{tool}` is missing. Fix: install {package} "
+        f"(as root on Debian/Ubuntu: apt-get install -y {package}), or get online."
+    )
 
 
 def _debootstrap(root: Path, packages: tuple[str, ...], log: Callable[[str], None]) -> None:
@@ -96,10 +100,18 @@ def _debootstrap(root: Path, packages: tuple[str, ...], log: Callable[[str], Non
     log("$ " + " ".join(argv) + "   # ~40 s")
     proc = subprocess.run(argv, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise ImageUnavailable(f"failed to build a Debian {SUITE} root filesystem (exit {proc.returncode}):\n"
-                               f"{proc.stdout[-1500:]}{proc.stderr[-1500:]}\nFix: check the mirror {mirror}")
-    for junk in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man",
-                 "usr/share/locale", "usr/share/info"):
+        raise ImageUnavailable(
+            f"failed to build a Debian {SUITE} root filesystem (exit {proc.returncode}):\n"
+            f"{proc.stdout[-1500:]}{proc.stderr[-1500:]}\nFix: check the mirror {mirror}"
+        )
+    for junk in (
+        "var/cache/apt/archives",
+        "var/lib/apt/lists",
+        "usr/share/doc",
+        "usr/share/man",
+        "usr/share/locale",
+        "usr/share/info",
+    ):
         shutil.rmtree(root / junk, ignore_errors=True)
 
 
@@ -110,8 +122,11 @@ def _finish_rootfs(spec: ImageSpec, root: Path) -> list[str]:
         (root / "usr/local/bin/labkit-entrypoint").chmod(0o755)
         (root / "etc/labkit").mkdir(parents=True, exist_ok=True)
         shutil.copy(RECIPES / "registry.yml", root / "etc/labkit/registry.yml")
-        return ['ENTRYPOINT ["/usr/local/bin/labkit-entrypoint"]',
-                'CMD ["dockerd", "--host=unix:///var/run/docker.sock"]', "ENV container=docker"]
+        return [
+            'ENTRYPOINT ["/usr/local/bin/labkit-entrypoint"]',
+            'CMD ["dockerd", "--host=unix:///var/run/docker.sock"]',
+            "ENV container=docker",
+        ]
     # nginx: log to the container's output, as the official image does, so `docker service logs` works.
     logs = root / "var/log/nginx"
     logs.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,8 @@ way `docker run` only pulls what is missing.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..base.errors import EngineError, ImageUnavailable
 from ..host import image_store
@@ -36,6 +36,8 @@ def build(spec: ImageSpec, log: Callable[[str], None]) -> None:
             pull_if_missing(REGISTRY_ONLINE_IMAGE, log)
         elif spec is WHOAMI:
             build_whoami(log, labels)
+        elif spec.online is None:  # a programming error: every other image is made from an official one
+            raise ValueError(f"image {spec.key} names no official image to start from")
         else:
             pull_if_missing(spec.online, log)
             with tempfile.TemporaryDirectory() as ctx:  # a one-line build so the recipe label marks it current
@@ -44,7 +46,8 @@ def build(spec: ImageSpec, log: Callable[[str], None]) -> None:
     except EngineError as exc:
         raise ImageUnavailable(
             f"failed to get {spec.tag} from Docker Hub ({str(exc)[:300]}).\n"
-            "Fix: check your network, or build offline from Debian packages with `LABKIT_OFFLINE=1 labkit images build`."
+            "Fix: check your network, or build offline from Debian packages with "
+            "`LABKIT_OFFLINE=1 labkit images build`."
         ) from exc
 
 

@@ -14,8 +14,21 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ImageSpec", "IMAGES", "NODE", "NGINX", "BUSYBOX", "WHOAMI", "RECIPES", "SUITE", "DIND_IMAGE",
-           "REGISTRY_ONLINE_IMAGE", "LABEL_RECIPE", "LABEL_STANDIN", "namespace"]
+__all__ = [
+    "ImageSpec",
+    "IMAGES",
+    "NODE",
+    "NGINX",
+    "BUSYBOX",
+    "WHOAMI",
+    "RECIPES",
+    "SUITE",
+    "DIND_IMAGE",
+    "REGISTRY_ONLINE_IMAGE",
+    "LABEL_RECIPE",
+    "LABEL_STANDIN",
+    "namespace",
+]
 
 RECIPES = Path(__file__).parent / "recipes"
 SUITE = "trixie"  # Debian trixie's docker.io gives Docker 26 inside nodes
@@ -56,17 +69,40 @@ class ImageSpec:
 
 
 NODE = ImageSpec(
-    "node", None,
-    packages=("docker.io", "docker-cli", "iptables", "iproute2", "procps", "ca-certificates", "curl",
-              "docker-registry", "net-tools", "iputils-ping", "less", "openssl"),
-    online=DIND_IMAGE, purpose="swarm node (Docker engine inside a container)",
+    "node",
+    None,
+    packages=(
+        "docker.io",
+        "docker-cli",
+        "iptables",
+        "iproute2",
+        "procps",
+        "ca-certificates",
+        "curl",
+        "docker-registry",
+        "net-tools",
+        "iputils-ping",
+        "less",
+        "openssl",
+    ),
+    online=DIND_IMAGE,
+    purpose="swarm node (Docker engine inside a container)",
     files=("node-entrypoint.sh", "registry.yml", "node-online.Dockerfile"),
 )
-NGINX = ImageSpec("nginx", "library/nginx:latest", packages=("nginx", "curl", "ca-certificates"),
-                  online="nginx:1.27-alpine", purpose="`nginx` for services, as in the tutorial")
-BUSYBOX = ImageSpec("busybox", "library/busybox:latest", online="busybox:1.36",
-                    purpose="`busybox` for DNS and network checks")
-WHOAMI = ImageSpec("whoami", "labkit/whoami:latest",
-                   purpose="web server answering with the container that served the request",
-                   files=("whoami.Dockerfile", "whoami.conf"))
+NGINX = ImageSpec(
+    "nginx",
+    "library/nginx:latest",
+    packages=("nginx", "curl", "ca-certificates"),
+    online="nginx:1.27-alpine",
+    purpose="`nginx` for services, as in the tutorial",
+)
+BUSYBOX = ImageSpec(
+    "busybox", "library/busybox:latest", online="busybox:1.36", purpose="`busybox` for DNS and network checks"
+)
+WHOAMI = ImageSpec(
+    "whoami",
+    "labkit/whoami:latest",
+    purpose="web server answering with the container that served the request",
+    files=("whoami.Dockerfile", "whoami.conf"),
+)
 IMAGES = (NODE, NGINX, BUSYBOX, WHOAMI)

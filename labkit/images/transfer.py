@@ -17,15 +17,22 @@ from pathlib import Path
 from ..base.errors import ImageUnavailable, InvalidInput
 from ..base.facts import KIND_REGISTRY_DATA, REGISTRY_VOLUME, labels_for
 from ..host import image_store
-from ..host.image_transfer import image_layers, load_images, read_volume, remove_volume, save_images, volume_exists
-from ..host.image_transfer import write_volume
+from ..host.image_transfer import (
+    image_layers,
+    load_images,
+    read_volume,
+    remove_volume,
+    save_images,
+    volume_exists,
+    write_volume,
+)
 from ..host.registry import ensure_registry, release_registry
-from .archive import Archive, ArchiveWriter, ImageEntry, Manifest, group_by_layers, refused, verify
+from .archive import Archive, ArchiveWriter, ImageEntry, Manifest, progress, refused, verify
 from .ensure import ensure_images
 from .mirror import registry_plan
 from .specs import IMAGES, LABEL_RECIPE, NODE
 
-__all__ = ["export_archive", "import_archive", "labkit_version"]
+__all__ = ["export_archive", "import_archive", "group_by_layers", "labkit_version"]
 
 CACHE_MEMBER = "registry-cache.tar"
 
@@ -62,17 +69,26 @@ def export_archive(path: Path, log: Callable[[str], None] = print) -> Manifest:
         with ArchiveWriter(path, log) as writer:
             for group in group_by_layers({tag: image_layers(tag) for tag in tags}):
                 name = "images-" + "-".join(_short(t) for t in group) + ".tar.gz"
-                writer.add(name, save_images(group), kind="images", what=", ".join(group), tags=tuple(group),
-                           compress=True)
-            writer.add(CACHE_MEMBER, read_volume(REGISTRY_VOLUME, NODE.tag), kind="registry-cache",
-                       what=f"the lab registry's cache (volume {REGISTRY_VOLUME})")
+                writer.add(
+                    name, save_images(group), kind="images", what=", ".join(group), tags=tuple(group), compress=True
+                )
+            writer.add(
+                CACHE_MEMBER,
+                read_volume(REGISTRY_VOLUME, NODE.tag),
+                kind="registry-cache",
+                what=f"the lab registry's cache (volume {REGISTRY_VOLUME})",
+            )
             manifest = writer.finish(labkit_version(), entries)
     except OSError as exc:
-        raise ImageUnavailable(f"cannot write {path}: {exc.strerror or exc}.\n"
-                               "Fix: free some disk space (the archive takes ~250 MB), or write it elsewhere.") from exc
+        raise ImageUnavailable(
+            f"cannot write {path}: {exc.strerror or exc}.\n"
+            "Fix: free some disk space (the archive takes ~250 MB), or write it elsewhere."
+        ) from exc
     size = path.stat().st_size
-    log(f"✓ wrote {path}: {size / 1e6:.0f} MB in {time.monotonic() - started:.0f} s. On each laptop: "
-        f"`labkit images import {path.name}`, then `./run lab` (no build, no download)")
+    log(
+        f"✓ wrote {path}: {size / 1e6:.0f} MB in {time.monotonic() - started:.0f} s. On each laptop: "
+        f"`labkit images import {path.name}`, then `./run lab` (no build, no download)"
+    )
     return manifest
 
 
@@ -90,21 +106,36 @@ def import_archive(path: Path, log: Callable[[str], None] = print) -> Manifest:
         for member in manifest.members:
             if member.kind == "images":
                 log(f"$ docker load   # {', '.join(member.tags)} ({member.size / 1e6:.0f} MB)")
-                load_images(archive.chunks(member.name))
+                load_images(progress(archive.chunks(member.name), "loaded", log, 50 << 20))
             elif member.kind == "registry-cache":
                 log(f"  the lab registry's cache -> volume {REGISTRY_VOLUME} ({member.size / 1e6:.0f} MB)")
                 write_volume(REGISTRY_VOLUME, NODE.tag, labels_for(KIND_REGISTRY_DATA), archive.chunks(member.name))
         wrong = [e.tag for e in manifest.images if _image_id(e.tag) != e.id]
         if wrong:
-            raise ImageUnavailable(f"after loading {path}, the engine does not have {', '.join(wrong)} as exported.\n"
-                                   "Fix: run the import again; if it fails again, export again.")
+            raise ImageUnavailable(
+                f"after loading {path}, the engine does not have {', '.join(wrong)} as exported.\n"
+                "Fix: run the import again; if it fails again, export again."
+            )
     except BaseException:
         with contextlib.suppress(Exception):  # the error that stopped the load is the one to show
             _undo(before, cache_was_there)
         raise
-    log(f"✓ imported {len(manifest.images)} images and the lab registry's cache in "
-        f"{time.monotonic() - started:.0f} s: `./run lab` starts the course with no build and no download")
+    log(
+        f"✓ imported {len(manifest.images)} images and the lab registry's cache in "
+        f"{time.monotonic() - started:.0f} s: `./run lab` starts the course with no build and no download"
+    )
     return manifest
+
+
+def group_by_layers(layers: dict[str, list[str]]) -> list[list[str]]:
+    """Tags grouped so that images sharing a layer are saved together (one copy of the layer); order kept."""
+    groups: list[tuple[list[str], set[str]]] = []
+    for tag, ids in layers.items():
+        joined = [g for g in groups if g[1] & set(ids)]
+        merged = ([t for g in joined for t in g[0]] + [tag], set(ids).union(*(g[1] for g in joined)))
+        groups = [g for g in groups if g not in joined]
+        groups.append(merged)
+    return sorted((g[0] for g in groups), key=lambda tags: list(layers).index(tags[0]))
 
 
 def _entry(tag: str) -> ImageEntry:
@@ -131,10 +162,13 @@ def _check_recipes(archive: Archive) -> None:
     recipes = {e.key: e.recipe for e in archive.manifest.images if e.key}
     differ = [s.key for s in IMAGES if recipes.get(s.key) != s.recipe()]
     if differ:
-        raise refused(archive.path, f"holds images made from other recipes than this labkit's ({', '.join(differ)};"
-                      f" exported by labkit {archive.manifest.labkit}, this is {labkit_version()}), which it would "
-                      "rebuild", "Fix: export again with this labkit version, or import with the labkit that "
-                      "exported it.")
+        raise refused(
+            archive.path,
+            f"holds images made from other recipes than this labkit's ({', '.join(differ)};"
+            f" exported by labkit {archive.manifest.labkit}, this is {labkit_version()}), which it would "
+            "rebuild",
+            "Fix: export again with this labkit version, or import with the labkit that exported it.",
+        )
 
 
 def _undo(before: dict[str, str | None], cache_was_there: bool) -> None:

@@ -14,8 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["API_VERSION", "SNAPSHOT_SCRIPT", "read_script", "parse_lists", "Answer", "parse_answer", "NO_LEADER",
-           "NOT_A_MANAGER", "instant"]
+__all__ = [
+    "API_VERSION",
+    "SNAPSHOT_SCRIPT",
+    "read_script",
+    "parse_lists",
+    "Answer",
+    "parse_answer",
+    "NO_LEADER",
+    "NOT_A_MANAGER",
+    "instant",
+]
 
 API_VERSION = "v1.41"  # understood by Docker 20.10 and every later engine
 SEPARATOR = "@@labkit@@"
@@ -29,10 +38,12 @@ def read_script(timeout: int, stop_at_failure: bool, paths: Sequence[str] = ()) 
     body and HTTP code followed by SEPARATOR; parse_lists reads what it printed."""
     words = " ".join(paths) if paths else '"$@"'
     stop = ' case "$r" in *200) ;; *) break ;; esac;' if stop_at_failure else ""
-    return (f"for p in {words}; do "
-            f"r=$(curl -sS -m {timeout} --unix-socket /var/run/docker.sock -w '\\n%{{http_code}}' "
-            f"http://d/{API_VERSION}/$p 2>&1); "
-            f"printf '%s\\n{SEPARATOR}\\n' \"$r\";{stop} done")
+    return (
+        f"for p in {words}; do "
+        f"r=$(curl -sS -m {timeout} --unix-socket /var/run/docker.sock -w '\\n%{{http_code}}' "
+        f"http://d/{API_VERSION}/$p 2>&1); "
+        f"printf '%s\\n{SEPARATOR}\\n' \"$r\";{stop} done"
+    )
 
 
 SNAPSHOT_SCRIPT = read_script(3, stop_at_failure=True, paths=LISTS)

@@ -44,5 +44,6 @@ def read_api(state: LabState, paths: Iterable[str]) -> dict[str, Any]:
         if error is None:
             return found
         tried.append(f"{host}: {error[:200]}" if error else host)
-    raise ApiUnanswered(f"no manager answered the Engine API for {', '.join(paths)} "
-                        f"(asked: {', '.join(tried) or 'none'})")
+    raise ApiUnanswered(
+        f"no manager answered the Engine API for {', '.join(paths)} (asked: {', '.join(tried) or 'none'})"
+    )

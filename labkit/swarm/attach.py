@@ -49,8 +49,17 @@ def state_from_objects(objs: LabObjects, report: Reporter = SILENT) -> LabState:
     if subnet:  # continue numbering IPs after the highest one in use
         base = int(ipaddress.ip_network(subnet).network_address) + 10
         ip_index = max((int(ipaddress.ip_address(r.ip)) - base for r in ordered), default=0)
-    return LabState(objs.name, managers, workers, heartbeat, objs.labels.get(LABEL_SWARM, "true") != "false",
-                    node_image=NODE.tag, report=report, phase=LabPhase.RUNNING,
-                    network=LabNetwork(net.get("Name", network_name(objs.name)), net.get("Id", ""), subnet),
-                    nodes={r.hostname: r for r in ordered}, ip_index=ip_index,
-                    instance=objs.labels.get(LABEL_INSTANCE) or new_instance())
+    return LabState(
+        objs.name,
+        managers,
+        workers,
+        heartbeat,
+        objs.labels.get(LABEL_SWARM, "true") != "false",
+        node_image=NODE.tag,
+        report=report,
+        phase=LabPhase.RUNNING,
+        network=LabNetwork(net.get("Name", network_name(objs.name)), net.get("Id", ""), subnet),
+        nodes={r.hostname: r for r in ordered},
+        ip_index=ip_index,
+        instance=objs.labels.get(LABEL_INSTANCE) or new_instance(),
+    )

@@ -40,11 +40,13 @@ class Capabilities:
         def yn(v: bool) -> str:
             return "yes" if v else "no"
 
-        return "\n".join([
-            f"routing mesh (IPVS):      {yn(self.routing_mesh)} - {self.reason['routing_mesh']}",
-            f"encrypted overlay (ESP):  {yn(self.encrypted_overlay)} - {self.reason['encrypted_overlay']}",
-            f"privileged containers:    {yn(self.privileged)} - nodes run in {self.mode} mode",
-        ])
+        return "\n".join(
+            [
+                f"routing mesh (IPVS):      {yn(self.routing_mesh)} - {self.reason['routing_mesh']}",
+                f"encrypted overlay (ESP):  {yn(self.encrypted_overlay)} - {self.reason['encrypted_overlay']}",
+                f"privileged containers:    {yn(self.privileged)} - nodes run in {self.mode} mode",
+            ]
+        )
 
     def _repr_pretty_(self, p, cycle):
         p.text(str(self))
@@ -58,12 +60,15 @@ def measure_capabilities(state: LabState) -> Capabilities:
     mode = state.mode.name if state.mode else "restricted"
     reason = {
         "routing_mesh": "IPVS is available: published ports answer on every node"
-        if ipvs else "the kernel has no IPVS (/proc/net/ip_vs is missing): `--publish 8080:80` is accepted and "
+        if ipvs
+        else "the kernel has no IPVS (/proc/net/ip_vs is missing): `--publish 8080:80` is accepted and "
         "tasks run, but the ingress routing mesh and VIP load balancing cannot answer; "
         "use `--publish mode=host` and `--endpoint-mode dnsrr` instead",
         "encrypted_overlay": "the kernel accepts IPsec ESP (AES-GCM) states"
-        if esp else "the kernel refuses IPsec ESP with AES-GCM: `docker network create --opt encrypted` "
+        if esp
+        else "the kernel refuses IPsec ESP with AES-GCM: `docker network create --opt encrypted` "
         "networks cannot carry traffic here",
     }
-    return Capabilities(routing_mesh=ipvs, encrypted_overlay=esp, privileged=mode == "privileged", mode=mode,
-                        reason=reason)
+    return Capabilities(
+        routing_mesh=ipvs, encrypted_overlay=esp, privileged=mode == "privileged", mode=mode, reason=reason
+    )

@@ -46,21 +46,21 @@ _MOVES: dict[LabPhase, frozenset[LabPhase]] = {
 class Waiting(Protocol):
     """The progress of one wait."""
 
-    def tick(self) -> None: ...  # noqa: D102 - called on every unsuccessful look
-    def done(self) -> None: ...  # noqa: D102
-    def fail(self) -> None: ...  # noqa: D102
+    def tick(self) -> None: ...  # noqa: D102 (Protocol stub: called on every failed look)
+    def done(self) -> None: ...  # noqa: D102 (Protocol stub; see the class)
+    def fail(self) -> None: ...  # noqa: D102 (Protocol stub; see the class)
 
 
 class Reporter(Protocol):
     """Where a lab tells the learner what it does (the front ends print; tests and threads stay silent)."""
 
-    def title(self, text: str) -> None: ...  # noqa: D102
-    def begin(self, step: str, index: int, total: int) -> None: ...  # noqa: D102
-    def line(self, text: str) -> None: ...  # noqa: D102
-    def step(self, text: str) -> None: ...  # noqa: D102
-    def command(self, node: str, cmd: str) -> None: ...  # noqa: D102
-    def done(self, text: str, seconds: float) -> None: ...  # noqa: D102
-    def waiting(self, what: str, timeout: float) -> Waiting: ...  # noqa: D102
+    def title(self, text: str) -> None: ...  # noqa: D102 (Protocol stub; see the class)
+    def begin(self, step: str, index: int, total: int) -> None: ...  # noqa: D102 (Protocol stub; see the class)
+    def line(self, text: str) -> None: ...  # noqa: D102 (Protocol stub; see the class)
+    def step(self, text: str) -> None: ...  # noqa: D102 (Protocol stub; see the class)
+    def command(self, node: str, cmd: str) -> None: ...  # noqa: D102 (Protocol stub; see the class)
+    def done(self, text: str, seconds: float) -> None: ...  # noqa: D102 (Protocol stub; see the class)
+    def waiting(self, what: str, timeout: float) -> Waiting: ...  # noqa: D102 (Protocol stub; see the class)
 
 
 class _Silent:
@@ -184,7 +184,7 @@ class LabState:
     def plan_node(self, role: str, index: int | None = None) -> NodeRecord:
         """Name and address one new node of a role (the next free number unless given); not yet created."""
         if index is None:
-            numbers = [int(h[len(role):]) for h in self.nodes if h.startswith(role) and h[len(role):].isdigit()]
+            numbers = [int(h[len(role) :]) for h in self.nodes if h.startswith(role) and h[len(role) :].isdigit()]
             index = 1 + max(numbers, default=0)  # after removing worker2 of 1..3 the next is worker4
         assert self.network is not None, "plan nodes after the network exists"
         self._set(ip_index=self.ip_index + 1)

@@ -11,7 +11,7 @@ answers recorded from real swarms.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..base.facts import LABEL_NODE, majority
 from .answers import NOT_A_MANAGER, Answer
@@ -36,23 +36,32 @@ def container_fault(summary: Mapping | None, exit_code: int | None, network: str
     return None if network in networks else "disconnected"
 
 
-def node_faults(summaries: Iterable[Mapping], exit_codes: Mapping[str, int], network: str,
-                expected: Iterable[str]) -> dict[str, str | None]:
+def node_faults(
+    summaries: Iterable[Mapping], exit_codes: Mapping[str, int], network: str, expected: Iterable[str]
+) -> dict[str, str | None]:
     """Every node's fault by hostname; a node the lab expects but whose container is gone is "removed"."""
     by_host = {(s.get("Labels") or {}).get(LABEL_NODE, ""): s for s in summaries}
     hosts = set(by_host) | set(expected)
-    return {h: container_fault(by_host.get(h), exit_codes.get((by_host.get(h) or {}).get("Id", "")), network)
-            for h in sorted(hosts) if h}
+    return {
+        h: container_fault(by_host.get(h), exit_codes.get((by_host.get(h) or {}).get("Id", "")), network)
+        for h in sorted(hosts)
+        if h
+    }
 
 
-def manager_candidates(created_roles: Mapping[str, str], swarm_managers: Sequence[str],
-                       answered: str | None) -> list[str]:
+def manager_candidates(
+    created_roles: Mapping[str, str], swarm_managers: Sequence[str], answered: str | None
+) -> list[str]:
     """The order to ask nodes in: the manager that answered last, the swarm's managers, the created managers;
     then, while the swarm has not yet said who its managers are, every other node (one may have been promoted)."""
     order: list[str] = []
     others = [] if swarm_managers else list(created_roles)
-    for host in ([answered] if answered else []) + list(swarm_managers) + \
-            [h for h, r in created_roles.items() if r == "manager"] + others:
+    for host in (
+        ([answered] if answered else [])
+        + list(swarm_managers)
+        + [h for h, r in created_roles.items() if r == "manager"]
+        + others
+    ):
         if host in created_roles and host not in order:
             order.append(host)
     return order
@@ -70,8 +79,14 @@ def gather(candidates: Sequence[str], faults: Mapping[str, str | None], ask: Cal
     return answers
 
 
-def judge(lab: str, answers: Sequence[Answer], faults: Mapping[str, str | None], known_managers: Sequence[str],
-          taken_at: float, manager_errors: Sequence[str] = ()) -> SwarmSnapshot:
+def judge(
+    lab: str,
+    answers: Sequence[Answer],
+    faults: Mapping[str, str | None],
+    known_managers: Sequence[str],
+    taken_at: float,
+    manager_errors: Sequence[str] = (),
+) -> SwarmSnapshot:
     """One snapshot from the answers gathered (in the order asked): the first full answer wins.
 
     With an answer, quorum is judged from the managers it lists and the faults
@@ -98,16 +113,20 @@ def judge(lab: str, answers: Sequence[Answer], faults: Mapping[str, str | None],
     has_quorum = not known_managers or len(up) >= needed
     count = f"{len(up)} of {len(known_managers)} managers are up and Raft needs {needed}"
     if not has_quorum:
-        error = (f"no quorum: {count}; the swarm cannot make changes (running tasks keep running). "
-                 + "; ".join(errors)).rstrip(". ")
+        error = (
+            f"no quorum: {count}; the swarm cannot make changes (running tasks keep running). " + "; ".join(errors)
+        ).rstrip(". ")
     elif any(a.no_leader for a in failed):
         error = f"no leader yet: the managers are electing one ({count}). " + "; ".join(errors)
     elif failed and all(a.timed_out for a in failed):
-        error = (f"no manager answered in time: the leader is gone or cut off and the others wait for a new one "
-                 f"({count}). " + "; ".join(errors))
+        error = (
+            f"no manager answered in time: the leader is gone or cut off and the others wait for a new one "
+            f"({count}). " + "; ".join(errors)
+        )
     elif errors:
         error = "no manager answered: " + "; ".join(errors)
     else:
         error = "no manager is running: every manager node is killed, stopped, paused, disconnected or removed"
-    return SwarmSnapshot(lab=lab, taken_at=taken_at, manager=None, error=error.strip(), quorum=has_quorum,
-                         missing=missing)
+    return SwarmSnapshot(
+        lab=lab, taken_at=taken_at, manager=None, error=error.strip(), quorum=has_quorum, missing=missing
+    )

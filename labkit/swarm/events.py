@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import threading
 import urllib.parse
-from typing import Callable
+from collections.abc import Callable
 
-from ..host.exec import ContainerNotRunning
 from ..base.facts import KIND_NODE, label_filter
+from ..host.exec import ContainerNotRunning
 from ..host.streams import HostEvents, LineStream
 from .answers import API_VERSION
 from .context import LabState
@@ -24,8 +24,15 @@ __all__ = ["EventFollower", "EVENT_TYPES"]
 EVENT_TYPES = ("container", "node", "service")
 _FILTERS = urllib.parse.quote(json.dumps({"type": list(EVENT_TYPES)}))
 # --max-time: a stream that nobody stops (its reader gone) still ends; the follower starts a new one.
-_ARGV = ["curl", "-sN", "--max-time", "600", "--unix-socket", "/var/run/docker.sock",
-         f"http://d/{API_VERSION}/events?filters={_FILTERS}"]
+_ARGV = [
+    "curl",
+    "-sN",
+    "--max-time",
+    "600",
+    "--unix-socket",
+    "/var/run/docker.sock",
+    f"http://d/{API_VERSION}/events?filters={_FILTERS}",
+]
 RETRY = 1.0  # seconds between attempts to follow a node that cannot run commands (down, paused)
 
 
@@ -39,7 +46,7 @@ class EventFollower:
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
-    def start(self) -> "EventFollower":
+    def start(self) -> EventFollower:
         """Follow every node the lab has now (call again after nodes were added: new ones are followed too)."""
         with self._lock:
             if "host" not in self._threads:
@@ -48,8 +55,9 @@ class EventFollower:
                 t.start()
             for host in list(self._state.nodes):
                 if host not in self._threads or not self._threads[host].is_alive():
-                    t = threading.Thread(target=self._follow, args=(host,), daemon=True,
-                                         name=f"labkit-events-{self._state.name}-{host}")
+                    t = threading.Thread(
+                        target=self._follow, args=(host,), daemon=True, name=f"labkit-events-{self._state.name}-{host}"
+                    )
                     self._threads[host] = t
                     t.start()
         return self
@@ -104,5 +112,3 @@ class EventFollower:
             self._on_event(source, event)
         except Exception:  # a subscriber's failure must not stop the stream
             pass
-
-

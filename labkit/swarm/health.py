@@ -42,8 +42,9 @@ class LabHealth:
     faults: tuple[tuple[str, str], ...] = ()  # (hostname, fault) for every node that is not healthy
 
 
-def lab_health(objs: LabObjects, exit_codes: Mapping[str, int], this_host: str,
-               pid_alive: Callable[[int], bool]) -> LabHealth:
+def lab_health(
+    objs: LabObjects, exit_codes: Mapping[str, int], this_host: str, pid_alive: Callable[[int], bool]
+) -> LabHealth:
     """The verdict on one lab, from its objects (see module doc)."""
     first = objs.containers[0].get("Labels", {}) if objs.containers else {}
     mode = first.get(LABEL_MODE, "-")
@@ -66,8 +67,9 @@ def lab_health(objs: LabObjects, exit_codes: Mapping[str, int], this_host: str,
     # Killed and stopped nodes come back with a start; the other faults are a lesson's, undone by its own repair.
     down = [(h, f) for h, f in bad if (cause := fault_leaving(f)) is not None and cause.repair == "start"]
     if down:
-        return LabHealth(objs.name, "degraded", count, mode,
-                         nodes_down(down, [container_name(objs.name, h) for h, _ in down]), bad)
+        return LabHealth(
+            objs.name, "degraded", count, mode, nodes_down(down, [container_name(objs.name, h) for h, _ in down]), bad
+        )
     if bad:
         return LabHealth(objs.name, "degraded", count, mode, nodes_faulted(list(bad)), bad)
     return LabHealth(objs.name, "running", count, mode)

@@ -46,8 +46,9 @@ _SCRIPT = (
 )
 
 
-def http_requests(state: LabState, node: str, port: int, path: str = "/", count: int = 1,
-                  timeout: float = 2.0) -> list[HttpReply]:
+def http_requests(
+    state: LabState, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0
+) -> list[HttpReply]:
     """Send `count` GET requests to node:port from a healthy node other than the target (if any)."""
     target = Node(state, node)
     faults = lab_faults(state)

@@ -48,13 +48,16 @@ def remove_node(state: LabState, hostname: str) -> None:
         if state.role_of(hostname) == "manager":
             a_manager(state).exec(["docker", "node", "demote", hostname], check=False)
         node.exec(["docker", "swarm", "leave", "--force"], check=False)
-    wait_for(state, lambda s: not any(n.hostname == hostname and n.state == "ready" for n in s.nodes), timeout=30,
-             what=f"{hostname} down", quiet=True)
+    wait_for(
+        state,
+        lambda s: not any(n.hostname == hostname and n.state == "ready" for n in s.nodes),
+        timeout=30,
+        what=f"{hostname} down",
+        quiet=True,
+    )
     manager = a_manager(state)
     state.report.command(manager.name, sh_join(["docker", "node", "rm", "--force", hostname]))
     manager.exec(["docker", "node", "rm", "--force", hostname], check=False)
     state.report.line(f"$ {node.host_command('remove')}   # on the host, with its volume")
     teardown.remove_lab(state.name, node=hostname)
     state.drop_node(hostname)
-
-

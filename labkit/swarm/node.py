@@ -24,6 +24,7 @@ _ENGINE_UP = ["docker", "version", "--format", "{{.Server.Version}}"]
 
 def _fault_method(action: str) -> Callable[[Node], None]:
     """A Node method doing one row of NODE_FAULTS, with that row's docstring."""
+
     def method(self: Node) -> None:
         self._fault(action)
 
@@ -60,15 +61,16 @@ class Node:
 
     @property
     def role(self) -> str:
-        """"manager" or "worker" as the swarm says now (promotions included); the created role if no manager answers."""
+        """The role the swarm gives now, "manager" or "worker" (promotions included); the created one if none answer."""
         self._require_running()
         read_snapshot(self._state)
         return self._state.role_of(self.name)
 
     # -- commands -----------------------------------------------------------------------------
 
-    def sh(self, script: str, *, check: bool = True, stream: bool | IO[str] = False,
-           env: dict[str, str] | None = None) -> CommandResult:
+    def sh(
+        self, script: str, *, check: bool = True, stream: bool | IO[str] = False, env: dict[str, str] | None = None
+    ) -> CommandResult:
         """Run a shell script inside the node (`sh -c`), e.g. `node.sh("docker node ls")`.
 
         Returns stdout/stderr/exit_code; raises CommandError on a non-zero exit unless
@@ -76,13 +78,23 @@ class Node:
         """
         return self.exec(["sh", "-c", script], check=check, stream=stream, env=env)
 
-    def exec(self, argv: Sequence[str], *, check: bool = True, stream: bool | IO[str] = False,
-             env: dict[str, str] | None = None, tty: bool = False) -> CommandResult:
-        """Run an argv inside the node (no shell); tty=True gives it a terminal, as `docker exec -t` does."""
+    def exec(
+        self,
+        argv: Sequence[str],
+        *,
+        check: bool = True,
+        stream: bool | IO[str] = False,
+        env: dict[str, str] | None = None,
+        tty: bool = False,
+        window: tuple[int, int] | None = None,
+    ) -> CommandResult:
+        """Run an argv inside the node (no shell); tty=True gives it a terminal, as `docker exec -t` does, of this
+        process's terminal's size or window=(rows, columns)."""
         self._require_running()
         try:
-            return run_in_container(self.container_name, argv, node=self.name, check=check, stream=stream, env=env,
-                                    tty=tty)
+            return run_in_container(
+                self.container_name, argv, node=self.name, check=check, stream=stream, env=env, tty=tty, window=window
+            )
         except ContainerNotRunning as exc:
             fault = self.fault or "not running"
             cause = fault_leaving(fault)
@@ -96,8 +108,11 @@ class Node:
     def shell(self) -> int:
         """An interactive shell in the node on this process's terminal (`labkit shell`); returns its exit code."""
         self._require_running()
-        return interactive(self.container_name, ["sh", "-c", "if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"],
-                           env={"TERM": os.environ.get("TERM", "xterm")})
+        return interactive(
+            self.container_name,
+            ["sh", "-c", "if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"],
+            env={"TERM": os.environ.get("TERM", "xterm")},
+        )
 
     # -- faults ---------------------------------------------------------------------------------
 
@@ -116,8 +131,7 @@ class Node:
 
     def host_command(self, action: str) -> str:
         """The host `docker` command a fault stands for, e.g. `docker kill mylab-worker2`."""
-        return host_command(action, self.container_name, network=self._state.network_name, ip=self.ip,
-                            alias=self.name)
+        return host_command(action, self.container_name, network=self._state.network_name, ip=self.ip, alias=self.name)
 
     def do(self, action: str) -> None:
         """Do one action of base.faults.NODE_FAULTS by its name: `node.do("kill")` is `node.kill()`."""
@@ -151,22 +165,34 @@ class Node:
 
     def wait_engine(self, timeout: float = 60) -> None:
         """Block until the node's own Docker engine answers."""
+
         def ask() -> CommandResult | str:
             try:
                 return run_in_container(self.container_name, _ENGINE_UP, node=self.name, check=False)
             except ContainerNotRunning as exc:
                 return exc.state
+
+        def answered(r: CommandResult | str) -> bool:
+            return isinstance(r, CommandResult) and r.ok
+
+        def show(r: CommandResult | str) -> str:
+            return r if isinstance(r, str) else (r.stderr or r.stdout).strip()[-200:] or "no answer"
+
         try:
-            poll(ask, lambda r: isinstance(r, CommandResult) and r.ok, timeout=timeout, interval=0.1,
-                 what=f"the Docker engine in {self.name} to answer",
-                 show=lambda r: r if isinstance(r, str) else (r.stderr or r.stdout).strip()[-200:] or "no answer")
+            poll(
+                ask,
+                answered,
+                timeout=timeout,
+                interval=0.1,
+                what=f"the Docker engine in {self.name} to answer",
+                show=show,
+            )
         except LabkitError as exc:
             logs = containers.logs_tail(self.container_name)
-            raise WaitTimeout(f"failed to start the Docker engine in {self.name}: {exc}\n"
-                              f"last node logs:\n{logs}") from exc
+            raise WaitTimeout(
+                f"failed to start the Docker engine in {self.name}: {exc}\nlast node logs:\n{logs}"
+            ) from exc
 
     def _require_running(self) -> None:
         if self._state.phase is LabPhase.STOPPED:
             raise LabNotRunning(lab_stopped(self._state.name))
-
-

@@ -36,9 +36,11 @@ def prepared_nodes() -> int:
 def matches(objs: LabObjects, state: LabState) -> bool:
     """True if a prepared lab is what this start asks for: the same shape, heartbeat and swarm-or-not."""
     labels = objs.labels
-    return (labels.get(LABEL_SHAPE) == f"{state.managers}+{state.workers}"
-            and (labels.get(LABEL_HEARTBEAT) or None) == (state.heartbeat or None)
-            and labels.get(LABEL_SWARM, "true") == str(state.swarm).lower())
+    return (
+        labels.get(LABEL_SHAPE) == f"{state.managers}+{state.workers}"
+        and (labels.get(LABEL_HEARTBEAT) or None) == (state.heartbeat or None)
+        and labels.get(LABEL_SWARM, "true") == str(state.swarm).lower()
+    )
 
 
 def take(state: LabState) -> LabState | None:

@@ -24,8 +24,14 @@ def _nothing(step: Step) -> None:
     """No preparation before a step."""
 
 
-def run_start(state: LabState, steps: Sequence[Step], *, retain: bool = False, timings: Timings | None = None,
-              before: Callable[[Step], None] = _nothing) -> None:
+def run_start(
+    state: LabState,
+    steps: Sequence[Step],
+    *,
+    retain: bool = False,
+    timings: Timings | None = None,
+    before: Callable[[Step], None] = _nothing,
+) -> None:
     """Run a starting lab's steps in order; the lab is then running.
 
     Each step is announced as [i/n] (the reporter shows it when asked to, as `labkit up` does), `before(step)`

@@ -1,16 +1,16 @@
 """Immutable snapshots of a swarm, parsed from Engine API payloads.
 
-A snapshot is read in one round (nodes, services, tasks) from one manager, so
-every widget and check sees one consistent frame. Parsing is kept free of any
-Docker access so unit tests can feed it recorded payloads.
+A snapshot is read in one round (nodes, services, tasks) from one manager, so every widget and check sees one
+consistent frame. Parsing is kept free of any Docker access so unit tests can feed it recorded payloads.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..base.errors import UnknownNode, UnknownService
 
@@ -160,11 +160,11 @@ class SwarmSnapshot:
         gone = f"; missing node container(s): {', '.join(self.missing)}" if self.missing else ""
         if self.error:
             return self.error + gone
-        nodes = ", ".join(f"{n.hostname}={n.state}/{n.availability}" + (f"({n.fault})" if n.fault else "")
-                          for n in self.nodes)
-        services = ", ".join(
-            f"{s.name} {len(self.running(s.name))}/{s.replicas if s.replicas is not None else 'global'}"
-            for s in self.services)
+        nodes = ", ".join(
+            f"{n.hostname}={n.state}/{n.availability}" + (f"({n.fault})" if n.fault else "") for n in self.nodes
+        )
+        desired = [(s.name, "global" if s.replicas is None else s.replicas) for s in self.services]
+        services = ", ".join(f"{name} {len(self.running(name))}/{want}" for name, want in desired)
         return f"nodes: {nodes}; services: {services or 'none'}{gone}"
 
     def __repr__(self) -> str:  # a cell ending in `lab.wait(...)` shows this, not every field of every task
@@ -176,7 +176,7 @@ class SwarmSnapshot:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (the form widgets receive)."""
         d = dataclasses.asdict(self)
-        for t, task in zip(d["tasks"], self.tasks):
+        for t, task in zip(d["tasks"], self.tasks, strict=True):
             t["name"], t["label"] = task.name, task.label
         return d
 

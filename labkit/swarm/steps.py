@@ -67,8 +67,14 @@ def claim_network(state: LabState) -> None:
     """Create the lab's network: this claims the name (LabExists if another lab has it)."""
     if state.name in inventory.find_labs(state.name):
         raise LabExists(lab_exists(state.name))
-    labels = labels_for("network", state.name, instance=state.instance, shape=f"{state.managers}+{state.workers}",
-                        heartbeat=state.heartbeat or "", swarm=str(state.swarm).lower())
+    labels = labels_for(
+        "network",
+        state.name,
+        instance=state.instance,
+        shape=f"{state.managers}+{state.workers}",
+        heartbeat=state.heartbeat or "",
+        swarm=str(state.swarm).lower(),
+    )
     state.use_network(networks.create_lab_network(state.name, labels))
 
 
@@ -81,9 +87,20 @@ def provision(state: LabState, records: list[NodeRecord]) -> None:
         state.choose_runtime(image, probe.node_mode(image))
     assert state.network is not None and state.mode is not None
     # By id: while two starts race for one name, two networks of that name may exist for an instant.
-    specs = [containers.NodeSpec(state.name, r.hostname, r.created_role, r.ip, state.network.id,
-                                 state.node_image, state.mode, state.instance,
-                                 node_command(state.name, r.hostname, state.mode)) for r in records]
+    specs = [
+        containers.NodeSpec(
+            state.name,
+            r.hostname,
+            r.created_role,
+            r.ip,
+            state.network.id,
+            state.node_image,
+            state.mode,
+            state.instance,
+            node_command(state.name, r.hostname, state.mode),
+        )
+        for r in records
+    ]
     pool = ThreadPoolExecutor(max_workers=min(8, len(specs)) or 1)
     try:
         for future in [pool.submit(containers.create_node, spec) for spec in specs]:
@@ -91,8 +108,10 @@ def provision(state: LabState, records: list[NodeRecord]) -> None:
     finally:
         # Let in-flight creations finish so cleanup (by label) sees every container.
         pool.shutdown(wait=True, cancel_futures=True)
-    state.report.step(f"$ docker run -d --name {state.container_of('<node>')} --hostname <node> ... "
-                      f"({', '.join(r.hostname for r in records)})")
+    state.report.step(
+        f"$ docker run -d --name {state.container_of('<node>')} --hostname <node> ... "
+        f"({', '.join(r.hostname for r in records)})"
+    )
 
 
 def provision_all(state: LabState) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..base.poll import poll
 from .context import SILENT, LabState
@@ -12,13 +12,27 @@ from .state import SwarmSnapshot
 __all__ = ["wait_for", "all_ready"]
 
 
-def wait_for(state: LabState, predicate: Callable[[SwarmSnapshot], bool], *, timeout: float = 60,
-             what: str = "condition", interval: float = 0.25, quiet: bool = False) -> SwarmSnapshot:
+def wait_for(
+    state: LabState,
+    predicate: Callable[[SwarmSnapshot], bool],
+    *,
+    timeout: float = 60,
+    what: str = "condition",
+    interval: float = 0.25,
+    quiet: bool = False,
+) -> SwarmSnapshot:
     """Poll snapshots until predicate(snapshot) is true; WaitTimeout naming `what` and the last state otherwise."""
     progress = (SILENT if quiet else state.report).waiting(what, timeout)
     try:
-        snap = poll(lambda: read_snapshot(state), lambda s: s.error is None and bool(predicate(s)),
-                    timeout=timeout, what=what, interval=interval, show=lambda s: s.describe(), tick=progress.tick)
+        snap = poll(
+            lambda: read_snapshot(state),
+            lambda s: s.error is None and bool(predicate(s)),
+            timeout=timeout,
+            what=what,
+            interval=interval,
+            show=lambda s: s.describe(),
+            tick=progress.tick,
+        )
     except BaseException:
         progress.fail()
         raise

@@ -20,7 +20,6 @@ from testcontainers.core.wait_strategies import ExecWaitStrategy
 
 from ..base.facts import (
     KIND_REGISTRY_DATA,
-    LABEL_LAB,
     REGISTRY_ALIAS,
     REGISTRY_PORT,
     REGISTRY_VOLUME,
@@ -71,7 +70,8 @@ class NodeContainer(DockerContainer):
         if plan.tls:
             command += [f"--host=tcp://0.0.0.0:{TLS_PORT}", "--tlsverify", f"--tlscacert={TLS_DIR}/ca.pem",
                         f"--tlscert={TLS_DIR}/server-cert.pem", f"--tlskey={TLS_DIR}/server-key.pem"]
-        super().__init__(plan.image, command=command, name=container_name(plan.lab, plan.hostname), network=network)
+        super().__init__(plan.image, name=container_name(plan.lab, plan.hostname), network=network)
+        self.with_command(command)
         self.plan = plan
         labels = labels_for("node", plan.lab, role=plan.role, node=plan.hostname, ip=plan.ip, mode=plan.mode.name,
                             instance=plan.instance)
@@ -110,9 +110,11 @@ class RegistryContainer(DockerContainer):
     """labkit's registry image on the swarm network as `registry:5000`, serving labkit's registry data volume."""
 
     def __init__(self, lab: str, instance: str, plan: RegistryPlan, network: Network) -> None:
-        super().__init__(plan.image, command=list(plan.command) if plan.command else None,
-                         name=container_name(lab, "registry"), network=network, network_aliases=[REGISTRY_ALIAS])
-        self.with_kwargs(labels={**labels_for(KIND_TEST_REGISTRY, lab, instance=instance), LABEL_LAB: lab})
+        super().__init__(plan.image, name=container_name(lab, "registry"), network=network,
+                         network_aliases=[REGISTRY_ALIAS])
+        if plan.command:
+            self.with_command(list(plan.command))
+        self.with_kwargs(labels=labels_for(KIND_TEST_REGISTRY, lab, instance=instance))
         self.with_volume_mapping(REGISTRY_VOLUME, plan.data_dir, "rw")
         self.with_exposed_ports(REGISTRY_PORT)  # images a node lacks are pushed through it
         self.waiting_for(ExecWaitStrategy(_REGISTRY_UP).with_poll_interval(0.1).with_startup_timeout(30))

@@ -7,12 +7,13 @@ course runs, on the swarm's `LabState`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import docker
 import docker.tls
+from testcontainers.core.container import DockerContainer
 
 from ..base.errors import LabkitError, UnknownNode, WaitTimeout
 from ..base.quoting import sh_join
@@ -74,7 +75,8 @@ class SwarmOperations:
     _certs: SwarmCerts | None
     name: str
 
-    def _container(self, hostname: str):  # noqa: ANN202 - the testcontainers DockerContainer of a node
+    def _container(self, hostname: str) -> DockerContainer:
+        """The testcontainers DockerContainer of a node (the SwarmContainer provides it)."""
         raise NotImplementedError
 
     # -- nodes ----------------------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ class SwarmOperations:
             return bool(mine) and all(_converged(s, v, None) for v in mine)
         return self._wait(done, f"every service of stack {stack} converged", timeout)
 
-    def _wait(self, predicate, what: str, timeout: float) -> SwarmSnapshot:  # noqa: ANN001
+    def _wait(self, predicate: Callable[[SwarmSnapshot], bool], what: str, timeout: float) -> SwarmSnapshot:
         try:
             return wait_for(self._state, predicate, timeout=timeout, what=what, quiet=True)
         except WaitTimeout as exc:
@@ -213,11 +215,17 @@ class SwarmOperations:
         d = Path(host.cert_path)
         tls = docker.tls.TLSConfig(client_cert=(str(d / "cert.pem"), str(d / "key.pem")), ca_cert=str(d / "ca.pem"),
                                    verify=True)
-        # requests lets REQUESTS_CA_BUNDLE (set on many CI machines) override the swarm's CA: the environment is
-        # ignored for this client, and the API version is asked for once that is so.
-        c = docker.DockerClient(base_url=host.url.replace("tcp://", "https://"), tls=tls, version="1.24")
+        url = host.url.replace("tcp://", "https://")
+        # requests lets REQUESTS_CA_BUNDLE (set on many CI machines) override the swarm's CA, so these clients ignore
+        # the environment; the first, at the oldest API version, only asks which version the engine speaks.
+        asking = docker.DockerClient(base_url=url, tls=tls, version="1.24")
+        asking.api.trust_env = False
+        try:
+            version = asking.version()["ApiVersion"]
+        finally:
+            asking.close()
+        c = docker.DockerClient(base_url=url, tls=tls, version=version)
         c.api.trust_env = False
-        c.api._version = c.api._retrieve_server_version()
         return c
 
 

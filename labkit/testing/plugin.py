@@ -15,7 +15,7 @@ test's report gets a "labkit swarm" section: the swarm's snapshot and `docker se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -116,11 +116,12 @@ def swarm(request: pytest.FixtureRequest, _labkit_shared_swarms: _Shared) -> Ite
         yield own
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport,
+                                                                                           pytest.TestReport]:
     """Attach the swarm's snapshot and its tasks' errors to a failed test's report."""
-    outcome = yield
-    report = outcome.get_result()
+    report = yield
     used = getattr(item, "funcargs", {}).get("swarm")
     if report.failed and call.when == "call" and used is not None and hasattr(used, "report"):
         report.sections.append((_SECTION, used.report()))
+    return report

@@ -143,7 +143,7 @@ class SwarmContainer(SwarmOperations):
         state = self._state
         state.enter(LabPhase.STARTING)
         if not testcontainers_config.ryuk_disabled:
-            Reaper.get_instance()  # before the first object: the network is reaped too
+            _start_ryuk()  # before the first object: the network is reaped too
         self._timed("images and node mode", self._prepare)
         self._timed("network", self._create_network)
         records = [state.plan_node("manager", i) for i in range(1, state.managers + 1)]
@@ -165,17 +165,18 @@ class SwarmContainer(SwarmOperations):
     def _prepare(self) -> None:
         ensure_images(log=log.info)
         image = self._image or NODE.tag
-        self._state.choose_runtime(image, self._mode or probe.node_mode(image))
-        log.info("nodes run in %s", self._state.mode.explanation())
+        mode = self._mode or probe.node_mode(image)
+        self._state.choose_runtime(image, mode)
+        log.info("nodes run in %s", mode.explanation())
 
     def _create_network(self) -> None:
         """The lab network, by testcontainers (session labels) on a free subnet of labkit's range."""
         labels = labels_for(KIND_NETWORK, self.name, instance=self._state.instance,
                             shape=f"{self._state.managers}+{self._state.workers}",
                             heartbeat=self._state.heartbeat or "", swarm="true")
-        tried: list[ipaddress.IPv4Network] = []
+        tried: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for _ in range(12):  # another process may take the subnet picked here
-            used = used_subnets() + tried
+            used = [*used_subnets(), *tried]
             subnet = next((s for s in _SUBNETS if not any(s.overlaps(u) for u in used)), None)
             if subnet is None:
                 raise EngineError("no free 172.31.x.0/24 subnet for the swarm's network; remove old labs")
@@ -256,6 +257,18 @@ class SwarmContainer(SwarmOperations):
     def _container(self, hostname: str) -> DockerContainer:
         self._require_node(hostname)
         return self._containers[hostname]
+
+
+def _start_ryuk() -> None:
+    """testcontainers' Ryuk, or a clear error where its image cannot be had (no registry, say)."""
+    try:
+        Reaper.get_instance()
+    except docker.errors.APIError as exc:
+        raise EngineError(
+            f"testcontainers cannot start Ryuk, its reaper ({testcontainers_config.ryuk_image}): "
+            f"{str(exc.explanation or exc)[:300]}\nWhere Ryuk cannot run, set TESTCONTAINERS_RYUK_DISABLED=true: "
+            "the swarm's own cleanup still removes it when the test (or session) ends, and `labkit down` removes "
+            "what a killed run leaves") from None
 
 
 def _is_ip(text: str) -> bool:

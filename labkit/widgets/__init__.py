@@ -13,9 +13,20 @@ from __future__ import annotations
 
 from ._board import SwarmBoard, board
 from ._course_map import CourseMap
+from ._protocol import LabView
 from ._timeline import Timeline, timeline
 from ._traffic import TrafficPanel, traffic
 from ._watcher import Watcher, watcher_for
 
-__all__ = ["board", "traffic", "timeline", "watcher_for", "SwarmBoard", "TrafficPanel", "Timeline", "Watcher",
-           "CourseMap"]
+__all__ = [
+    "board",
+    "traffic",
+    "timeline",
+    "watcher_for",
+    "SwarmBoard",
+    "TrafficPanel",
+    "Timeline",
+    "Watcher",
+    "CourseMap",
+    "LabView",
+]

@@ -28,10 +28,14 @@ __all__ = ["NODE_ACTIONS", "SERVICE_ACTIONS", "Action", "plan_action", "ActionRu
 
 # Node action -> swarm CLI command template, run on a manager, and what the learner should watch for.
 _SWARM_NODE_ACTIONS = {
-    "drain": ("docker node update --availability drain {node}",
-              "its tasks move to other nodes; the node keeps running"),
-    "activate": ("docker node update --availability active {node}",
-                 "it accepts new tasks again; running tasks do not move back by themselves"),
+    "drain": (
+        "docker node update --availability drain {node}",
+        "its tasks move to other nodes; the node keeps running",
+    ),
+    "activate": (
+        "docker node update --availability active {node}",
+        "it accepts new tasks again; running tasks do not move back by themselves",
+    ),
     "promote": ("docker node promote {node}", "it becomes a manager and joins the Raft quorum"),
     "demote": ("docker node demote {node}", "it leaves the Raft quorum and becomes a worker"),
 }
@@ -76,8 +80,9 @@ def plan_action(lab: LabView, name: str, target: str, value: Any = None) -> Acti
         if not 0 <= replicas <= 100:
             raise InvalidInput(f"replicas must be between 0 and 100, got {replicas}")
         # --detach: return once the manager accepted it; the board shows the convergence live.
-        return _swarm_action(lab, name, target, f"docker service scale --detach {target}={replicas}",
-                             _SERVICE_NOTES["scale"])
+        return _swarm_action(
+            lab, name, target, f"docker service scale --detach {target}={replicas}", _SERVICE_NOTES["scale"]
+        )
     if name == "remove":
         return _swarm_action(lab, name, target, f"docker service rm {target}", _SERVICE_NOTES["remove"])
     raise InvalidInput(f"unknown action {name!r}; known: {', '.join(NODE_ACTIONS + SERVICE_ACTIONS)}")
@@ -116,8 +121,17 @@ class ActionRunner:
         """Plan and queue an action; returns the log entry (status "running" or "error")."""
         with self._lock:
             self._counter += 1
-            entry = {"id": self._counter, "t": round(time.time(), 3), "action": name, "target": target,
-                     "command": "", "where": "", "note": "", "status": "running", "output": ""}
+            entry: dict[str, Any] = {
+                "id": self._counter,
+                "t": round(time.time(), 3),
+                "action": name,
+                "target": target,
+                "command": "",
+                "where": "",
+                "note": "",
+                "status": "running",
+                "output": "",
+            }
         entry["time"] = time.strftime("%H:%M:%S", time.localtime(entry["t"]))
         try:
             action = plan_action(self._lab, name, target, value)
@@ -134,8 +148,14 @@ class ActionRunner:
     def wait(self, timeout: float = 60.0) -> bool:
         """Block until every queued action finished (for tests and scripts)."""
         try:
-            poll(lambda: self._queue.unfinished_tasks, lambda n: n == 0, timeout=timeout, interval=0.02,
-                 what="the board's actions to finish", show=lambda n: f"{n} still running")
+            poll(
+                lambda: self._queue.unfinished_tasks,
+                lambda n: n == 0,
+                timeout=timeout,
+                interval=0.02,
+                what="the board's actions to finish",
+                show=lambda n: f"{n} still running",
+            )
             return True
         except WaitTimeout:
             return False

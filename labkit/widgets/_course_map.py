@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import anywidget
 import traitlets
@@ -18,7 +19,7 @@ class CourseMap(anywidget.AnyWidget):
     _esm = esm("course_map")
     _css = css("course_map")
 
-    rows = traitlets.List().tag(sync=True)
+    rows: traitlets.List[dict[str, str]] = traitlets.List().tag(sync=True)
 
     def __init__(self, read_rows: Callable[[], list[dict[str, str]]], **kwargs: Any):
         super().__init__(rows=read_rows(), **kwargs)
@@ -28,7 +29,7 @@ class CourseMap(anywidget.AnyWidget):
     def __repr__(self) -> str:
         return f"CourseMap({sum(r.get('done') == '✓' for r in self.rows)} of {len(self.rows)} exercises done)"
 
-    def refresh(self) -> "CourseMap":
+    def refresh(self) -> CourseMap:
         """Read the progress store again."""
         self.rows = self._read_rows()
         return self

@@ -44,8 +44,15 @@ def quorum_events(prev: SwarmSnapshot | None, cur: SwarmSnapshot) -> list[Event]
     if prev is not None and not was_ok:
         return [make_event(t, "quorum", f"managers answer again (read from {cur.manager})", "ok", "swarm")]
     if prev is not None and prev.manager and cur.manager and prev.manager != cur.manager:
-        return [make_event(t, "quorum", f"now reading the swarm from {cur.manager} ({prev.manager} no longer answers)",
-                           "warn", cur.manager)]
+        return [
+            make_event(
+                t,
+                "quorum",
+                f"now reading the swarm from {cur.manager} ({prev.manager} no longer answers)",
+                "warn",
+                cur.manager,
+            )
+        ]
     return []
 
 
@@ -76,10 +83,12 @@ def _membership(before: dict, after: dict, joined, changed, left) -> list[Event]
 
 def _node_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Event]:
     return _membership(
-        {n.id: n for n in prev.nodes}, {n.id: n for n in cur.nodes},
+        {n.id: n for n in prev.nodes},
+        {n.id: n for n in cur.nodes},
         lambda n: make_event(t, "node", f"{n.hostname} joined the swarm as a {n.role}", "ok", n.hostname),
         lambda old, n: _one_node_changes(old, n, t),
-        lambda old: make_event(t, "node", f"{old.hostname} left the swarm (node removed)", "warn", old.hostname))
+        lambda old: make_event(t, "node", f"{old.hostname} left the swarm (node removed)", "warn", old.hostname),
+    )
 
 
 def _one_node_changes(old: NodeState, n: NodeState, t: float) -> list[Event]:
@@ -123,9 +132,12 @@ def _service_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[E
         return make_event(t, "service", f"service {s.name} created ({size}, {s.image})", "ok", s.name)
 
     return _membership(
-        {s.id: s for s in prev.services}, {s.id: s for s in cur.services}, created,
+        {s.id: s for s in prev.services},
+        {s.id: s for s in cur.services},
+        created,
         lambda old, s: _one_service_changes(old, s, t),
-        lambda old: make_event(t, "service", f"service {old.name} removed", "warn", old.name))
+        lambda old: make_event(t, "service", f"service {old.name} removed", "warn", old.name),
+    )
 
 
 def _one_service_changes(old: ServiceState, s: ServiceState, t: float) -> list[Event]:
@@ -153,8 +165,9 @@ def _task_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Even
         if old is None:
             if not task.is_current:
                 continue  # an old task we never saw alive: history, not news
-            events.append(make_event(t, "task", f"{label} new{where}: {task.state}",
-                                     _STATE_LEVEL.get(task.state, "info"), label))
+            events.append(
+                make_event(t, "task", f"{label} new{where}: {task.state}", _STATE_LEVEL.get(task.state, "info"), label)
+            )
             continue
         if old.state == task.state and old.desired_state == task.desired_state:
             continue

@@ -76,7 +76,7 @@ class MarkTracker:
             self._ghosts.pop(tid, None)
 
     def mark(self, task_id: str) -> str:
-        """"arriving", "leaving" or ""."""
+        """ "arriving", "leaving" or ""."""
         return self._marks.get(task_id, ("", 0.0))[0]
 
     def ghosts(self) -> list[TaskState]:
@@ -88,17 +88,25 @@ def _node_down(state: str, fault: str | None) -> bool:
     return state != "ready" or fault in DOWN_FAULTS
 
 
-def board_model(snapshot: SwarmSnapshot, marks: MarkTracker | None = None,
-                colors: ColorBook | None = None) -> dict[str, Any]:
+def board_model(
+    snapshot: SwarmSnapshot, marks: MarkTracker | None = None, colors: ColorBook | None = None
+) -> dict[str, Any]:
     """The nodes, services and task cards of a snapshot, ready to draw (no timestamps: it only
     changes when the swarm does, so the browser only redraws then)."""
     marks = marks or MarkTracker()
     colors = colors or ColorBook()
     nodes = [
         {
-            "id": n.id, "hostname": n.hostname, "role": n.role, "leader": n.leader,
-            "availability": n.availability, "state": n.state, "reachability": n.reachability or "",
-            "fault": n.fault or "", "message": n.message, "addr": n.addr,
+            "id": n.id,
+            "hostname": n.hostname,
+            "role": n.role,
+            "leader": n.leader,
+            "availability": n.availability,
+            "state": n.state,
+            "reachability": n.reachability or "",
+            "fault": n.fault or "",
+            "message": n.message,
+            "addr": n.addr,
             "down": _node_down(n.state, n.fault),
         }
         for n in snapshot.nodes
@@ -107,20 +115,31 @@ def board_model(snapshot: SwarmSnapshot, marks: MarkTracker | None = None,
     known_hosts = {n["hostname"] for n in nodes}
     tasks = [_task_card(t, marks.mark(t.id), colors, down_hosts, known_hosts) for t in snapshot.tasks]
     seen = {t.id for t in snapshot.tasks}
-    tasks += [_task_card(g, "leaving", colors, down_hosts, known_hosts, ghost=True)
-              for g in marks.ghosts() if g.id not in seen]
+    tasks += [
+        _task_card(g, "leaving", colors, down_hosts, known_hosts, ghost=True)
+        for g in marks.ghosts()
+        if g.id not in seen
+    ]
     services = [_service_line(s, snapshot, colors) for s in snapshot.services]
     return {"lab": snapshot.lab, "nodes": nodes, "services": services, "tasks": tasks}
 
 
-def _task_card(t: TaskState, mark: str, colors: ColorBook, down_hosts: set, known_hosts: set,
-               ghost: bool = False) -> dict[str, Any]:
+def _task_card(
+    t: TaskState, mark: str, colors: ColorBook, down_hosts: set, known_hosts: set, ghost: bool = False
+) -> dict[str, Any]:
     host = t.node_hostname or ""
     current = t.is_current and not ghost
     return {
-        "id": t.id, "label": t.label, "service": t.service_name, "slot": t.slot,
-        "node": host if host in known_hosts else "", "state": t.state, "desired": t.desired_state,
-        "current": current, "mark": mark, "color": colors.color(t.service_name),
+        "id": t.id,
+        "label": t.label,
+        "service": t.service_name,
+        "slot": t.slot,
+        "node": host if host in known_hosts else "",
+        "state": t.state,
+        "desired": t.desired_state,
+        "current": current,
+        "mark": mark,
+        "color": colors.color(t.service_name),
         # A task still "running" on a node the swarm has not yet declared down: it is lost
         # but the orchestrator does not know yet. Learners should see that gap.
         "stranded": current and host in down_hosts,
@@ -136,19 +155,35 @@ def _service_line(s: Any, snapshot: SwarmSnapshot, colors: ColorBook) -> dict[st
     else:  # global: one task per eligible node; the orchestrator's current tasks say how many
         desired = sum(1 for t in snapshot.tasks_of(s.name) if t.desired_state == "running")
     return {
-        "name": s.name, "mode": s.mode, "running": running, "desired": desired,
-        "replicas": s.replicas, "scalable": s.mode == "replicated", "image": s.image,
-        "ports": [str(p) for p in s.ports], "host_ports": [p.published for p in s.ports if p.mode == "host"],
-        "update": s.update_state or "", "color": colors.color(s.name),
+        "name": s.name,
+        "mode": s.mode,
+        "running": running,
+        "desired": desired,
+        "replicas": s.replicas,
+        "scalable": s.mode == "replicated",
+        "image": s.image,
+        "ports": [str(p) for p in s.ports],
+        "host_ports": [p.published for p in s.ports if p.mode == "host"],
+        "update": s.update_state or "",
+        "color": colors.color(s.name),
     }
 
 
-def status_model(snapshot: SwarmSnapshot | None, last_good: SwarmSnapshot | None,
-                 stopped: str | None = None) -> dict[str, Any]:
+def status_model(
+    snapshot: SwarmSnapshot | None, last_good: SwarmSnapshot | None, stopped: str | None = None
+) -> dict[str, Any]:
     """The small, fast-changing part: clock, answering manager, errors, quorum."""
     if snapshot is None:
-        return {"time": "", "manager": "", "error": "waiting for the first snapshot…", "quorum": True,
-                "stale": False, "stale_since": "", "stopped": stopped or "", "waiting": 0}
+        return {
+            "time": "",
+            "manager": "",
+            "error": "waiting for the first snapshot…",
+            "quorum": True,
+            "stale": False,
+            "stale_since": "",
+            "stopped": stopped or "",
+            "waiting": 0,
+        }
     stale = snapshot.error is not None and last_good is not None
     return {
         "time": time.strftime("%H:%M:%S", time.localtime(snapshot.taken_at)),
@@ -156,7 +191,7 @@ def status_model(snapshot: SwarmSnapshot | None, last_good: SwarmSnapshot | None
         "error": snapshot.error or "",
         "quorum": bool(snapshot.quorum) and snapshot.error is None,
         "stale": stale,
-        "stale_since": time.strftime("%H:%M:%S", time.localtime(last_good.taken_at)) if stale else "",
+        "stale_since": time.strftime("%H:%M:%S", time.localtime(last_good.taken_at)) if stale and last_good else "",
         "stopped": stopped or "",
         "waiting": 0,  # seconds the next snapshot has been pending (set by the board while it waits)
     }

@@ -7,7 +7,8 @@ can be read after the fact.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import anywidget
 import traitlets
@@ -18,7 +19,6 @@ from ._protocol import LabView
 from ._watcher import Watcher, watcher_for
 
 __all__ = ["Timeline", "timeline", "format_events"]
-
 
 
 def format_events(events: Iterable[dict]) -> str:
@@ -33,12 +33,20 @@ class Timeline(anywidget.AnyWidget):
     _css = css("timeline")
 
     lab_name = traitlets.Unicode("").tag(sync=True)
-    events = traitlets.List().tag(sync=True)  # see _diff.make_event
-    kinds = traitlets.List().tag(sync=True)  # kinds to show; empty = all
+    events: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)  # see _diff.make_event
+    kinds: traitlets.List[str] = traitlets.List().tag(sync=True)  # kinds to show; empty = all
     height = traitlets.Unicode("16em").tag(sync=True)
 
-    def __init__(self, lab: LabView, *, kinds: Iterable[str] = (), limit: int = 300, height: str = "16em",
-                 watcher: Watcher | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        lab: LabView,
+        *,
+        kinds: Iterable[str] = (),
+        limit: int = 300,
+        height: str = "16em",
+        watcher: Watcher | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(lab_name=str(lab.name), kinds=list(kinds), height=height, **kwargs)
         self._limit = limit
         self._watcher = watcher or watcher_for(lab)
@@ -51,14 +59,14 @@ class Timeline(anywidget.AnyWidget):
 
     def _on_watch(self, _snapshot: SwarmSnapshot | None, events: list) -> None:
         if events:  # assign once per tick: one comm message, even for a burst of task changes
-            self.events = (list(self.events) + list(events))[-self._limit:]
+            self.events = (list(self.events) + list(events))[-self._limit :]
 
     def text(self, kinds: Iterable[str] = ()) -> str:
         """The events as plain text (for printing in a cell or checking in a test)."""
         wanted = set(kinds)
         return format_events(e for e in self.events if not wanted or e["kind"] in wanted)
 
-    def clear(self) -> "Timeline":
+    def clear(self) -> Timeline:
         """Forget the events shown so far (the watcher keeps its own history)."""
         self.events = []
         return self
@@ -69,12 +77,15 @@ class Timeline(anywidget.AnyWidget):
         super().close()
 
 
-def timeline(lab: LabView, *, kinds: Iterable[str] = (), limit: int = 300, height: str = "16em",
-             watcher: Watcher | None = None) -> Timeline:
+def timeline(
+    lab: LabView, *, kinds: Iterable[str] = (), limit: int = 300, height: str = "16em", watcher: Watcher | None = None
+) -> Timeline:
     """The event timeline of a lab: `timeline(lab, kinds=("node", "task"), limit=300)`.
 
     The same options give the same (open) timeline, as for `board()`.
     """
     w = watcher or watcher_for(lab)
-    return w.shared(("timeline", tuple(kinds), limit, height),
-                    lambda: Timeline(lab, kinds=kinds, limit=limit, height=height, watcher=w))
+    return w.shared(
+        ("timeline", tuple(kinds), limit, height),
+        lambda: Timeline(lab, kinds=kinds, limit=limit, height=height, watcher=w),
+    )

@@ -51,8 +51,9 @@ def answer_label(reply: HttpReply, containers: dict[str, str] | None = None) -> 
     return f"HTTP {reply.status or '?'} (answer does not say who)"
 
 
-def summarize(replies: Iterable[HttpReply], seconds: float = 0.0,
-              containers: dict[str, str] | None = None) -> dict[str, Any]:
+def summarize(
+    replies: Iterable[HttpReply], seconds: float = 0.0, containers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Count answers per responder and failures per reason (the panel's chart data)."""
     replies = list(replies)
     answers: Counter = Counter()
@@ -70,7 +71,10 @@ def summarize(replies: Iterable[HttpReply], seconds: float = 0.0,
             failures[f"via {asked}: {(err.splitlines() or [''])[0][:120]}"] += 1
     ok = sum(answers.values())
     return {
-        "total": len(replies), "ok": ok, "failed": len(replies) - ok, "seconds": round(seconds, 2),
+        "total": len(replies),
+        "ok": ok,
+        "failed": len(replies) - ok,
+        "seconds": round(seconds, 2),
         "bars": [{"label": k, "count": v} for k, v in sorted(answers.items())],
         "failures": [{"label": k, "count": v} for k, v in sorted(failures.items())],
         "by_node": [{"node": k, **v} for k, v in sorted(per_node.items())],
@@ -96,16 +100,26 @@ class TrafficPanel(anywidget.AnyWidget):
     port = traitlets.Int(0).tag(sync=True)
     count = traitlets.Int(30).tag(sync=True)
     via = traitlets.Unicode("all").tag(sync=True)  # "all" or a node hostname
-    nodes = traitlets.List().tag(sync=True)  # hostnames offered in the "via" menu
+    nodes: traitlets.List[str] = traitlets.List().tag(sync=True)  # hostnames offered in the "via" menu
     mode = traitlets.Unicode("").tag(sync=True)  # how the port is published: ingress | host | "" (unknown)
     notice = traitlets.Unicode("").tag(sync=True)  # routing mesh warning / explanation
-    targets = traitlets.List().tag(sync=True)  # nodes the last run asked
+    targets: traitlets.List[str] = traitlets.List().tag(sync=True)  # nodes the last run asked
     result = traitlets.Dict().tag(sync=True)  # see summarize()
     running = traitlets.Bool(False).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, lab: LabView, service: str, port: int, *, count: int = 30, via: str = "all",
-                 path: str = "/", timeout: float = 2.0, **kwargs: Any):
+    def __init__(
+        self,
+        lab: LabView,
+        service: str,
+        port: int,
+        *,
+        count: int = 30,
+        via: str = "all",
+        path: str = "/",
+        timeout: float = 2.0,
+        **kwargs: Any,
+    ):
         super().__init__(lab_name=str(lab.name), service=service, port=int(port), count=count, via=via, **kwargs)
         self._lab, self._path, self._timeout = lab, path, timeout
         self._busy = threading.Lock()
@@ -129,8 +143,10 @@ class TrafficPanel(anywidget.AnyWidget):
         port = next((p for p in (svc.ports if svc else ()) if p.published == self.port), None)
         self.mode = port.mode if port else ""
         if svc is not None and port is None:
-            self.error = f"service {self.service} publishes no port {self.port} (it publishes: " \
-                         f"{', '.join(str(p) for p in svc.ports) or 'none'})"
+            self.error = (
+                f"service {self.service} publishes no port {self.port} (it publishes: "
+                f"{', '.join(str(p) for p in svc.ports) or 'none'})"
+            )
         self.notice = self._mesh_notice()
         return snap
 
@@ -139,14 +155,21 @@ class TrafficPanel(anywidget.AnyWidget):
         if caps.routing_mesh:
             return ""
         reason = str(caps.reason.get("routing_mesh", "")).rstrip(".")
-        text = (f"No routing mesh in this lab: {reason}. " if reason else
-                "No routing mesh in this lab: the kernel has no IPVS, so Swarm's ingress routing mesh and "
-                "VIP load balancing cannot work here. ")
+        text = (
+            f"No routing mesh in this lab: {reason}. "
+            if reason
+            else "No routing mesh in this lab: the kernel has no IPVS, so Swarm's ingress routing mesh and "
+            "VIP load balancing cannot work here. "
+        )
         if self.mode == "host":
-            return text + (f"Port {self.port} is published with mode=host, which needs no mesh: each node running "
-                           f"a {self.service} task answers on it itself, so requests go to those nodes.")
-        return text + (f"Requests to port {self.port} through the ingress mesh are expected to fail. Publish with "
-                       f"`--publish mode=host,published={self.port},target=<container port>` to try host mode.")
+            return text + (
+                f"Port {self.port} is published with mode=host, which needs no mesh: each node running "
+                f"a {self.service} task answers on it itself, so requests go to those nodes."
+            )
+        return text + (
+            f"Requests to port {self.port} through the ingress mesh are expected to fail. Publish with "
+            f"`--publish mode=host,published={self.port},target=<container port>` to try host mode."
+        )
 
     def _targets(self, snap: SwarmSnapshot | None, via: str) -> list[str]:
         if via != "all":
@@ -198,9 +221,13 @@ class TrafficPanel(anywidget.AnyWidget):
 
         r = self.result
         level = "info" if not r["failed"] else ("warn" if r["ok"] else "error")
-        watcher_for(self._lab).record(f"sent {r['total']} requests to {self.service}:{self.port}: {r['ok']} answered, "
-                                      f"{r['failed']} failed, by {len(r['bars'])} task(s)", "traffic", level,
-                                      self.service)
+        watcher_for(self._lab).record(
+            f"sent {r['total']} requests to {self.service}:{self.port}: {r['ok']} answered, "
+            f"{r['failed']} failed, by {len(r['bars'])} task(s)",
+            "traffic",
+            level,
+            self.service,
+        )
 
     def _on_front_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "send":
@@ -217,8 +244,11 @@ def _containers(lab: LabView, snap: SwarmSnapshot | None) -> dict[str, str]:
         pass
     if snap is None or snap.error is not None:
         return {}
-    return {t.container_id[:12]: f"{t.label} @ {t.node_hostname}" if t.slot is not None else t.label
-            for t in snap.tasks if t.container_id}
+    return {
+        t.container_id[:12]: f"{t.label} @ {t.node_hostname}" if t.slot is not None else t.label
+        for t in snap.tasks
+        if t.container_id
+    }
 
 
 def traffic(lab: LabView, service: str, port: int, **kwargs: Any) -> TrafficPanel:

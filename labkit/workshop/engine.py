@@ -8,14 +8,16 @@ labs: its dockerd puts every container it starts under the engine container's ow
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import docker.errors
 import docker.types
 
-from ..base.errors import EngineError
+from ..base.errors import EngineError, InvalidInput
 from ..base.poll import poll
 from ..host.api_errors import engine_error, removed
 from ..host.engine import client
@@ -38,7 +40,7 @@ from .names import (
     socket_volume,
 )
 
-__all__ = ["Limits", "ensure_engine", "remove_engine", "remove_learner", "engine_socket", "SUBNETS"]
+__all__ = ["Limits", "ensure_engine", "remove_engine", "remove_learner", "engine_socket", "SUBNETS", "to_bytes"]
 
 SUBNETS = [ipaddress.ip_network(f"172.30.{i}.0/24") for i in range(1, 255)]  # not labs' 172.31.x inside engines
 LEARNER_GID = 1000  # the learner's group in the single-user image: it may use the engine's socket
@@ -55,8 +57,28 @@ class Limits:
 
     def describe(self) -> str:
         """One line for messages and the login cards."""
-        return (f"labs (your Docker engine): {self.engine_memory}B memory, {self.engine_cpus:g} CPU; "
-                f"JupyterLab: {self.server_memory}B memory, {self.server_cpus:g} CPU")
+        return (f"labs (your Docker engine): {_size(self.engine_memory)} memory, {self.engine_cpus:g} CPU; "
+                f"JupyterLab: {_size(self.server_memory)} memory, {self.server_cpus:g} CPU")
+
+
+def to_bytes(docker_size: str) -> int:
+    """Docker's `3g` (k, m, g; b optional) as bytes; InvalidInput for anything else."""
+    s = docker_size.strip().lower().removesuffix("b")
+    factor = {"k": 2**10, "m": 2**20, "g": 2**30}.get(s[-1:], 1)
+    try:
+        value = float(s[:-1] if factor > 1 else s) * factor
+    except ValueError:
+        value = 0
+    if value < 64 * 2**20:
+        raise InvalidInput(f"invalid memory size {docker_size!r}: use e.g. 512m or 3g (at least 64m)")
+    return int(value)
+
+
+def _size(docker_size: str) -> str:
+    """Docker's `3g` as `3 GiB` (what a learner reads)."""
+    units = {"k": "KiB", "m": "MiB", "g": "GiB"}
+    s = docker_size.strip().lower().removesuffix("b")
+    return f"{s[:-1]} {units[s[-1]]}" if s and s[-1] in units else docker_size
 
 
 def engine_socket() -> str:
@@ -171,7 +193,17 @@ def remove_engine(learner: str) -> bool:
         except docker.errors.APIError:
             pass
         gone = removed(lambda c=c: api.remove_container(c["Id"], force=True, v=True)) or gone
+        _remove_cgroups(c["Id"])
     return gone
+
+
+def _remove_cgroups(container_id: str) -> None:
+    """Remove the (empty) cgroups the engine's dockerd made under its own: Docker removes only the container's."""
+    root = Path("/sys/fs/cgroup")
+    for top in [*root.glob(f"*/docker/{container_id}"), *root.glob(f"*/system.slice/docker-{container_id}.scope")]:
+        for d in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)) + [top]:
+            with contextlib.suppress(OSError):
+                d.rmdir()
 
 
 def remove_learner(learner: str | None = None, keep: tuple[str, ...] = ()) -> None:

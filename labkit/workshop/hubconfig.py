@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine import Limits, engine_socket
+from .engine import Limits, engine_socket, to_bytes
 from .names import (
     ENGINE_SOCKET_DIR,
     HOME,
@@ -26,9 +26,11 @@ from .names import (
     socket_volume,
 )
 
-__all__ = ["HubSettings", "write_config", "INSTRUCTOR"]
+__all__ = ["HubSettings", "write_config", "INSTRUCTOR", "CLI_SERVICE", "CLI_TOKEN"]
 
 INSTRUCTOR = "instructor"  # the hub admin: sees every learner (the dashboard service is for them only)
+CLI_SERVICE = "labkit-cli"  # `workshop status/reset` talk to the hub as this service
+CLI_TOKEN = "cli_token"  # its token's file in the state dir (owner-only), read by the config at the hub's start
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def _lines(s: HubSettings) -> list[str]:
         f"c.LearnerSpawner.extra_create_kwargs = {{'labels': {labels!r}}}",
         "c.LearnerSpawner.extra_host_config = {'cap_drop': ['ALL'], 'security_opt': ['no-new-privileges'], "
         "'pids_limit': 1024}",
-        f"c.LearnerSpawner.mem_limit = {lim.server_memory!r}",
+        f"c.LearnerSpawner.mem_limit = {to_bytes(lim.server_memory)!r}",
         f"c.LearnerSpawner.cpu_limit = {lim.server_cpus!r}",
         f"c.LearnerSpawner.engine_memory = {lim.engine_memory!r}",
         f"c.LearnerSpawner.engine_cpus = {lim.engine_cpus!r}",
@@ -96,9 +98,12 @@ def _lines(s: HubSettings) -> list[str]:
         "c.LearnerSpawner.start_timeout = 300  # the first start pulls labkit's images into the learner's engine",
         "c.LearnerSpawner.http_timeout = 120",
         "c.JupyterHub.load_roles = [{'name': 'idle-culler', 'services': ['idle-culler'], 'scopes': "
-        "['list:users', 'read:users:activity', 'read:servers', 'delete:servers']}]",
+        "['list:users', 'read:users:activity', 'read:servers', 'delete:servers']}, "
+        f"{{'name': {CLI_SERVICE!r}, 'services': [{CLI_SERVICE!r}], 'scopes': ['admin:users', 'admin:servers', "
+        "'list:users', 'read:users', 'read:servers', 'read:users:activity']}]",
         f"c.JupyterHub.services = [{{'name': 'idle-culler', 'command': [{sys.executable!r}, '-m', "
-        f"'jupyterhub_idle_culler', '--timeout={s.idle_timeout}']}}]",
+        f"'jupyterhub_idle_culler', '--timeout={s.idle_timeout}']}}, "
+        f"{{'name': {CLI_SERVICE!r}, 'api_token': open({str(s.state / CLI_TOKEN)!r}).read().strip()}}]",
     ]
 
 

@@ -132,7 +132,8 @@ def _build_base(log: Callable[[str], None]) -> None:
         chroot = shutil.which("chroot") or "/usr/sbin/chroot"
         _run([chroot, str(root), "/usr/bin/python3", "-m", "venv", "/opt/labkit"], "create the venv")
         # Compiled now: the learner (uid 1000) cannot write __pycache__ in the venv, every import would recompile.
-        _run([chroot, str(root), "/opt/labkit/bin/pip", "install", "-q", "--no-index",
+        # --ignore-requires-python: a few pins (soupsieve) ask for 3.11.5+, bookworm has 3.11.2 (they run on it).
+        _run([chroot, str(root), "/opt/labkit/bin/pip", "install", "-q", "--no-index", "--ignore-requires-python",
               "--find-links", "/tmp/wheels", *_requirements()], "install the wheels in the image",
              env={"PATH": "/usr/bin:/bin", "HOME": "/root"})
         for junk in ("tmp/wheels", "var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man",
@@ -156,8 +157,12 @@ def _build_base(log: Callable[[str], None]) -> None:
 def _build_user(log: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory(prefix="labkit-ws-ctx-") as ctx:
         log("$ pip wheel --no-deps . && docker build (labkit + the course on the base)")
-        _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
-              f"{ctx}/wheels", str(SOURCE_ROOT)], "build labkit's wheel")
+        src = Path(ctx) / "src"  # a copy: building in the checkout would leave build/ and egg-info there
+        shutil.copytree(SOURCE_ROOT / "labkit", src / "labkit", ignore=shutil.ignore_patterns("__pycache__"))
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy(SOURCE_ROOT / name, src / name)
+        _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", f"{ctx}/wheels", str(src)],
+             "build labkit's wheel")
         shutil.copytree(SOURCE_ROOT / "notebooks", Path(ctx) / "course",
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         Path(ctx, "start").write_text(_START)

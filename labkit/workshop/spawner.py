@@ -27,7 +27,7 @@ class LearnerSpawner(DockerSpawner):
     mirror = Unicode("", config=True, help="the shared mirror container learner engines pull through")
 
     def _limits(self) -> Limits:
-        server_memory = str(self.mem_limit or "").lower().removesuffix("b") or "-"
+        server_memory = f"{int(self.mem_limit or 0) // 2**20}m"
         return Limits(self.engine_memory, self.engine_cpus, server_memory, float(self.cpu_limit or 0))
 
     async def start(self) -> Any:

@@ -22,7 +22,9 @@ NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "04-replicated-vs-global.ip
 
 
 def container_ids(name: str) -> list[str]:
-    return sorted(c["Id"] for c in client().api.containers(all=True, filters={"label": f"labkit.lab={name}"}))
+    """The lab's node containers (not the throw-away one that may still be emptying its volumes after a stop)."""
+    return sorted(c["Id"] for c in client().api.containers(
+        all=True, filters={"label": [f"labkit.lab={name}", "labkit.kind=node"]}))
 
 
 def kernel(nb) -> NotebookClient:

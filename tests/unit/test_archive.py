@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit.base.errors import ImageUnavailable, LabkitError
+from labkit.base.errors import EngineError, ImageUnavailable, LabkitError
+from labkit.base.facts import REGISTRY_VOLUME
+from labkit.images import transfer
 from labkit.images.archive import (
     HEADER,
     MANIFEST,
@@ -19,9 +21,10 @@ from labkit.images.archive import (
     ArchiveWriter,
     ImageEntry,
     Manifest,
-    group_by_layers,
     verify,
 )
+from labkit.images.specs import IMAGES as SPECS
+from labkit.images.transfer import group_by_layers
 
 IMAGES = (ImageEntry("node", "labkit/node:latest", "sha256:aa", "r1", 1000),
           ImageEntry("", "registry:2.8.3", "sha256:bb", None, 10))
@@ -150,3 +153,43 @@ def test_images_that_share_a_layer_are_saved_together_in_order():
     assert group_by_layers(layers) == [["node"], ["nginx", "whoami"], ["busybox"], ["registry"]]
     assert group_by_layers({"a": ["1"], "b": ["2"], "c": ["1", "2"]}) == [["a", "b", "c"]]
     assert group_by_layers({}) == []
+
+
+def current_images() -> tuple[ImageEntry, ...]:
+    return tuple(ImageEntry(s.key, s.tag, f"sha256:{s.key}", s.recipe(), 1) for s in SPECS)
+
+
+def test_an_archive_from_other_recipes_is_refused_before_anything_is_loaded(tmp_path: Path, monkeypatch):
+    stale = tuple(ImageEntry(e.key, e.tag, e.id, "0ld" if e.key == "nginx" else e.recipe, 1) for e in current_images())
+    with ArchiveWriter(tmp_path / "a.tar", lambda line: None) as writer:
+        writer.finish("0.0.9", stale)
+    monkeypatch.setattr(transfer, "load_images", lambda chunks: pytest.fail("nothing may be loaded"))
+    with pytest.raises(ArchiveInvalid, match=r"other recipes than this labkit's \(nginx; exported by labkit 0\.0\.9"):
+        transfer.import_archive(tmp_path / "a.tar", log=lambda line: None)
+
+
+def test_a_load_that_fails_midway_puts_every_tag_back(tmp_path: Path, monkeypatch):
+    images = current_images()
+    with ArchiveWriter(tmp_path / "a.tar", lambda line: None) as writer:
+        writer.add("images-node.tar.gz", iter([b"n"]), kind="images", what="node", tags=(images[0].tag,))
+        writer.add("images-nginx.tar.gz", iter([b"g"]), kind="images", what="nginx", tags=(images[1].tag,))
+        writer.finish("0.1.0", images)
+    engine = {images[1].tag: "sha256:older-nginx"}  # the engine had an older nginx, nothing else
+    undone: list[str] = []
+
+    def load(chunks):
+        data = b"".join(chunks)
+        if data == b"g":  # the tag moved, then the engine gave up
+            engine[images[1].tag] = images[1].id
+            raise EngineError("failed to load images: no space left on device")
+        engine[images[0].tag] = images[0].id
+
+    monkeypatch.setattr(transfer, "load_images", load)
+    monkeypatch.setattr(transfer, "_image_id", engine.get)
+    monkeypatch.setattr(transfer, "volume_exists", lambda name: False)
+    monkeypatch.setattr(transfer.image_store, "remove_image", lambda tag: undone.append(f"rmi {tag}"))
+    monkeypatch.setattr(transfer.image_store, "tag_image", lambda old, tag: undone.append(f"tag {old} {tag}"))
+    monkeypatch.setattr(transfer, "remove_volume", lambda name: undone.append(f"volume rm {name}"))
+    with pytest.raises(EngineError, match="no space left"):
+        transfer.import_archive(tmp_path / "a.tar", log=lambda line: None)
+    assert undone == [f"rmi {images[0].tag}", f"tag sha256:older-nginx {images[1].tag}", f"volume rm {REGISTRY_VOLUME}"]

@@ -18,8 +18,13 @@ from labkit.front.commands import wants_tty
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "labkit.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def help_of(*words: str) -> str:
@@ -97,7 +102,8 @@ def test_a_wrong_docker_host_is_named():
 
 def test_no_lab_suggests_the_closest_name():
     assert no_lab("nc-typo", ["nc-demo", "nb04"]) == (
-        "no lab named 'nc-typo' on this engine; did you mean 'nc-demo'? (see `labkit status`)")
+        "no lab named 'nc-typo' on this engine; did you mean 'nc-demo'? (see `labkit status`)"
+    )
     assert no_lab("zzz", ["nc-demo"]) == "no lab named 'zzz' on this engine (see `labkit status`)"
     assert no_lab("demo") == "no lab named 'demo' on this engine (see `labkit status`)"
 
@@ -123,15 +129,17 @@ def test_exec_gets_a_terminal_only_when_labkits_output_is_one(tmp_path):
 
 
 def test_quick_commands_import_only_what_they_need():
-    code = ("import sys\nfrom labkit.front import cli\ntry:\n    cli.main({argv})\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('docker', 'labkit.front.lab', 'labkit.swarm.steps', 'labkit.course', 'ipywidgets', "
-            "'IPython', 'anywidget', 'labkit.widgets') if m in sys.modules]; print(heavy, file=sys.stderr)")
+    code = (
+        "import sys\nfrom labkit.front import cli\ntry:\n    cli.main({argv})\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('docker', 'labkit.front.lab', 'labkit.swarm.steps', 'labkit.course', 'ipywidgets', "
+        "'IPython', 'anywidget', 'labkit.widgets') if m in sys.modules]; print(heavy, file=sys.stderr)"
+    )
     for argv in (["--help"], ["up", "--help"], ["--version"], []):
-        res = subprocess.run([sys.executable, "-c", code.format(argv=argv)], capture_output=True, text=True,
-                             timeout=60)
+        res = subprocess.run([sys.executable, "-c", code.format(argv=argv)], capture_output=True, text=True, timeout=60)
         assert res.stderr.strip().splitlines()[-1] == "[]", (argv, res.stderr)
     env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/labkit.sock"}
     for argv in (["status"], ["down", "x"]):
-        res = subprocess.run([sys.executable, "-c", code.format(argv=argv)], capture_output=True, text=True,
-                             timeout=60, env=env)
+        res = subprocess.run(
+            [sys.executable, "-c", code.format(argv=argv)], capture_output=True, text=True, timeout=60, env=env
+        )
         assert res.stderr.strip().splitlines()[-1] == "['docker']", (argv, res.stderr)

@@ -75,11 +75,14 @@ def test_a_failed_join_names_the_node_and_role_and_keeps_the_command_error():
     assert isinstance(info.value.__cause__, CommandError) and "labkit doctor" in str(info.value)
 
 
-@pytest.mark.parametrize("fault,error,fix", [
-    ("killed", NodeNotRunning, "lab.node('worker1').start()"),
-    ("paused", NodeNotRunning, "lab.node('worker1').unpause()"),
-    ("removed", LabBroken, "lab.remove_node('worker1')"),  # a node the lab lost: the lab is broken
-])
+@pytest.mark.parametrize(
+    "fault,error,fix",
+    [
+        ("killed", NodeNotRunning, "lab.node('worker1').start()"),
+        ("paused", NodeNotRunning, "lab.node('worker1').unpause()"),
+        ("removed", LabBroken, "lab.remove_node('worker1')"),  # a node the lab lost: the lab is broken
+    ],
+)
 def test_a_command_on_a_node_that_is_not_running_says_how_to_bring_it_back(monkeypatch, fault, error, fix):
     def refuse(*_: object, **__: object) -> None:
         raise ContainerNotRunning("not-running", "Container errlab-worker1 is not running")
@@ -93,9 +96,12 @@ def test_a_command_on_a_node_that_is_not_running_says_how_to_bring_it_back(monke
 
 
 def test_an_engine_that_never_answers_is_a_wait_timeout_with_the_node_logs(monkeypatch):
-    monkeypatch.setattr(node_module, "run_in_container",
-                        lambda *a, **k: CommandResult(tuple(a[1]), 1, "", "Cannot connect to the Docker daemon"))
-    monkeypatch.setattr(node_module.containers, "logs_tail", lambda *a, **k: "level=fatal msg=\"no space left\"")
+    monkeypatch.setattr(
+        node_module,
+        "run_in_container",
+        lambda *a, **k: CommandResult(tuple(a[1]), 1, "", "Cannot connect to the Docker daemon"),
+    )
+    monkeypatch.setattr(node_module.containers, "logs_tail", lambda *a, **k: 'level=fatal msg="no space left"')
     with pytest.raises(WaitTimeout, match="failed to start the Docker engine in worker1") as info:
         Node(lab_state("worker1"), "worker1").wait_engine(timeout=0)
     assert "Cannot connect to the Docker daemon" in str(info.value) and "no space left" in str(info.value)
@@ -104,8 +110,11 @@ def test_an_engine_that_never_answers_is_a_wait_timeout_with_the_node_logs(monke
 
 def test_a_lab_with_no_running_manager_is_broken_and_the_message_says_which_node_to_start(monkeypatch):
     monkeypatch.setattr(membership, "lab_faults", lambda state: {"manager1": "killed", "worker1": None})
-    with pytest.raises(LabBroken, match=r"no manager of lab 'errlab' is running; start one with "
-                                        r"lab.node\('manager1'\).start\(\)"):
+    with pytest.raises(
+        LabBroken,
+        match=r"no manager of lab 'errlab' is running; start one with "
+        r"lab.node\('manager1'\).start\(\)",
+    ):
         membership.a_manager(lab_state("manager1", "worker1"))
 
 
@@ -153,8 +162,10 @@ class FakeLab:
 
     def __init__(self, snap: SwarmSnapshot, faults: dict[str, str | None] | None = None, name: str = "nb04"):
         self.name, self._snap = name, snap
-        self.nodes = [SimpleNamespace(name=h, fault=f, role="manager" if h.startswith("manager") else "worker")
-                      for h, f in (faults or {}).items()]
+        self.nodes = [
+            SimpleNamespace(name=h, fault=f, role="manager" if h.startswith("manager") else "worker")
+            for h, f in (faults or {}).items()
+        ]
 
     def snapshot(self) -> SwarmSnapshot:
         return self._snap
@@ -175,8 +186,9 @@ def test_lesson_helpers_say_what_they_found_and_how_to_get_back_on_track():
         with pytest.raises(UnexpectedState) as info:
             call()
         assert found in str(info.value), str(info.value)
-        assert str(info.value).endswith('run the cells above again, in order, or start the notebook over with '
-                                        'reset("04")')
+        assert str(info.value).endswith(
+            'run the cells above again, in order, or start the notebook over with reset("04")'
+        )
     two = FakeLab(snapshot(), {"manager1": None, "manager2": None})
     with pytest.raises(UnexpectedState, match="found: manager1, manager2.*run the cells above again"):
         helpers.survivor(two)
@@ -250,6 +262,8 @@ def test_a_failed_node_cell_is_one_line_with_the_fix_even_under_debug(shell, mon
     shell.run_line_magic("load_ext", "labkit")
     shell.run_cell("%%node worker1\ncat /nope")
     out = capsys.readouterr().out.strip()
-    assert out == ("[worker1] exited with code 1: the output above says why; fix the script, or use "
-                   "`%%node --no-raise-error worker1` for a cell meant to fail")
+    assert out == (
+        "[worker1] exited with code 1: the output above says why; fix the script, or use "
+        "`%%node --no-raise-error worker1` for a cell meant to fail"
+    )
     assert issubclass(magics.CellFailed, LabkitError)

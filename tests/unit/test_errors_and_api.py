@@ -100,9 +100,9 @@ def test_streamed_output_is_passed_on_a_line_at_a_time():
 
 
 def test_labkit_lab_passes_every_argument_to_jupyterlab(monkeypatch):
-    from labkit.front import cli
+    from labkit.front import cli, commands
 
     seen = {}
-    monkeypatch.setitem(cli.COMMANDS, "lab", lambda args: seen.setdefault("argv", args.jupyter_args) and 0)
+    monkeypatch.setitem(commands.COMMANDS, "lab", lambda args: seen.setdefault("argv", args.jupyter_args) and 0)
     cli.main(["lab", "--port", "8899", "--no-browser", "--ServerApp.token=x"])
     assert seen["argv"] == ["--port", "8899", "--no-browser", "--ServerApp.token=x"]

@@ -68,8 +68,9 @@ def test_every_action_has_a_quoted_host_command(fault):
 
 def test_host_commands_in_full_and_unknown_ones():
     assert host_command("kill", "demo-worker2") == "docker kill demo-worker2"
-    assert host_command("reconnect", "c", "n", "10.0.0.5", "w1") == \
-        "docker network connect --ip 10.0.0.5 --alias w1 n c"
+    assert (
+        host_command("reconnect", "c", "n", "10.0.0.5", "w1") == "docker network connect --ip 10.0.0.5 --alias w1 n c"
+    )
     assert host_command("remove", "c") == "docker rm -f c"
     with pytest.raises(InvalidInput, match="unknown node action 'explode'; known: kill, stop"):
         host_command("explode", "c")
@@ -87,6 +88,7 @@ class _Api:
             self.calls.append((method, args, kwargs))
             if self.error:
                 raise self.error
+
         return call
 
 
@@ -140,12 +142,14 @@ def test_one_script_reads_the_engine_api_and_its_parser_never_raises():
     assert '"$@"' in read_script(10, stop_at_failure=False) and "break" not in read_script(10, False)
     ok = '[{"ID": "n1"}]\n200\n@@labkit@@\n{"ID": "x"}\n200\n@@labkit@@\n'
     assert parse_lists(["nodes", "swarm"], ok) == ({"nodes": [{"ID": "n1"}], "swarm": {"ID": "x"}}, None)
-    payloads, error = parse_lists(["nodes", "swarm"], '[]\n200\n@@labkit@@\n<html>oops\n200\n@@labkit@@\n')
+    payloads, error = parse_lists(["nodes", "swarm"], "[]\n200\n@@labkit@@\n<html>oops\n200\n@@labkit@@\n")
     assert payloads == {"nodes": []} and error.startswith("unreadable answer from /swarm")
-    assert parse_lists(["nodes"], '{"message": "This node is not a swarm manager."}\n503\n@@labkit@@\n')[1] == \
-        "This node is not a swarm manager."
-    assert parse_lists(["nodes", "tasks"], '[]\n200\n@@labkit@@\n') == ({"nodes": []}, "HTTP ? from /tasks")
-    assert parse_lists(["nodes", "tasks"], '[]\n200') == ({"nodes": []}, "")  # cut short: the caller says how
+    assert (
+        parse_lists(["nodes"], '{"message": "This node is not a swarm manager."}\n503\n@@labkit@@\n')[1]
+        == "This node is not a swarm manager."
+    )
+    assert parse_lists(["nodes", "tasks"], "[]\n200\n@@labkit@@\n") == ({"nodes": []}, "HTTP ? from /tasks")
+    assert parse_lists(["nodes", "tasks"], "[]\n200") == ({"nodes": []}, "")  # cut short: the caller says how
 
 
 def test_a_node_boots_containerd_then_dockerd_with_the_lab_registry_as_its_mirror():
@@ -158,8 +162,12 @@ def test_a_node_boots_containerd_then_dockerd_with_the_lab_registry_as_its_mirro
 
 
 def _container(host: str, state: str = "running", networks: tuple = ("lab-net",)) -> dict:
-    return {"Id": host, "State": state, "Labels": {"labkit.node": host, "labkit.mode": "privileged"},
-            "NetworkSettings": {"Networks": {n: {} for n in networks}}}
+    return {
+        "Id": host,
+        "State": state,
+        "Labels": {"labkit.node": host, "labkit.mode": "privileged"},
+        "NetworkSettings": {"Networks": {n: {} for n in networks}},
+    }
 
 
 def test_status_says_how_to_recover_each_fault():
@@ -168,7 +176,13 @@ def test_status_says_how_to_recover_each_fault():
     assert down.state == "degraded" and down.note == "worker1 killed; start again: docker start lab-worker1"
     paused = lab_health(LabObjects("lab", ready=True, containers=(nodes[0], nodes[2])), {}, "h", lambda _: False)
     assert paused.note == "worker2 paused (a fault injected in the lab: see the lesson)"
-    stale = lab_health(LabObjects("lab", containers=nodes[:1], labels={"labkit.pid": "7", "labkit.host": "h"}),
-                       {}, "h", lambda _: False)
-    assert (stale.state, stale.note) == ("half-built", "stale: its start never finished (process 7 is gone); "
-                                                      "remove it: labkit down lab")
+    stale = lab_health(
+        LabObjects("lab", containers=nodes[:1], labels={"labkit.pid": "7", "labkit.host": "h"}),
+        {},
+        "h",
+        lambda _: False,
+    )
+    assert (stale.state, stale.note) == (
+        "half-built",
+        "stale: its start never finished (process 7 is gone); remove it: labkit down lab",
+    )

@@ -70,7 +70,7 @@ def imports_of(path: Path) -> list[str]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
-                base = base[:len(base) - node.level + 1]
+                base = base[: len(base) - node.level + 1]
                 prefix = ".".join(base + ([node.module] if node.module else []))
                 # `from . import x` imports the submodule x
                 found += [f"{prefix}.{a.name}" if not node.module else prefix for a in node.names]
@@ -120,8 +120,13 @@ def test_imports_follow_the_table(path):
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_packages_reach_each_other_only_through_public_modules(path):
     me = unit(dotted(path))
-    private = [m for m in imports_of(path) if m.split(".")[0] == "labkit" and unit(m) != me
-               and any(part.startswith("_") and not part.startswith("__") for part in m.split("."))]
+    private = [
+        m
+        for m in imports_of(path)
+        if m.split(".")[0] == "labkit"
+        and unit(m) != me
+        and any(part.startswith("_") and not part.startswith("__") for part in m.split("."))
+    ]
     assert not private, f"{dotted(path)} imports another package's private module(s) {private}; export what it needs"
 
 
@@ -140,8 +145,11 @@ def test_every_module_belongs_to_a_row_of_the_table():
 
 def test_the_lazy_names_of_labkit_are_seen_by_this_test():
     tree = ast.parse((PACKAGE / "__init__.py").read_text())
-    lazy = next(ast.literal_eval(n.value) for n in tree.body
-                if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "_LAZY")
+    lazy = next(
+        ast.literal_eval(n.value)
+        for n in tree.body
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "_LAZY"
+    )
     checked = next(n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING")
     mirrored = {a.name: node.module for node in checked.body if isinstance(node, ast.ImportFrom) for a in node.names}
     assert {name: mirrored.get(name) for name in lazy} == lazy, "import each lazy name under TYPE_CHECKING too"

@@ -125,8 +125,12 @@ def test_the_steps_are_objects_and_replace_adds_the_removal():
     replacing = start_steps(replace=True, swarm=True)
     assert [s for s in replacing if s is REMOVE_PREVIOUS] == [REMOVE_PREVIOUS]
     assert [s.title for s in start_steps(replace=False, swarm=False, in_advance=True)] == [
-        "prepare engine and images", "create the lab network", "provision nodes and the lab registry",
-        "wait for each node's Docker engine", "mark the lab prepared"]
+        "prepare engine and images",
+        "create the lab network",
+        "provision nodes and the lab registry",
+        "wait for each node's Docker engine",
+        "mark the lab prepared",
+    ]
 
 
 def test_a_replacing_start_retires_this_process_s_other_lab_of_that_name(monkeypatch, removed):
@@ -135,8 +139,13 @@ def test_a_replacing_start_retires_this_process_s_other_lab_of_that_name(monkeyp
     fake_removal = Step("remove the previous lab of that name", lambda s: seen.append(old.running))
     monkeypatch.setattr(lab_module, "_started", [])
     monkeypatch.setattr(lab_module, "REMOVE_PREVIOUS", fake_removal)
-    monkeypatch.setattr(lab_module, "start_steps", lambda replace, swarm, in_advance=False:
-                        [Step("prepare", lambda s: None)] + ([fake_removal] if replace else []))
+    monkeypatch.setattr(
+        lab_module,
+        "start_steps",
+        lambda replace, swarm, in_advance=False: (
+            [Step("prepare", lambda s: None)] + ([fake_removal] if replace else [])
+        ),
+    )
     monkeypatch.setattr(prepared, "take", lambda state: None)
     old.start()
     assert old.running and old.timings and [t for t, _ in old.timings] == ["prepare"]

@@ -84,10 +84,13 @@ def test_stop_before_the_exec_started_ends_run_at_once(monkeypatch):
     assert lines == []
 
 
-@pytest.mark.parametrize("message,state", [
-    ("Container abc is paused, unpause the container before exec", "paused"),
-    ("Container abc is not running", "not-running"),
-])
+@pytest.mark.parametrize(
+    "message,state",
+    [
+        ("Container abc is paused, unpause the container before exec", "paused"),
+        ("Container abc is not running", "not-running"),
+    ],
+)
 def test_a_container_that_cannot_run_commands_says_so(monkeypatch, message, state):
     refusal = docker.errors.APIError(message, response=None, explanation=message)
     with pytest.raises(ContainerNotRunning) as info:

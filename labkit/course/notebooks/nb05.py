@@ -72,10 +72,10 @@ def mesh_or_not(ev: Evidence) -> Verdict:
     snap = ev.snapshot
     if (v := missing_service(snap, "web")) is not None:
         return v
-    idle = [h for h in NODES if h not in snap.placement("web")]
-    if len(snap.running("web")) < 2 or len(idle) != 1:
+    idles = [h for h in NODES if h not in snap.placement("web")]
+    if len(snap.running("web")) < 2 or len(idles) != 1:
         return waiting(f"web runs {placement_text(snap, 'web')}; waiting for 2 tasks on 2 nodes")
-    idle, ok = idle[0], {h: [a for a in answers(ev, h) if a] for h in NODES}
+    idle, ok = idles[0], {h: [a for a in answers(ev, h) if a] for h in NODES}
     if ev.routing_mesh:
         served = sorted({who(ev, a) for a in ok[idle]})
         if len(ok[idle]) == 4 and len(served) == 2 and all(len(ok[h]) == 4 for h in NODES):

@@ -45,19 +45,18 @@ def faults_text(ev: Evidence) -> str:
     return ", ".join(f"{n.hostname} {n.fault}" for n in ev.snapshot.nodes if n.fault) or "none"
 
 
-def the_one(ev: Evidence, kind: str, what: str) -> tuple[str | None, Verdict | None]:
-    """The one node with this fault, or a failed verdict naming what is wrong instead."""
+def the_one(ev: Evidence, kind: str, what: str) -> tuple[str, Verdict | None]:
+    """The one node with this fault, or ("", a failed verdict naming what is wrong instead)."""
     found = faulted_nodes(ev, kind)
     if len(found) > 1:
-        return None, failed(f"{' and '.join(found)} are {kind}; expected one")
+        return "", failed(f"{' and '.join(found)} are {kind}; expected one")
     if found:
         return found[0], None
-    other = [n for n in ev.snapshot.nodes if n.fault]
-    if other:
-        n = other[0]
-        return None, failed(f"{n.hostname} is {n.fault}, not {kind}; expected {what} — press "
-                            f"{UNDO.get(n.fault, 'start')} on {n.hostname} first")
-    return None, failed(f"no node is {kind} (faults: none); expected {what}")
+    for n in ev.snapshot.nodes:
+        if n.fault:  # the first other fault is in the way
+            return "", failed(f"{n.hostname} is {n.fault}, not {kind}; expected {what} — press "
+                              f"{UNDO.get(n.fault, 'start')} on {n.hostname} first")
+    return "", failed(f"no node is {kind} (faults: none); expected {what}")
 
 
 def web_count(ev: Evidence, node: str) -> int | None:
@@ -100,7 +99,7 @@ def killed_node_down(ev: Evidence) -> Verdict:
                   f"heartbeat that takes ≈ {period * 2 - 1:g}–{period * 3 + 1.5:g} s after a crash")
 
 
-def _web_replaced(ev: Evidence, fault: str, what: str) -> tuple[str | None, Verdict | None]:
+def _web_replaced(ev: Evidence, fault: str, what: str) -> tuple[str, Verdict | None]:
     """The worker with this fault, and why web is not yet 10 tasks elsewhere with that worker Down (None: it is)."""
     node, problem = the_one(ev, fault, what)
     if problem:

@@ -73,7 +73,7 @@ def auto_rolled_back(ev: Evidence) -> Verdict:
     if (v := missing_service(snap, "web")) is not None:
         return v
     raw = _raw(ev, "web") or {}
-    spec, status = raw.get("Spec"), raw.get("UpdateStatus") or {}
+    spec, status = raw.get("Spec") or {}, raw.get("UpdateStatus") or {}
     state = status.get("State") or "none"  # read with the spec (the snapshot may be a moment older)
     if _healthcheck(spec) is not None:
         action = (spec.get("UpdateConfig") or {}).get("FailureAction", "pause")

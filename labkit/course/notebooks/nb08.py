@@ -17,7 +17,7 @@ def backnet(ev: Evidence) -> Verdict:
     """Exercise: backnet, an attachable swarm overlay on 10.20.0.0/24 (not encrypted)."""
     net = _network(ev, "backnet")
     if net is None:
-        swarm = sorted(n.get("Name") for n in ev.networks() if n.get("Scope") == "swarm")
+        swarm = sorted(n.get("Name", "") for n in ev.networks() if n.get("Scope") == "swarm")
         return failed(f"there is no network backnet (swarm networks: {nodes_text(swarm)}); expected an overlay "
                       "network backnet")
     subnets = [c.get("Subnet") for c in (net.get("IPAM") or {}).get("Config") or []]

@@ -21,12 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import labkit  # noqa: E402
-from labkit.host.cgroups import leftover_cgroups  # noqa: E402
-from labkit.base.facts import KIND_REGISTRY, label_filter  # noqa: E402
-from labkit.base.poll import poll  # noqa: E402
-from labkit.host.engine import client  # noqa: E402
-from labkit.host.registry import linger  # noqa: E402
+import labkit
+from labkit.base.errors import WaitTimeout
+from labkit.base.facts import KIND_REGISTRY, label_filter
+from labkit.base.poll import poll
+from labkit.host.cgroups import leftover_cgroups
+from labkit.host.engine import client
+from labkit.host.registry import linger
 
 CLI = [sys.executable, "-m", "labkit.cli"]
 
@@ -122,12 +123,17 @@ def main() -> None:
         print(f"cycle {i + 1:2}/{args.cycles}: {times[-1]:5.1f} s", flush=True)
         if i == 0:  # what one lab's lifetime leaves in memory, to tell a one-time warm-up from a per-cycle growth
             mem_first, rss_first = settled_memory(), engine_rss_mb()
+    try:  # the last lab's node volumes are deleted by a detached process after `labkit down` returned
+        poll(labkit_objects, lambda n: n <= objects0, timeout=120, interval=0.5, what="the last volumes to go")
+    except WaitTimeout:
+        pass  # counted below
     objects1, cgroups1, mem1, rss1 = labkit_objects(), len(leftover_cgroups()), settled_memory(), engine_rss_mb()
     print(f"\n{args.cycles} cycles (up → service → kill a worker → replicas elsewhere → down), "
           f"median {statistics.median(times):.1f} s each")
     print(f"labkit objects on the engine: {objects0} before, {objects1} after")
     print(f"leftover node cgroups:        {cgroups0} before, {cgroups1} after")
-    caches = "kernel caches dropped before each reading" if drop_kernel_caches() else "kernel caches included (not root)"
+    dropped = drop_kernel_caches()
+    caches = "kernel caches dropped before each reading" if dropped else "kernel caches included (not root)"
     print(f"host memory used ({caches}): {mem0:.0f} MB before, {mem1:.0f} MB after, "
           f"ratio {mem1 / mem0:.3f}x (target <= 1.05x: {'OK' if mem1 <= mem0 * 1.05 else 'OVER TARGET'})")
     if args.cycles > 1:

@@ -23,14 +23,7 @@ def _progress(args: argparse.Namespace) -> int:
     return print_progress(as_json=args.json)
 
 
-def _workshop(args: argparse.Namespace) -> int:
-    from .workshop.cli import run
-
-    return run(args)
-
-
 COMMANDS["progress"] = _progress
-COMMANDS["workshop"] = _workshop
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -250,6 +250,13 @@ def _lab(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _workshop(args: argparse.Namespace) -> int:
+    from ..workshop.cli import run  # labkit/workshop/: the room on JupyterHub
+
+    return run(args)
+
+
 # `progress` is the course's command: labkit/cli.py adds it (the course builds on front, so front never calls it).
 COMMANDS = {"setup": _setup, "up": _up, "prepare": _prepare, "status": _status, "exec": _exec, "shell": _shell,
-            "context": _context, "down": _down, "doctor": _doctor, "images": _images, "lab": _lab}
+            "context": _context, "down": _down, "doctor": _doctor, "images": _images, "lab": _lab,
+            "workshop": _workshop}

@@ -49,7 +49,7 @@ def open_endpoint(lab: str, hostname: str = "manager1", say: TextIO = sys.stderr
         if not node.bootable:
             raise LabBroken(f"lab {lab!r} was started by an older labkit whose nodes cannot take a TLS listener; "
                             f"start it afresh: labkit up --name {lab} --replace")
-        bundle = make_bundle(hostname, dns_names=("localhost", hostname), ips=("127.0.0.1", node.ip))
+        bundle = make_bundle(f"{lab}-{hostname}", dns_names=("localhost", hostname), ips=("127.0.0.1", node.ip))
         context_proxy.install_tls(node, bundle)
         docker_context.write_client(lab, hostname, bundle)
         print(f"[{hostname}] restarting its engine with a mutual-TLS listener on port {CONTEXT_PORT} "
@@ -57,6 +57,9 @@ def open_endpoint(lab: str, hostname: str = "manager1", say: TextIO = sys.stderr
         context_proxy.restart_node(node)
         poll(lambda: docker_context.ping(port, certs), bool, timeout=READY_TIMEOUT, interval=0.25,
              what=f"{hostname}'s engine to answer over TLS on 127.0.0.1:{port}", show=lambda _: "no answer")
+        # A restarted manager sees the other nodes as `unknown` until they report again: wait for the swarm as it was.
+        poll(lambda: docker_context.unsettled_nodes(port, certs), lambda left: not left, timeout=READY_TIMEOUT,
+             interval=0.25, what="the swarm's nodes to report again", show=", ".join)
     made = docker_context.make_context(lab, hostname, port, certs) if docker_context.docker_cli() else None
     return Endpoint(lab, hostname, port, certs, made)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..base.errors import InvalidInput
 from ..swarm.api import read_api
 from ..swarm.capabilities import Capabilities, measure_capabilities
 from ..swarm.context import LabState
@@ -87,12 +86,6 @@ class LabViews:
     def http(self, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0) -> list[HttpReply]:
         """Send HTTP requests from inside the lab network to node:port; report who answered each."""
         self.node(node)
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise InvalidInput(f"port must be an integer from 1 to 65535 (got {port!r})")
-        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
-            raise InvalidInput(f"count must be an integer from 1 to 1000 (got {count!r})")
-        if not isinstance(path, str) or not path.startswith("/") or any(c.isspace() for c in path):
-            raise InvalidInput(f"path must start with '/' and contain no spaces (got {path!r})")
         return http_requests(self._state, node, port, path=path, count=count, timeout=timeout)
 
     # -- widgets (labkit.widgets renders snapshots; it never calls Docker itself) -----------------

@@ -15,6 +15,7 @@ import io
 import tarfile
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import docker.errors
 
@@ -107,7 +108,7 @@ def restart_node(node: NodeEndpoint, timeout: int = 10) -> None:
         raise engine_error(f"restart {node.container}", exc) from exc
 
 
-def _proxies(lab: str | None, hostname: str | None = None) -> list[dict]:
+def _proxies(lab: str, hostname: str) -> list[dict]:
     return client().api.containers(all=True, filters=label_filter(KIND_CONTEXT_PROXY, lab, node=hostname))
 
 
@@ -129,9 +130,9 @@ def ensure_proxy(node: NodeEndpoint) -> int:
     found = proxy_binding(node.lab, node.hostname)
     if found:
         return found[1]
-    for c in _proxies(node.lab, node.hostname):  # stopped, or lost its port: start afresh
-        removed(lambda cid=c["Id"]: client().api.remove_container(cid, force=True))
     api = client().api
+    for c in _proxies(node.lab, node.hostname):  # stopped, or lost its port: start afresh
+        removed(partial(api.remove_container, c["Id"], force=True))
     name = context_proxy_name(node.lab, node.hostname)
     # Loopback only: the endpoint is the lab's whole engine; a port another machine could reach would hand it out.
     host_config = api.create_host_config(port_bindings={CONTEXT_PORT: ("127.0.0.1",)},

@@ -8,6 +8,7 @@ the tools that read DOCKER_CERT_PATH (Docker SDKs, Portainer, VS Code), under Do
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import shutil
 import ssl
@@ -19,7 +20,7 @@ from ..base.errors import EngineError
 from ..base.facts import ROLES, context_name
 
 __all__ = ["contexts_dir", "cert_dir", "write_client", "docker_cli", "make_context", "forget_contexts", "ping",
-           "tls_context"]
+           "tls_context", "get", "unsettled_nodes"]
 
 
 def contexts_dir() -> Path:
@@ -54,16 +55,32 @@ def tls_context(certs: Path) -> ssl.SSLContext:
     return ctx
 
 
-def ping(port: int, certs: Path, timeout: float = 2.0) -> bool:
-    """True if the engine answers GET /_ping over mutual TLS at 127.0.0.1:port."""
+def get(port: int, certs: Path, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    """GET an Engine API path over mutual TLS at 127.0.0.1:port: (status, body), (0, b"") if nothing answers."""
     conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=tls_context(certs))
     try:
-        conn.request("GET", "/_ping")
-        return conn.getresponse().read() == b"OK"
+        conn.request("GET", path)
+        answer = conn.getresponse()
+        return answer.status, answer.read()
     except (OSError, http.client.HTTPException):  # not up yet: refused, reset, or the TLS handshake cut short
-        return False
+        return 0, b""
     finally:
         conn.close()
+
+
+def ping(port: int, certs: Path) -> bool:
+    """True if the engine answers GET /_ping over mutual TLS at 127.0.0.1:port."""
+    return get(port, certs, "/_ping", timeout=2.0) == (200, b"OK")
+
+
+def unsettled_nodes(port: int, certs: Path) -> list[str]:
+    """Nodes the engine's swarm does not yet see as ready or down (e.g. `unknown` just after a manager restarts);
+    [] from a worker, which has no node list."""
+    status, body = get(port, certs, "/nodes")
+    if status != 200:
+        return [] if status == 503 else ["(no answer)"]
+    nodes = json.loads(body)
+    return [n["Description"]["Hostname"] for n in nodes if n["Status"]["State"] not in ("ready", "down")]
 
 
 def docker_cli() -> str | None:

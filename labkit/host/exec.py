@@ -6,6 +6,7 @@ because docker-py's exec_run reports no exit code when streaming.
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from collections.abc import Sequence
@@ -139,18 +140,20 @@ def run_in_container(
     err_chunks: list[str] = []
     out_sink = _sink(sys.stdout if stream is True else stream, tty) if stream else None
     err_sink = LineSink(sys.stderr if stream is True else stream) if stream else None
+    # A frame may end inside a multi-byte character (a terminal's output is cut anywhere): decode across frames.
+    out_text, err_text = (codecs.getincrementaldecoder("utf-8")("replace") for _ in range(2))
     try:
         frames = api.exec_start(exec_id, stream=True, demux=True, tty=tty)
         if tty:
             _fit_window(api, exec_id, window)
         for out, err in frames:
             if out:
-                text = out.decode("utf-8", "replace")
+                text = out_text.decode(out)
                 out_chunks.append(text)
                 if out_sink:
                     out_sink.write(text)
             if err:
-                text = err.decode("utf-8", "replace")
+                text = err_text.decode(err)
                 err_chunks.append(text)
                 if err_sink:
                     err_sink.write(text)

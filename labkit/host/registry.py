@@ -233,7 +233,11 @@ def release_registry(ignore: Sequence[str] = ()) -> bool:
     if not release_now(lab_networks, registries, ignore):
         return False
     # Several releasers may wake together (labs removed at once): the one whose removal lands counts it.
-    return any([removed(lambda c=c: api.remove_container(c["Id"], force=True)) for c in registries])
+    return any([_remove_container(c["Id"]) for c in registries])
+
+
+def _remove_container(cid: str) -> bool:
+    return removed(lambda: client().api.remove_container(cid, force=True))
 
 
 def release_now(lab_networks: list[dict], registries: list[dict], ignore: Sequence[str] = ()) -> bool:

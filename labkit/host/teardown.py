@@ -63,7 +63,19 @@ def _rm_network(nid: str) -> Callable[[], bool]:
 
 
 def _detach_registry(net: str) -> Callable[[], bool]:
-    return lambda: disconnect_registry(net) or False  # counted as nothing: the registry is not the lab's
+    def detach() -> bool:
+        disconnect_registry(net)
+        return False  # counted as nothing: the registry is not the lab's
+
+    return detach
+
+
+def _cgroups(lab: str, node: str | None) -> Callable[[], bool]:
+    def remove() -> bool:
+        remove_cgroups(lab, node)
+        return False
+
+    return remove
 
 
 def remove_lab(lab: str, node: str | None = None, instance: str | None = None, *, wait: bool = False) -> Removed:
@@ -75,8 +87,9 @@ def remove_lab(lab: str, node: str | None = None, instance: str | None = None, *
     several labs removed at once, each sees the others' networks, and the last releaser to wake sees none.
     """
     api = client().api
-    selected = label_filter(None, lab, node=node, instance=instance)
-    net_filter = label_filter(KIND_NETWORK, lab, instance=instance)
+    only = {k: v for k, v in (("node", node), ("instance", instance)) if v is not None}
+    selected = label_filter(None, lab, **only)
+    net_filter = label_filter(KIND_NETWORK, lab, **{k: v for k, v in only.items() if k == "instance"})
     listed = _run([lambda: (api.volumes(filters=selected) or {}).get("Volumes") or [],
                    lambda: api.containers(all=True, filters=selected),
                    lambda: [] if node else api.networks(filters=net_filter)], keep=True)
@@ -91,7 +104,7 @@ def remove_lab(lab: str, node: str | None = None, instance: str | None = None, *
     counts = {"containers": sum(done[:len(containers)]),
               "volumes": sum(done[len(containers):len(containers) + len(markers)])}
     detach = node is None and not wait
-    housekeeping = [lambda: remove_cgroups(lab, node) or False] + ([] if node else [lambda: sweep_probes() or False])
+    housekeeping = [_cgroups(lab, node)] + ([] if node else [lambda: sweep_probes() > 0])
     housekeeping += [] if instance else [lambda: bool(forget_contexts(lab, node))]  # `labkit context`'s, host-side
     later = _run([_rm_network(n) for n in networks] + ([] if detach else [_rm_volume(v) for v in node_volumes])
                  + housekeeping)
@@ -110,7 +123,7 @@ def remove_lab(lab: str, node: str | None = None, instance: str | None = None, *
 
 
 def remove_everything(include_registry: bool = True) -> Removed:
-    """Remove every lab and waits for their volumes, then (by default) the registry, its data and the probe result
+    """Remove every lab, waiting for its volumes, then (by default) the registry, its data and the probe result
     (`labkit down --all`); node volumes left by a killed remover go too."""
     api = client().api
     labs = {c["Labels"].get(LABEL_LAB) for c in api.containers(all=True, filters=label_filter(KIND_NODE))}

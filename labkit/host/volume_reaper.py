@@ -36,7 +36,7 @@ from .inventory import orphan_volumes
 __all__ = ["reap_later", "reap", "empty_volumes", "remove_volumes", "sweep_orphans", "main"]
 
 IN_USE_TIMEOUT = 30.0  # seconds a volume may stay in use: a container another process is still removing
-EMPTY_TIMEOUT = 600.0  # seconds the throw-away container may take to delete the files
+EMPTY_TIMEOUT = 600  # seconds the throw-away container may take to delete the files
 _EMPTY = 'for d in /v/*; do rm -rf "$d"/* "$d"/.[!.]* "$d"/..?*; done'  # each volume's contents, not its root
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..base.errors import InvalidInput
 from .context import LabState
 from .node import Node
 from .snapshot import lab_faults
@@ -49,12 +50,17 @@ _SCRIPT = (
 def http_requests(
     state: LabState, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0
 ) -> list[HttpReply]:
-    """Send `count` GET requests to node:port from a healthy node other than the target (if any)."""
+    """Send `count` GET requests to node:port from a healthy node other than the target (if any); InvalidInput for
+    a port, count or path that is not one (checked before anything runs)."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise InvalidInput(f"port must be an integer from 1 to 65535 (got {port!r})")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+        raise InvalidInput(f"count must be an integer from 1 to 1000 (got {count!r})")
+    if not isinstance(path, str) or not path.startswith("/") or any(c.isspace() for c in path):
+        raise InvalidInput(f"path must start with '/' and contain no spaces (got {path!r})")
     target = Node(state, node)
     faults = lab_faults(state)
     sender = next((Node(state, h) for h in state.nodes if h != node and not faults.get(h)), target)
-    if not path.startswith("/"):
-        path = "/" + path
     url = f"http://{target.ip}:{int(port)}{path}"
     out = sender.exec(["sh", "-c", _SCRIPT, "sh", url, str(int(count)), f"{float(timeout):g}"], check=False).stdout
     replies = []

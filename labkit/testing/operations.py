@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import docker
@@ -19,7 +20,9 @@ from ..base.errors import LabkitError, UnknownNode, WaitTimeout
 from ..base.quoting import sh_join
 from ..host.engine import client
 from ..host.exec import CommandResult
+from ..swarm.capabilities import Capabilities, measure_capabilities
 from ..swarm.context import LabState
+from ..swarm.http import HttpReply, http_requests
 from ..swarm.membership import a_manager
 from ..swarm.node import Node
 from ..swarm.snapshot import read_snapshot
@@ -121,6 +124,17 @@ class SwarmOperations:
         """Nodes, services and tasks as a manager reports them now (with each node container's fault)."""
         return read_snapshot(self._state)
 
+    @cached_property
+    def capabilities(self) -> Capabilities:
+        """What this host lets a swarm do (routing mesh, encrypted overlay, privileged nodes), measured in a manager
+        once, as labkit.Lab measures it: a test can skip what the kernel cannot do."""
+        return measure_capabilities(self._state)
+
+    def wait(self, predicate: Callable[[SwarmSnapshot], bool], timeout: float = 60,
+             what: str = "condition") -> SwarmSnapshot:
+        """Poll snapshots until predicate(snapshot) is true; WaitTimeout with the last state and `report()`."""
+        return self._wait(predicate, what, timeout)
+
     def report(self) -> str:
         """What a failed test should show: the snapshot and every service's `docker service ps --no-trunc`."""
         return failure_report(self._state)
@@ -183,6 +197,12 @@ class SwarmOperations:
             return HttpResponse(None, "", node.name, url, error=r.stderr.strip() or f"curl exit {r.exit_code}")
         body, _, code = r.stdout.rpartition("\n")
         return HttpResponse(int(code) if code.isdigit() else None, body, node.name, url)
+
+    def http_to(self, node: str, port: int, path: str = "/", count: int = 1, timeout: float = 2.0) -> list[HttpReply]:
+        """GET node:port `count` times from another node, as outside traffic enters a published port (the routing
+        mesh, or a `mode=host` port); each reply says which task answered (`served_by`). labkit.Lab.http's requests."""
+        self._require_node(node)
+        return http_requests(self._state, node, port, path=path, count=count, timeout=timeout)
 
     # -- images ---------------------------------------------------------------------------------------------
     def load_image(self, image: str, as_name: str | None = None, nodes: Sequence[str] | None = None) -> None:

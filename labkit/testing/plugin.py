@@ -80,8 +80,8 @@ class _Shared:
         key = repr(sorted(kwargs.items()))
         if key not in self.swarms:
             swarm = SwarmContainer(**kwargs)
-            self.swarms[key] = swarm  # before the start: a start cut short is still removed at the end
-            swarm.__enter__()
+            swarm.__enter__()  # a start that fails removes what it made, and the next test of this shape retries
+            self.swarms[key] = swarm
         return self.swarms[key]
 
     def close(self) -> None:

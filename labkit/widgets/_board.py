@@ -12,11 +12,11 @@ import traitlets
 from ..swarm.state import SwarmSnapshot
 from ._actions import ActionRunner
 from ._assets import css, esm
-from ._protocol import LabView
 from ._model import ColorBook, MarkTracker, board_model, status_model
+from ._protocol import LabView
 from ._watcher import Watcher, watcher_for
 
-__all__ = ["SwarmBoard", "board"]
+__all__ = ["DockedBoard", "SwarmBoard", "board"]
 
 LOG_SIZE = 30  # actions kept in the widget's log
 
@@ -52,6 +52,7 @@ class SwarmBoard(anywidget.AnyWidget):
         self._log_lock = threading.Lock()
         self._runner = ActionRunner(lab, self._on_report)
         self._node_count = len(lab.nodes)
+        self._panel: Any = None  # the sidecar panel it is docked in, if any
         self.on_msg(self._on_front_msg)
         # Paint at once from what the watcher knows (or one snapshot now) so the
         # first render is never empty, then follow the watcher.
@@ -70,7 +71,8 @@ class SwarmBoard(anywidget.AnyWidget):
             self._apply(snapshot)
         elif self._watcher.waiting():
             # No answer yet: keep the clock moving and say we are waiting, rather than freeze.
-            self.status = dict(self.status, time=time.strftime("%H:%M:%S"), waiting=max(1, round(self._watcher.waiting())))
+            waited = max(1, round(self._watcher.waiting()))
+            self.status = dict(self.status, time=time.strftime("%H:%M:%S"), waiting=waited)
 
     def _apply(self, snapshot: SwarmSnapshot | None) -> None:
         now = self._watcher.clock()  # marks last `hold` seconds by the watcher's clock (a fake one in unit tests)
@@ -123,7 +125,7 @@ class SwarmBoard(anywidget.AnyWidget):
             self._watcher.record(text, "action", level, entry.get("target", ""))
             self._watcher.poke()  # show the consequence now, not at the next tick
 
-    def refresh(self) -> "SwarmBoard":
+    def refresh(self) -> SwarmBoard:
         """Ask the watcher for a snapshot now."""
         self._watcher.poke()
         return self
@@ -131,16 +133,58 @@ class SwarmBoard(anywidget.AnyWidget):
     def close(self) -> None:
         """Stop following the lab (the watcher stops when its last widget closes)."""
         self._watcher.unsubscribe(self._on_watch)
+        if self._panel is not None:
+            self._panel.close()
+            self._panel = None
         super().close()
 
+    def dock(self) -> DockedBoard:
+        """Show the board in a panel of its own beside the notebook (JupyterLab's sidecar), not in the cell.
 
-def board(lab: LabView, *, history: bool = False, service: str = "", controls: bool = True,
-          watcher: Watcher | None = None) -> SwarmBoard:
-    """The live board of a lab: `board(lab, history=False, service="", controls=True)`.
+        Docking again (a re-run cell) closes the earlier panel: one board panel per board, never a pile.
+        """
+        from sidecar import Sidecar  # type: ignore[import-untyped]
 
-    Asking again with the same options returns the same (open) board, so
+        if self._panel is not None:
+            self._panel.close()  # the learner may have closed its tab: a new panel always shows
+        # split-right: JupyterLab splits the main area and puts the panel to the right of the notebook.
+        self._panel = Sidecar(title=f"Swarm board: {self.lab_name}", anchor="split-right")
+        # The display message is built by hand, as ipywidgets builds it, so docking needs no IPython shell.
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
+        data = {"text/plain": repr(self), "application/vnd.jupyter.widget-view+json": view}
+        self._panel.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+        return DockedBoard(self)
+
+
+class DockedBoard:
+    """What `board(lab, side=True)` returns: a short line for the cell; the board itself is in its panel.
+
+    Every public attribute of the board (`act`, `wait`, `refresh`, `log`, …) is reachable through it.
+    """
+
+    def __init__(self, board: SwarmBoard):
+        self.board = board
+
+    def __getattr__(self, name: str) -> Any:
+        # Underscore names stay out: IPython would otherwise find the widget's `_repr_mimebundle_` and draw the
+        # board in the cell as well.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.board, name)
+
+    def __repr__(self) -> str:
+        return f"{self.board!r} → docked beside the notebook, in the tab 'Swarm board: {self.board.lab_name}'"
+
+
+def board(lab: LabView, *, history: bool = False, service: str = "", controls: bool = True, side: bool = False,
+          watcher: Watcher | None = None) -> SwarmBoard | DockedBoard:
+    """The live board of a lab: `board(lab, history=False, service="", controls=True, side=False)`.
+
+    `side=True` docks it in a panel to the right of the notebook (see `SwarmBoard.dock`), so it stays in view
+    while the notebook scrolls. Asking again with the same options returns the same (open) board, so
     re-running a cell does not pile up boards that all follow the swarm.
     """
     w = watcher or watcher_for(lab)
-    return w.shared(("board", history, service, controls),
-                    lambda: SwarmBoard(lab, history=history, service=service, controls=controls, watcher=w))
+    shown = w.shared(("board", history, service, controls),
+                     lambda: SwarmBoard(lab, history=history, service=service, controls=controls, watcher=w))
+    return shown.dock() if side else shown

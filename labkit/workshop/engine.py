@@ -9,17 +9,16 @@ labs: its dockerd puts every container it starts under the engine container's ow
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import docker.errors
-import docker.types
+from typing import Any
 
 from ..base.errors import EngineError, InvalidInput
 from ..base.poll import poll
-from ..host.api_errors import engine_error, removed
+from ..host.api_errors import engine_error, reason, removed
 from ..host.engine import client
 from ..host.exec import run_in_container
 from ..host.probe import node_mode
@@ -43,6 +42,7 @@ from .names import (
 __all__ = ["Limits", "ensure_engine", "remove_engine", "remove_learner", "engine_socket", "SUBNETS", "to_bytes"]
 
 SUBNETS = [ipaddress.ip_network(f"172.30.{i}.0/24") for i in range(1, 255)]  # not labs' 172.31.x inside engines
+_ATTEMPTS = 20  # subnets tried when other learners' networks are being created at the same moment
 LEARNER_GID = 1000  # the learner's group in the single-user image: it may use the engine's socket
 
 
@@ -102,22 +102,26 @@ def _command() -> list[str]:
 
 
 def _network(learner: str) -> str:
-    api = client().api
+    api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     name = network_name(learner)
     if api.networks(names=[name], filters=room_filter()):
         return name
     used = {ipaddress.ip_network(c["Subnet"]) for n in api.networks()
             for c in ((n.get("IPAM") or {}).get("Config") or []) if "Subnet" in c and ":" not in c["Subnet"]}
-    subnet = next((s for s in SUBNETS if not any(s.overlaps(u) for u in used)), None)
-    if subnet is None:
-        raise EngineError("no free 172.30.x.0/24 subnet is left for another learner's network")
-    ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
-    api.create_network(name, driver="bridge", ipam=ipam, labels=room_labels(KIND_NETWORK, learner))
-    return name
+    # Learners' servers start at once (the hub spawns them concurrently): another may take the subnet just picked.
+    for subnet in [s for s in SUBNETS if not any(s.overlaps(u) for u in used)][:_ATTEMPTS]:
+        ipam = {"Driver": "default", "Config": [{"Subnet": str(subnet)}], "Options": {}}
+        try:
+            api.create_network(name, driver="bridge", ipam=ipam, labels=room_labels(KIND_NETWORK, learner))
+            return name
+        except Exception as exc:
+            if "overlaps" not in str(exc):
+                raise engine_error(f"create {learner}'s network", exc) from exc
+    raise EngineError("no free 172.30.x.0/24 subnet is left for another learner's network")
 
 
 def _volumes(learner: str) -> None:
-    api = client().api
+    api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     have = {v["Name"] for v in (api.volumes(filters=room_filter(learner=learner)) or {}).get("Volumes") or []}
     for name in (home_volume(learner), socket_volume(learner), docker_volume(learner)):
         if name not in have:
@@ -132,7 +136,7 @@ def ensure_engine(learner: str, limits: Limits, mirror: str | None, log: Callabl
     if mirror:
         try:
             client().api.connect_container_to_network(mirror, net, aliases=[MIRROR_ALIAS])
-        except docker.errors.APIError as exc:
+        except Exception as exc:  # docker-py's APIError: only the host layer imports docker-py
             if "already exists" not in str(exc):
                 raise engine_error(f"connect the mirror to {net}", exc) from exc
     name = engine_name(learner)
@@ -141,26 +145,33 @@ def ensure_engine(learner: str, limits: Limits, mirror: str | None, log: Callabl
         if state.get("Running"):
             return net
         removed(lambda: client().api.remove_container(name, force=True))
-    except docker.errors.NotFound:
-        pass
+    except Exception as exc:
+        if reason(exc) != "not-found":
+            raise
     log(f"$ docker run -d --name {name} --network {net} --memory {limits.engine_memory} "
         f"--cpus {limits.engine_cpus:g} {NODE.tag} dockerd --host=unix://{ENGINE_SOCKET_DIR}/docker.sock")
     mode = node_mode(NODE.tag)
-    mounts = [docker.types.Mount("/var/lib/docker", docker_volume(learner), type="volume"),
-              docker.types.Mount(ENGINE_SOCKET_DIR, socket_volume(learner), type="volume")]
+    mounts = [_mount("/var/lib/docker", docker_volume(learner), "volume"),
+              _mount(ENGINE_SOCKET_DIR, socket_volume(learner), "volume")]
     if mode.name == "restricted":
-        mounts.append(docker.types.Mount("/sys/fs/cgroup", "/sys/fs/cgroup", type="bind", read_only=False))
+        mounts.append(_mount("/sys/fs/cgroup", "/sys/fs/cgroup", "bind"))
     try:
-        client().containers.run(
+        containers: Any = client().containers
+        containers.run(
             NODE.tag, _command(), entrypoint=["sh", "-c", _BOOT, "engine"], name=name, hostname=f"{learner}-engine",
             detach=True, labels=room_labels(KIND_ENGINE, learner), network=net, mounts=mounts,
             init=True, tmpfs={"/run": "", "/tmp": ""}, mem_limit=limits.engine_memory,
             memswap_limit=limits.engine_memory, nano_cpus=int(limits.engine_cpus * 1e9), **mode.container_options())
-    except docker.errors.DockerException as exc:
+    except Exception as exc:
         raise engine_error(f"start {learner}'s Docker engine", exc) from exc
     _wait(name)
     _pull_images(name, log)
     return net
+
+
+def _mount(target: str, source: str, kind: str) -> dict[str, object]:
+    """A mount as the Engine API takes it (a dict: only the host layer imports docker-py's types)."""
+    return {"Target": target, "Source": source, "Type": kind, "ReadOnly": False}
 
 
 def _wait(name: str) -> None:
@@ -185,14 +196,12 @@ def _pull_images(name: str, log: Callable[[str], None]) -> None:
 
 def remove_engine(learner: str) -> bool:
     """Stop and remove the learner's engine container (its labs go with it); False if there was none."""
-    api = client().api
+    api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     gone = False
     for c in api.containers(all=True, filters=room_filter(KIND_ENGINE, learner)):
-        try:
+        with contextlib.suppress(Exception):  # gone or stopping already
             api.stop(c["Id"], timeout=10)  # the nested dockerd stops its containers and unmounts
-        except docker.errors.APIError:
-            pass
-        gone = removed(lambda c=c: api.remove_container(c["Id"], force=True, v=True)) or gone
+        gone = removed(functools.partial(api.remove_container, c["Id"], force=True, v=True)) or gone
         _remove_cgroups(c["Id"])
     return gone
 
@@ -209,18 +218,16 @@ def _remove_cgroups(container_id: str) -> None:
 def remove_learner(learner: str | None = None, keep: tuple[str, ...] = ()) -> None:
     """Remove every container, network and volume of one learner (all learners if None), except volume names in
     `keep`; selected by the room's labels only."""
-    api = client().api
+    api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     for c in api.containers(all=True, filters=room_filter(learner=learner)):
         if c["Labels"].get("labkit.kind") == KIND_ENGINE:
             remove_engine(c["Labels"].get("labkit.learner", ""))
-        removed(lambda c=c: api.remove_container(c["Id"], force=True, v=True))
+        removed(functools.partial(api.remove_container, c["Id"], force=True, v=True))
     for n in api.networks(filters=room_filter(KIND_NETWORK, learner)):
         for cid in (api.inspect_network(n["Id"]).get("Containers") or {}):
-            try:
+            with contextlib.suppress(Exception):  # it left already
                 api.disconnect_container_from_network(cid, n["Id"], force=True)
-            except docker.errors.APIError:
-                pass
-        removed(lambda n=n: api.remove_network(n["Id"]))
+        removed(functools.partial(api.remove_network, n["Id"]))
     for v in (api.volumes(filters=room_filter(KIND_VOLUME, learner)) or {}).get("Volumes") or []:
         if v["Name"] not in keep:
-            removed(lambda v=v: api.remove_volume(v["Name"], force=True))
+            removed(functools.partial(api.remove_volume, v["Name"], force=True))

@@ -7,9 +7,9 @@ then restarted read-only before any learner network is attached: a learner canno
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-
-import docker.errors
+from typing import Any
 
 from ..base.poll import poll
 from ..host.api_errors import engine_error, removed
@@ -29,7 +29,7 @@ _SERVE = ('cp /etc/labkit/registry.yml /tmp/r.yml; '
 
 def _run(mode: str) -> str:
     """Start the mirror container (mode "rw": published on loopback for the host's pushes; "ro": no port)."""
-    api = client().api
+    api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     name = mirror_name()
     ports = {MIRROR_PORT: ("127.0.0.1", None)} if mode == "rw" else {}
     host_config = api.create_host_config(binds=[f"{mirror_volume()}:{_DATA}:rw"], port_bindings=ports,
@@ -39,7 +39,7 @@ def _run(mode: str) -> str:
                                        labels=room_labels(KIND_MIRROR), ports=list(ports), host_config=host_config,
                                        detach=True)
         api.start(created["Id"])
-    except docker.errors.APIError as exc:
+    except Exception as exc:  # docker-py's APIError: only the host layer imports docker-py
         raise engine_error("start the workshop mirror", exc) from exc
     poll(lambda: run_in_container(name, ["curl", "-fsS", f"http://127.0.0.1:{MIRROR_PORT}/v2/"], check=False).ok,
          bool, timeout=30, interval=0.1, what="the workshop mirror to answer", show=lambda _: "no answer")
@@ -47,7 +47,7 @@ def _run(mode: str) -> str:
 
 
 def _push_all(container: str, log: Callable[[str], None]) -> None:
-    api = client().api
+    api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     port = api.inspect_container(container)["NetworkSettings"]["Ports"][f"{MIRROR_PORT}/tcp"][0]["HostPort"]
     for spec in IMAGES:
         repo, ref = spec.tag.rsplit(":", 1)
@@ -64,7 +64,7 @@ def _push_all(container: str, log: Callable[[str], None]) -> None:
 
 def ensure_mirror(log: Callable[[str], None] = print) -> str:
     """The running read-only mirror's name, filled with labkit's current host images."""
-    api = client().api
+    api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     name = mirror_name()
     running = api.containers(filters=room_filter(KIND_MIRROR))
     if running:
@@ -83,6 +83,6 @@ def ensure_mirror(log: Callable[[str], None] = print) -> str:
 
 def remove_mirror() -> None:
     """Remove the mirror container (its volume is removed with the room's other volumes)."""
-    api = client().api
+    api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     for c in api.containers(all=True, filters=room_filter(KIND_MIRROR)):
-        removed(lambda c=c: api.remove_container(c["Id"], force=True))
+        removed(functools.partial(api.remove_container, c["Id"], force=True))

@@ -12,6 +12,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from ..base.errors import InvalidInput
+from ..base.facts import LABEL_KIND
 
 __all__ = ["LABEL_ROOM", "LABEL_LEARNER", "KIND_HUB", "KIND_ENGINE", "KIND_SERVER", "KIND_MIRROR",
            "ROOM", "USER_IMAGE", "BASE_IMAGE", "ENGINE_SOCKET_DIR", "HOME", "room_labels", "room_filter",
@@ -20,7 +21,6 @@ __all__ = ["LABEL_ROOM", "LABEL_LEARNER", "KIND_HUB", "KIND_ENGINE", "KIND_SERVE
 
 LABEL_ROOM = "labkit.workshop"  # the room's name: every container, network and volume of a room has it
 LABEL_LEARNER = "labkit.learner"
-LABEL_KIND = "labkit.kind"
 KIND_HUB, KIND_ENGINE, KIND_SERVER, KIND_MIRROR = "ws-hub", "ws-engine", "ws-server", "ws-mirror"
 KIND_NETWORK, KIND_VOLUME = "ws-network", "ws-volume"
 

@@ -9,7 +9,6 @@ carrying the room's label, and the hub's state directory.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import secrets
 import shutil
@@ -84,6 +83,8 @@ def _bridge_gateway() -> str:
         if cfg.get("Gateway"):
             return str(cfg["Gateway"])
     ifname = (bridge.get("Options") or {}).get("com.docker.network.bridge.name", "docker0")
+    import fcntl  # here: `labkit --help` imports this module's command on Windows too, where there is none
+
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", ifname.encode()[:15]))  # SIOCGIFADDR
         return socket.inet_ntoa(packed[20:24])

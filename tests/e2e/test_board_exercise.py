@@ -14,7 +14,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 CELLS = [
     'from labkit.course import *\nlab = reset("02", section="drain")',
-    "lab.board()",
+    "lab.board(side=True)",  # as notebook 02 does: the board docks itself in a panel beside the notebook
     'check("02-drain-worker2")',  # run by the learner once they have clicked (a busy kernel takes no clicks)
 ]
 
@@ -22,7 +22,11 @@ CELLS = [
 def run_cells(page, *, above: int | None = None, only: int | None = None) -> None:
     """Run the cells above index `above`, or the one cell `only`, as JupyterLab's menu commands do."""
     index = above if above is not None else only
-    page.evaluate(f"() => {{ window.jupyterapp.shell.currentWidget.content.activeCellIndex = {index}; }}")
+    # The board's panel takes the focus when it opens: find the notebook among the main area's widgets.
+    page.evaluate("() => { const shell = window.jupyterapp.shell;"
+                  " const nb = Array.from(shell.widgets('main'))"
+                  ".find(w => w.content && 'activeCellIndex' in w.content);"
+                  f" shell.activateById(nb.id); nb.content.activeCellIndex = {index}; }}")
     command = "notebook:run-all-above" if above is not None else "notebook:run-cell"
     page.evaluate(f"() => {{ window.jupyterapp.commands.execute('{command}'); }}")
 
@@ -37,7 +41,8 @@ def test_an_exercise_solved_with_the_board_passes_its_check(tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             open_notebook(page, f"{url}/lab/tree/exercise.ipynb")
             run_cells(page, above=2)  # reset the lab to the section, show the board
-            worker2 = page.locator('.lk-board .lk-node[data-node="worker2"]')
+            # The board is in its sidecar panel (split to the right of the notebook), not in the cell's output.
+            worker2 = page.locator('.jupyterlab-sidecar .lk-board .lk-node[data-node="worker2"]')
 
             def show_notebook():
                 page.screenshot(path=str(ROOT / "artifacts" / "e2e-board-exercise-failure.png"), full_page=True)
@@ -47,8 +52,10 @@ def test_an_exercise_solved_with_the_board_passes_its_check(tmp_path):
                        "the board with worker2's drain button", on_timeout=show_notebook)
             check_output = page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea")
             worker2.locator('button[data-action="drain"]').click()
-            wait_until(lambda: worker2.get_attribute("data-availability") == "drain", 60, "worker2 drained on the board",
-                       on_timeout=show_notebook)
+            assert page.locator(".jp-Cell").nth(1).locator(".lk-board").count() == 0, "not in the cell as well"
+            assert any("Swarm board: nb02" in tab for tab in page.locator(".lm-TabBar-tab").all_inner_texts())
+            wait_until(lambda: worker2.get_attribute("data-availability") == "drain", 60,
+                       "worker2 drained on the board", on_timeout=show_notebook)
             run_cells(page, only=2)
             wait_until(lambda: "✓ 02-drain-worker2" in check_output.inner_text(), 120, "the check to pass",
                        on_timeout=show_notebook)

@@ -1,7 +1,13 @@
-"""Integration tests run against real swarms of docker-in-docker nodes (never a fake backend)."""
+"""Integration tests run against real swarms of docker-in-docker nodes (never a fake backend).
+
+A test that needs a swarm only to test swarm behaviour takes labkit.testing's `swarm` fixture (a SwarmContainer,
+shaped by `@pytest.mark.swarm`); one whose subject is labkit's own Lab, CLI or course machinery takes `lab` or
+`fresh_lab` below (a labkit.Lab).
+"""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -78,3 +84,46 @@ def pytest_collection_modifyitems(items):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "shape(managers, workers): size of the fresh_lab fixture")
+    global _RYUK
+    _RYUK = _choose_ryuk()
+
+
+_RYUK = ""  # how the session's test swarms are reaped, for the header
+
+
+def _choose_ryuk() -> str:
+    """Ryuk on where its image is here (a killed run's test swarms are then reaped), else off: our machines cannot
+    pull it, and SwarmContainer refuses to start without it unless told. Decided once, in the controlling process
+    before xdist starts its workers, who inherit the variable, so every process of the run decides alike."""
+    from testcontainers.core.config import testcontainers_config
+
+    image = testcontainers_config.ryuk_image
+    given = os.environ.get("TESTCONTAINERS_RYUK_DISABLED")
+    if given is not None:
+        return f"Ryuk: {'off' if testcontainers_config.ryuk_disabled else 'on'} (TESTCONTAINERS_RYUK_DISABLED={given})"
+    if _image_here(image):
+        return f"Ryuk: on ({image} is here): test swarms of a killed run are reaped"
+    os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
+    testcontainers_config.ryuk_disabled = True  # in case testcontainers read its settings already
+    return (f"Ryuk: off ({image} is not on this engine; TESTCONTAINERS_RYUK_DISABLED=false pulls it): each test "
+            "swarm's own cleanup removes it, and `labkit down` what a killed run leaves")
+
+
+def _image_here(image: str) -> bool:
+    """True if the engine answers and has this image (no pull is tried)."""
+    import docker.errors
+
+    from labkit.host.engine import engine_answers
+
+    if not engine_answers():
+        return False
+    try:
+        client().api.inspect_image(image)
+        return True
+    except docker.errors.APIError:  # not found, or an engine that cannot say: no Ryuk
+        return False
+
+
+def pytest_report_header(config):
+    """One line: whether Ryuk reaps the test swarms of this run."""
+    return _RYUK or None

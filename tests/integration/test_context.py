@@ -48,9 +48,10 @@ def refused(port: int, ctx: ssl.SSLContext) -> bool:
         conn.close()
 
 
-async def through_sdk(**how: str) -> tuple[list[str], int]:
-    """Node hostnames and running `ctx` tasks, read with aiodocker (no docker-py involved)."""
-    async with aiodocker.Docker(**how) as docker:
+async def through_sdk(context: str | None = None) -> tuple[list[str], int]:
+    """Node hostnames and running `ctx` tasks, read with aiodocker (no docker-py involved): by a docker context's
+    name, or (None) as DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH say."""
+    async with aiodocker.Docker(context=context) as docker:
         nodes = sorted(n["Description"]["Hostname"] for n in await docker.nodes.list())
         tasks = await docker.tasks.list(filters={"service": "ctx", "desired-state": "running"})
         return nodes, sum(t["Status"]["State"] == "running" for t in tasks)
@@ -87,7 +88,7 @@ def test_the_host_cli_and_another_sdk_drive_the_swarm_through_the_context(tmp_pa
         svc = run(["docker", "--context", context, "service", "create", "--name", "ctx", "--replicas", "2", "nginx"],
                   env)
         assert svc.returncode == 0 and "converged" in svc.stdout + svc.stderr, svc.stdout + svc.stderr
-        assert "ctx" in lab.node("manager1").sh("docker service ls --format '{{.Name}}'")  # the lab's own swarm
+        assert "ctx" in lab.node("manager1").sh("docker service ls --format '{{.Name}}'").stdout.split()  # in the lab
 
         # aiodocker, by the context's name (the CLI's context store) and by the variables labkit printed.
         monkeypatch.setenv("HOME", str(home))

@@ -23,12 +23,6 @@ services:
 """
 
 
-@pytest.fixture(autouse=True)
-def ryuk_off(monkeypatch):
-    """Ryuk cannot be pulled here (test_testing_ryuk.py tests reaping with a stand-in)."""
-    monkeypatch.setattr("testcontainers.core.config.testcontainers_config._ryuk_disabled", True)
-
-
 def test_a_stack_converges_serves_and_survives_a_killed_worker(tmp_path):
     stack = tmp_path / "stack.yml"
     stack.write_text(STACK)

@@ -11,9 +11,7 @@ import io
 import tarfile
 from pathlib import Path
 
-import docker.errors
 import pytest
-from testcontainers.core.config import testcontainers_config
 
 from labkit.host.engine import client
 
@@ -34,15 +32,6 @@ SERVICES = {"vote_redis": 1, "vote_db": 1, "vote_vote": 2, "vote_result": 1, "vo
 def _standin_tag(image: str) -> str:
     """Where a stand-in lives on the host: never under the real name, so a real image there is left alone."""
     return "labkit-standin/votingapp-" + image.split("/")[-1].replace(":", "-")
-
-
-@pytest.fixture(autouse=True)
-def ryuk_off_unless_present(monkeypatch):
-    """Ryuk reaps where its image is present; our machines cannot pull it (test_testing_ryuk.py covers reaping)."""
-    try:
-        client().api.inspect_image(testcontainers_config.ryuk_image)
-    except docker.errors.ImageNotFound:
-        monkeypatch.setattr(testcontainers_config, "_ryuk_disabled", True)
 
 
 @pytest.fixture(scope="module")

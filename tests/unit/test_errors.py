@@ -255,7 +255,7 @@ def test_a_failed_node_cell_is_one_line_with_the_fix_even_under_debug(shell, mon
 
     class Lab:
         def node(self, name: str):
-            return SimpleNamespace(sh=lambda script, **_: CommandResult(("sh", "-c", script), 1, "", "no such file\n"))
+            return SimpleNamespace(exec=lambda argv, **_: CommandResult(tuple(argv), 1, "no such file\n", ""))
 
     monkeypatch.setattr(magics, "current_lab", lambda name=None: Lab())
     monkeypatch.setenv("LABKIT_DEBUG", "1")

@@ -189,3 +189,30 @@ def test_asking_again_returns_the_same_open_board():
     assert again is not first and again.comm is not None
     other.close()
     again.close()
+
+
+def test_side_docks_the_board_in_a_sidecar_panel_beside_the_notebook():
+    lab = StubLab([web_snapshot(1)])
+    w = Watcher(lab, interval=3600, clock=FakeClock())
+    docked = board(lab, side=True, watcher=w)
+    b = docked.board
+    panel = b._panel
+    assert type(panel).__name__ == "Sidecar" and panel.title == "Swarm board: t" and panel.anchor == "split-right"
+    # The panel holds the very board (its widget view), and the cell gets a line, not a second board.
+    (shown,) = panel.outputs
+    assert shown["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == b.model_id
+    assert not hasattr(docked, "_repr_mimebundle_")
+    assert repr(docked) == "SwarmBoard(lab='t', nodes=3) → docked beside the notebook, in the tab 'Swarm board: t'"
+    assert docked.act is not None and docked.swarm == b.swarm  # the board's API works through it
+    # Re-running the cell: the same board, a fresh panel, the old one closed.
+    again = board(lab, side=True, watcher=w)
+    assert again.board is b and b._panel is not panel and panel.comm is None
+    b.close()
+    assert b._panel is None
+
+
+def test_without_side_the_board_shows_in_the_cell():
+    lab = StubLab([web_snapshot(1)])
+    b = board(lab, watcher=Watcher(lab, interval=3600, clock=FakeClock()))
+    assert isinstance(b, SwarmBoard) and b._panel is None
+    b.close()

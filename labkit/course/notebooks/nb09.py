@@ -7,8 +7,8 @@ from ..steps import fault, sh, wait, wait_service
 from ..verdicts import missing_service, nodes_text, placement_text
 
 WEB = "docker service create -d --name web --replicas {n} labkit/whoami"
-SURVIVOR = "manager3"  # manager1 is crashed by the exercise, manager2 by the lesson: manager3 is the one left
-REMAINING = ("manager3", "worker1", "worker2")
+# The lab's nodes: a reset crashes manager1 and manager2 (a learner may crash others: checks read the lab instead).
+SHAPE = ("manager1", "manager2", "manager3", "worker1", "worker2")
 
 
 def _remove(host: str) -> Step:
@@ -32,8 +32,15 @@ def _managers(snap) -> list:
 
 
 # -- exercise: crash the leader -----------------------------------------------------------------
+# A new leader marks every node "unknown" until it re-registers (SwarmKit's dispatcher, markNodesUnknown); a node
+# dead through the election never does, and keeps that mark until it goes Down "for node in "unknown" state".
+# A follower killed under a leader that stays goes Down for a plain "heartbeat failure".
+ELECTED_WHILE_DEAD = '"unknown" state'
+
+
 def crash_the_leader(ev: Evidence) -> Verdict:
-    """Exercise (board): kill the manager that leads (manager1, at the start of the section); a new one is elected."""
+    """Exercise (board): kill the manager that leads when the fault happens (not necessarily manager1: restarting a
+    manager moves leadership); a new one is elected. Whether the killed manager led is read from its node status."""
     snap = ev.snapshot
     down = [n for n in snap.nodes if n.fault]
     if not down:
@@ -51,14 +58,16 @@ def crash_the_leader(ev: Evidence) -> Verdict:
     if m.fault != "killed":
         return failed(f"{m.hostname} is {m.fault}; expected a crash (kill)")
     leader = snap.leader
-    if m.hostname != "manager1":
-        leads = f"{leader.hostname} still leads" if leader else "the others still follow the leader"
-        return failed(f"{m.hostname} is killed but {leads}: {m.hostname} was a follower, so no election was needed; "
-                      f"expected the leader to crash — press start on {m.hostname}, wait until it is Reachable, "
-                      "then kill the leader")
-    if leader is None or leader.hostname == "manager1":
-        return waiting("manager1 (the leader) is killed; the other managers are electing a new one (≈10–19 s)")
-    return passed(f"manager1 (the leader) is killed, and the managers elected {leader.hostname} in its place")
+    if leader is None or leader.hostname == m.hostname:
+        return waiting(f"{m.hostname} is killed; the other managers are electing a new leader (≈10–19 s)")
+    if m.state == "ready":  # killed seconds ago: the managers have not missed its heartbeats yet
+        return waiting(f"{m.hostname} is killed; {leader.hostname} leads and has not noticed yet")
+    if ELECTED_WHILE_DEAD not in m.message:
+        return failed(f"{m.hostname} is killed but {leader.hostname} still leads: {m.hostname} was a follower, so no "
+                      f"election was needed; expected the leader ({leader.hostname}) to crash — press start on "
+                      f"{m.hostname}, wait until it is Reachable, then kill {leader.hostname}")
+    return passed(f"{m.hostname} (the leader when you crashed it) is killed, and the managers elected "
+                  f"{leader.hostname} in its place")
 
 
 # -- lesson checks ------------------------------------------------------------------------------
@@ -67,14 +76,14 @@ def old_leader_unreachable(ev: Evidence) -> Verdict:
     snap = ev.snapshot
     killed = [n for n in _managers(snap) if n.fault == "killed"]
     if not killed:
-        m1 = snap.node("manager1")
-        return failed(f"no manager is down (manager1 is {m1.reachability}); expected the crashed leader Unreachable")
+        return failed("no manager is down (none is killed); expected the crashed leader Unreachable")
     m = killed[0]
     if snap.leader is None:
         return waiting(f"{m.hostname} is killed; no leader yet")
     if m.reachability != "unreachable":
         return waiting(f"{snap.leader.hostname} leads and still sees {m.hostname} as {m.reachability}")
-    return passed(f"{snap.leader.hostname} leads; {m.hostname} is Unreachable: 2 of 3 managers are up, still a majority")
+    return passed(f"{snap.leader.hostname} leads; {m.hostname} is Unreachable: 2 of 3 managers are up, "
+                  "still a majority")
 
 
 def scaled_with_two(ev: Evidence) -> Verdict:
@@ -122,13 +131,13 @@ def web_on_remaining(ev: Evidence) -> Verdict:
 
 
 def back_to_three(ev: Evidence) -> Verdict:
-    """Exercise: 3 managers again, using only the nodes the swarm has (manager3, worker1, worker2)."""
+    """Exercise: 3 managers again, using only the 3 nodes the swarm has (the surviving manager and the workers)."""
     snap = ev.snapshot
     hosts = [n.hostname for n in snap.nodes]
-    extra = [h for h in hosts if h not in REMAINING]
-    if extra:
-        return failed(f"{nodes_text(extra)} is a new node; expected the nodes you have ({nodes_text(list(REMAINING))}) "
-                      "— later cells check web on exactly those")
+    extra = [h for h in hosts if h not in SHAPE]
+    if extra or len(hosts) > 3:
+        return failed(f"the swarm has {len(hosts)} nodes ({nodes_text(hosts)}); expected only the 3 you had "
+                      "(no new node) — later cells check web on exactly those")
     managers = _managers(snap)
     if len(managers) < 3:
         tolerate = "1 tolerates" if len(managers) == 1 else f"{len(managers)} tolerate"
@@ -170,16 +179,19 @@ PLAN = NotebookPlan(
             sh("manager1", WEB.format(n=6)), wait_service("web", 6), fault("manager1", "kill"),
             fault("manager2", "kill"))),
         Section("managers-back", "Back to three managers", (
-            _remove("manager2"), _remove("manager1"), sh(SURVIVOR, WEB.format(n=6)), _web_on_live(6))),
+            _remove("manager2"), _remove("manager1"), sh("manager3", WEB.format(n=6)), _web_on_live(6))),
     ),
     checks=(
         Check("09-crash-the-leader", "kill-leader", "crash the leader, a new one is elected", crash_the_leader,
-              hints=("The board marks the leader; `docker node ls` says Leader under MANAGER STATUS.",
+              hints=("Only one manager leads at a time, and it is not always the one that created the swarm.",
                      "Crash means a power cut: the board's **kill** button, not stop or pause.",
-                     "Press kill on manager1, then wait ≈10–19 s for the election before you check."),
+                     "`docker node ls` (or the board) says `Leader` under MANAGER STATUS right now; kill that one, "
+                     "then give the election ≈10–19 s."),
               solution='board = lab.board()\nboard.act("kill", leader())\nboard.wait()\n'
                        'lab.wait(lambda s: s.leader is not None, timeout=60, what="a new leader")',
-              board=True, unsolved="no manager is killed", wait=45),
+              board=True, unsolved="no manager is killed", wait=45, needs=("nodes",),
+              wrong=(('board = lab.board()\nboard.act("kill", next(n.hostname for n in lab.snapshot().nodes '
+                      'if n.role == "manager" and not n.leader))\nboard.wait()', "was a follower"),)),
         Check("09-old-leader-unreachable", "kill-leader", "the crashed leader is Unreachable", old_leader_unreachable,
               unsolved="no manager is down", wait=30),
         Check("09-scaled-with-two", "kill-leader", "scaled with 2 of 3 managers", scaled_with_two,
@@ -191,11 +203,11 @@ PLAN = NotebookPlan(
         Check("09-back-to-three-managers", "managers-back", "three managers again", back_to_three,
               hints=("Three managers tolerate one failure. Which of the nodes you have are not managers yet?",
                      "Notebook 02 turned a worker into a manager with one command (the board's promote does the "
-                     "same). It runs on a manager: manager3 is the only one.",
-                     "docker node promote worker1 worker2, on manager3"),
-              solution="%%node manager3\ndocker node promote worker1 worker2",
-              unsolved="1 manager(s) (manager3): 1 tolerates no failure; expected 3", wait=60,
-              wrong=(("%%node manager3\ndocker node promote worker1", "2 tolerate no failure"),)),
+                     "same). It runs on a manager: the one left is the leader.",
+                     "`docker node promote` takes several nodes at once."),
+              solution="%%node {leader()}\ndocker node promote worker1 worker2",
+              unsolved="1 tolerates no failure; expected 3", wait=60,
+              wrong=(("%%node {leader()}\ndocker node promote worker1", "2 tolerate no failure"),)),
         Check("09-accepts-changes", "managers-back", "the swarm accepts changes again", accepts_changes,
               unsolved="web wants 6 replicas; expected 4", wait=90),
     ),

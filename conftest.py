@@ -18,8 +18,9 @@ import pytest
 pytest_plugins = ["tests.notebook_solutions", "tests.scheduling"]
 
 # Checks, hints and resets the suite runs are recorded here, never in the user's own progress (kernels inherit it).
-os.environ.setdefault("LABKIT_PROGRESS_FILE", os.path.join(tempfile.mkdtemp(prefix="labkit-progress-"),
-                                                             "progress.jsonl"))
+os.environ.setdefault(
+    "LABKIT_PROGRESS_FILE", os.path.join(tempfile.mkdtemp(prefix="labkit-progress-"), "progress.jsonl")
+)
 
 
 def _worker() -> bool:

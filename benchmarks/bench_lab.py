@@ -27,12 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import labkit  # noqa: E402
-from labkit.host.engine import ensure_engine  # noqa: E402
-from labkit.host.networks import used_subnets  # noqa: E402
-from labkit.host.probe import node_mode  # noqa: E402
-from labkit.host.registry import ensure_registry, release_registry  # noqa: E402
-from labkit.images import NODE, ensure_images, registry_plan  # noqa: E402
+import labkit
+from labkit.host.engine import ensure_engine
+from labkit.host.networks import used_subnets
+from labkit.host.probe import node_mode
+from labkit.host.registry import ensure_registry, release_registry
+from labkit.images import NODE, ensure_images, registry_plan
 
 BASELINE = r"""
 set -e
@@ -44,7 +44,8 @@ for role in manager worker; do
   for k in $(seq 1 $n); do
     i=$((i+1)); name=$role$k
     docker run -d --name $LAB-$name --hostname $name --label bench=$LAB --network $LAB-net --ip $SUBNET.$i \
-      --tmpfs /run --tmpfs /tmp --init --restart unless-stopped __FLAGS__ --mount type=volume,dst=/var/lib/docker,volume-label=bench=$LAB \
+      --tmpfs /run --tmpfs /tmp --init --restart unless-stopped __FLAGS__ \
+      --mount type=volume,dst=/var/lib/docker,volume-label=bench=$LAB \
       labkit/node:latest dockerd --host=unix:///var/run/docker.sock --cgroup-parent=/bench/$LAB-$name >/dev/null &
   done
 done
@@ -77,9 +78,12 @@ def node_flags() -> str:
     mode = node_mode(NODE.tag)
     if mode.name == "privileged":
         return "--privileged"
-    return ("--cap-add=ALL " + "".join(f"--cap-drop={c} " for c in mode.cap_drop)
-            + "--security-opt seccomp=unconfined --security-opt apparmor=unconfined "
-            "--device-cgroup-rule='a *:* rwm' -v /sys/fs/cgroup:/sys/fs/cgroup:rw")
+    return (
+        "--cap-add=ALL "
+        + "".join(f"--cap-drop={c} " for c in mode.cap_drop)
+        + "--security-opt seccomp=unconfined --security-opt apparmor=unconfined "
+        "--device-cgroup-rule='a *:* rwm' -v /sys/fs/cgroup:/sys/fs/cgroup:rw"
+    )
 
 
 def free_subnet() -> str:
@@ -103,8 +107,11 @@ def baseline_round(managers: int, workers: int) -> tuple[float, float]:
     lab = f"bench-{uuid.uuid4().hex[:4]}"
     script = BASELINE.replace("__FLAGS__", node_flags())
     try:
-        up = timed(lambda: subprocess.run(["bash", "-c", script, "bench", lab, str(managers), str(workers),
-                                           free_subnet()], check=True))
+        up = timed(
+            lambda: subprocess.run(
+                ["bash", "-c", script, "bench", lab, str(managers), str(workers), free_subnet()], check=True
+            )
+        )
     except BaseException:
         subprocess.run(["bash", "-c", TEARDOWN, "bench", lab])  # never leave the baseline's containers behind
         raise
@@ -141,8 +148,12 @@ def warm_round() -> tuple[float, float]:
     env_pool = {"LABKIT_POOL": "6"}
     a, b = f"bench-{uuid.uuid4().hex[:4]}", f"bench-{uuid.uuid4().hex[:4]}"
     for name in (a, b):
-        subprocess.run([sys.executable, "-m", "labkit.cli", "prepare", name, "--workers", "2"], check=True,
-                       capture_output=True, env={**__import__("os").environ, **env_pool})
+        subprocess.run(
+            [sys.executable, "-m", "labkit.cli", "prepare", name, "--workers", "2"],
+            check=True,
+            capture_output=True,
+            env={**__import__("os").environ, **env_pool},
+        )
     lab = labkit.Lab(managers=1, workers=2, name=a, quiet=True)
     in_process = timed(lab.start)
     assert not lab.timings, "the prepared lab was not taken"
@@ -154,23 +165,33 @@ def warm_round() -> tuple[float, float]:
 
 def failover(heartbeat: str | None) -> tuple[float, float]:
     """Seconds from killing a worker to it being Down, and to its replicas running elsewhere."""
-    with labkit.Lab(managers=1, workers=2, quiet=True, heartbeat=heartbeat, name=f"bench-{uuid.uuid4().hex[:4]}") as lab:
-        lab.node("manager1").sh("docker service create --detach --name web --replicas 6 --restart-delay 1s "
-                                "labkit/whoami")
+    with labkit.Lab(
+        managers=1, workers=2, quiet=True, heartbeat=heartbeat, name=f"bench-{uuid.uuid4().hex[:4]}"
+    ) as lab:
+        lab.node("manager1").sh(
+            "docker service create --detach --name web --replicas 6 --restart-delay 1s labkit/whoami"
+        )
         lab.wait(lambda s: len(s.running("web")) == 6, quiet=True, timeout=120)
         t0 = time.perf_counter()
         lab.node("worker2").kill()
         lab.wait(lambda s: s.node("worker2").state == "down", timeout=60, quiet=True, interval=0.1)
         to_down = time.perf_counter() - t0
-        lab.wait(lambda s: len(s.running("web")) == 6 and "worker2" not in s.placement("web"), timeout=90,
-                 quiet=True, interval=0.1)
+        lab.wait(
+            lambda s: len(s.running("web")) == 6 and "worker2" not in s.placement("web"),
+            timeout=90,
+            quiet=True,
+            interval=0.1,
+        )
         return to_down, time.perf_counter() - t0
 
 
 def memory_of(containers: list[str]) -> list[float]:
     """MB each container uses (what `docker stats` shows)."""
-    out = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", *containers],
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["docker", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", *containers],
+        capture_output=True,
+        text=True,
+    ).stdout
     mem = []
     for line in out.splitlines():
         value = line.split()[1]
@@ -192,8 +213,12 @@ def idle_memory() -> tuple[list[float], list[float], float]:
     finally:
         subprocess.run(["bash", "-c", TEARDOWN, "bench", base])
     warm = f"bench-{uuid.uuid4().hex[:4]}"
-    subprocess.run([sys.executable, "-m", "labkit.cli", "prepare", warm, "--workers", "2"], check=True,
-                   capture_output=True, env={**__import__("os").environ, "LABKIT_POOL": "6"})
+    subprocess.run(
+        [sys.executable, "-m", "labkit.cli", "prepare", warm, "--workers", "2"],
+        check=True,
+        capture_output=True,
+        env={**__import__("os").environ, "LABKIT_POOL": "6"},
+    )
     time.sleep(10)
     pooled = sum(memory_of([f"{warm}-{h}" for h in ("manager1", "worker1", "worker2")]))
     cli("down", warm)
@@ -220,35 +245,51 @@ def main() -> None:
         b_up, l_up, c_up = med(b for b, _ in base), med(u for u, _ in lk), med(u for u, _ in lc)
         b_dn, l_dn, c_dn = med(d for _, d in base), med(d for _, d in lk), med(d for _, d in lc)
         cold_baseline[(m, w)] = b_up
-        print(f"{m}+{w} cold start:  baseline {b_up:5.2f} s  Lab.start {l_up:5.2f} s ({l_up / b_up:4.2f}x)  "
-              f"labkit up {c_up:5.2f} s ({c_up / b_up:4.2f}x, target <= {target}x: "
-              f"{'OK' if c_up / b_up <= target else 'OVER TARGET'})")
-        print(f"{m}+{w} teardown:    baseline {b_dn:5.2f} s  lab.stop  {l_dn:5.2f} s ({l_dn / b_dn:4.2f}x)  "
-              f"labkit down {c_dn:5.2f} s ({c_dn / b_dn:4.2f}x, target <= 0.8x: "
-              f"{'OK' if l_dn / b_dn <= 0.8 else 'OVER TARGET'})")
+        print(
+            f"{m}+{w} cold start:  baseline {b_up:5.2f} s  Lab.start {l_up:5.2f} s ({l_up / b_up:4.2f}x)  "
+            f"labkit up {c_up:5.2f} s ({c_up / b_up:4.2f}x, target <= {target}x: "
+            f"{'OK' if c_up / b_up <= target else 'OVER TARGET'})"
+        )
+        print(
+            f"{m}+{w} teardown:    baseline {b_dn:5.2f} s  lab.stop  {l_dn:5.2f} s ({l_dn / b_dn:4.2f}x)  "
+            f"labkit down {c_dn:5.2f} s ({c_dn / b_dn:4.2f}x, target <= 0.8x: "
+            f"{'OK' if l_dn / b_dn <= 0.8 else 'OVER TARGET'})"
+        )
     print("\nwhere a cold start's time goes (median seconds per step):")
     for step, values in STEPS.items():
         print(f"  {step:58} {med(values):5.2f}")
     warm = [warm_round() for _ in range(args.rounds)]
     w_in, w_cli, base = med(a for a, _ in warm), med(b for _, b in warm), cold_baseline[(1, 2)]
-    print(f"\n1+2 warm start (prepared in advance): Lab.start {w_in:5.2f} s ({w_in / base:4.2f}x the cold baseline, "
-          f"target <= 1.0 s and <= 0.35x: {'OK' if w_in <= 1.0 and w_in / base <= 0.35 else 'OVER TARGET'})  "
-          f"labkit up {w_cli:5.2f} s ({w_cli / base:4.2f}x)")
+    print(
+        f"\n1+2 warm start (prepared in advance): Lab.start {w_in:5.2f} s ({w_in / base:4.2f}x the cold baseline, "
+        f"target <= 1.0 s and <= 0.35x: {'OK' if w_in <= 1.0 and w_in / base <= 0.35 else 'OVER TARGET'})  "
+        f"labkit up {w_cli:5.2f} s ({w_cli / base:4.2f}x)"
+    )
     tuned_runs = [failover(labkit.Lab(name="x").heartbeat) for _ in range(args.rounds)]
     default_runs = [failover(None) for _ in range(args.rounds)]
     tuned = (med(d for d, _ in tuned_runs), med(r for _, r in tuned_runs))
     default = (med(d for d, _ in default_runs), med(r for _, r in default_runs))
-    spread = lambda runs, i: f"{min(r[i] for r in runs):.1f}-{max(r[i] for r in runs):.1f}"  # noqa: E731
-    print(f"\nkill -> Down:                 tuned {tuned[0]:5.1f} s ({spread(tuned_runs, 0)})  default {default[0]:5.1f} s "
-          f"({spread(default_runs, 0)})  ratio {tuned[0] / default[0]:4.2f}x (target tuned <= 4 s: "
-          f"{'OK' if tuned[0] <= 4 else 'OVER TARGET'})")
-    print(f"kill -> replacement Running:  tuned {tuned[1]:5.1f} s ({spread(tuned_runs, 1)})  default {default[1]:5.1f} s "
-          f"({spread(default_runs, 1)})  ratio {tuned[1] / default[1]:4.2f}x (target tuned <= 5 s: "
-          f"{'OK' if tuned[1] <= 5 else 'OVER TARGET'})")
+
+    def spread(runs: list, i: int) -> str:
+        return f"{min(r[i] for r in runs):.1f}-{max(r[i] for r in runs):.1f}"
+
+    print(
+        f"\nkill -> Down:                 tuned {tuned[0]:5.1f} s ({spread(tuned_runs, 0)})  "
+        f"default {default[0]:5.1f} s "
+        f"({spread(default_runs, 0)})  ratio {tuned[0] / default[0]:4.2f}x (target tuned <= 4 s: "
+        f"{'OK' if tuned[0] <= 4 else 'OVER TARGET'})"
+    )
+    print(
+        f"kill -> replacement Running:  tuned {tuned[1]:5.1f} s ({spread(tuned_runs, 1)})  default {default[1]:5.1f} s "
+        f"({spread(default_runs, 1)})  ratio {tuned[1] / default[1]:4.2f}x (target tuned <= 5 s: "
+        f"{'OK' if tuned[1] <= 5 else 'OVER TARGET'})"
+    )
     ours, theirs, pooled = idle_memory()
-    print(f"\nidle memory per node: labkit {med(ours):.0f} MB, hand-rolled (same image, same dockerd) "
-          f"{med(theirs):.0f} MB, ratio {med(ours) / med(theirs):4.2f}x (target <= 1.1x: "
-          f"{'OK' if med(ours) <= 1.1 * med(theirs) else 'OVER TARGET'})")
+    print(
+        f"\nidle memory per node: labkit {med(ours):.0f} MB, hand-rolled (same image, same dockerd) "
+        f"{med(theirs):.0f} MB, ratio {med(ours) / med(theirs):4.2f}x (target <= 1.1x: "
+        f"{'OK' if med(ours) <= 1.1 * med(theirs) else 'OVER TARGET'})"
+    )
     print(f"a prepared 1+2 lab holds {pooled:.0f} MB until it is taken (LABKIT_POOL=0 turns preparing off)")
 
 

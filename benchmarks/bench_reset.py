@@ -72,11 +72,14 @@ def main() -> None:
             timed.append(reset_round(args.notebook, args.section))
     b, r = statistics.median(base), statistics.median(timed)
     call = f'reset("{args.notebook}", section="{args.section}")'
-    print(f"lab {plan.lab_name}: {plan.managers} manager(s) + {plan.workers} worker(s); "
-          f"medians of {args.rounds} round(s)")
+    print(
+        f"lab {plan.lab_name}: {plan.managers} manager(s) + {plan.workers} worker(s); medians of {args.rounds} round(s)"
+    )
     print(f"  {'fresh start of the same shape (baseline)':<44} {b:6.1f} s  (range {min(base):.1f}-{max(base):.1f})")
-    print(f"  {call:<44} {r:6.1f} s  (range {min(timed):.1f}-{max(timed):.1f})  "
-          f"{r / b:.2f}x the baseline ({steps} step(s) replayed)")
+    print(
+        f"  {call:<44} {r:6.1f} s  (range {min(timed):.1f}-{max(timed):.1f})  "
+        f"{r / b:.2f}x the baseline ({steps} step(s) replayed)"
+    )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,9 @@ def _mirrored(script: str) -> str:
     net = "docker network create --subnet $SUBNET.0/24 --label bench=$LAB $LAB-net >/dev/null\n"
     dockerd = "dockerd --host=unix:///var/run/docker.sock"
     assert script.count(net) == 1 and script.count(dockerd) == 1, "bench_lab.BASELINE changed"
-    return (script.replace(net, net + "docker network connect --alias registry $LAB-net labkit-registry\n")
-            .replace(dockerd, dockerd + " --registry-mirror=http://registry:5000 --insecure-registry=registry:5000"))
+    return script.replace(net, net + "docker network connect --alias registry $LAB-net labkit-registry\n").replace(
+        dockerd, dockerd + " --registry-mirror=http://registry:5000 --insecure-registry=registry:5000"
+    )
 
 
 def docker(*args: str) -> str:
@@ -61,8 +62,9 @@ def docker(*args: str) -> str:
 
 
 def running_web(ask: list[str]) -> bool:
-    out = subprocess.run([*ask, "docker", "service", "ls", "--format", "{{.Replicas}}"], capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [*ask, "docker", "service", "ls", "--format", "{{.Replicas}}"], capture_output=True, text=True
+    ).stdout
     return out.strip() == "4/4"
 
 
@@ -71,8 +73,19 @@ def baseline_round(managers: int, workers: int, service: str | None) -> dict[str
     ensure_registry(registry_plan(), log=lambda s: None)  # a labkit round's releaser may have released it
     lab = f"bench-{uuid.uuid4().hex[:4]}"
     try:
-        subprocess.run(["bash", "-c", _mirrored(BASELINE).replace("__FLAGS__", node_flags()), "bench", lab,
-                        str(managers), str(workers), free_subnet()], check=True)
+        subprocess.run(
+            [
+                "bash",
+                "-c",
+                _mirrored(BASELINE).replace("__FLAGS__", node_flags()),
+                "bench",
+                lab,
+                str(managers),
+                str(workers),
+                free_subnet(),
+            ],
+            check=True,
+        )
         if service:
             ask = ["docker", "exec", f"{lab}-manager1"]
             subprocess.run([*ask, *service.split()], check=True, capture_output=True)
@@ -80,13 +93,28 @@ def baseline_round(managers: int, workers: int, service: str | None) -> dict[str
     finally:
         steps = {}
         # `rm -f` without -v: the volumes' deletion is timed on its own below (-v would do it here)
-        steps["containers"] = timed(lambda: subprocess.run(
-            ["bash", "-c", "docker rm -f $(docker ps -aq --filter label=bench=$1) >/dev/null", "rm", lab]))
-        steps["network"] = timed(lambda: subprocess.run(
-            ["bash", "-c", "docker network disconnect -f $1-net labkit-registry; docker network rm $1-net >/dev/null",
-             "net", lab], capture_output=True))
-        steps["volumes"] = timed(lambda: subprocess.run(
-            ["bash", "-c", "docker volume rm $(docker volume ls -q --filter label=bench=$1) >/dev/null", "vol", lab]))
+        steps["containers"] = timed(
+            lambda: subprocess.run(
+                ["bash", "-c", "docker rm -f $(docker ps -aq --filter label=bench=$1) >/dev/null", "rm", lab]
+            )
+        )
+        steps["network"] = timed(
+            lambda: subprocess.run(
+                [
+                    "bash",
+                    "-c",
+                    "docker network disconnect -f $1-net labkit-registry; docker network rm $1-net >/dev/null",
+                    "net",
+                    lab,
+                ],
+                capture_output=True,
+            )
+        )
+        steps["volumes"] = timed(
+            lambda: subprocess.run(
+                ["bash", "-c", "docker volume rm $(docker volume ls -q --filter label=bench=$1) >/dev/null", "vol", lab]
+            )
+        )
     steps["total"] = sum(steps.values())
     return steps
 
@@ -112,10 +140,14 @@ def labkit_round(managers: int, workers: int, service: str | None) -> dict[str, 
 
 def status_round() -> tuple[float, float]:
     """`labkit status` and the baseline listing of the same node containers, once each."""
-    ours = timed(lambda: subprocess.run([sys.executable, "-m", "labkit.cli", "status"], check=True,
-                                        capture_output=True))
-    theirs = timed(lambda: docker("ps", "-a", "--filter", "label=labkit.kind=node", "--format",
-                                  '{{.Label "labkit.lab"}}\t{{.State}}'))
+    ours = timed(
+        lambda: subprocess.run([sys.executable, "-m", "labkit.cli", "status"], check=True, capture_output=True)
+    )
+    theirs = timed(
+        lambda: docker(
+            "ps", "-a", "--filter", "label=labkit.kind=node", "--format", '{{.Label "labkit.lab"}}\t{{.State}}'
+        )
+    )
     return ours, theirs
 
 
@@ -131,24 +163,31 @@ def teardown_figures(shape: str, rounds: int, scenarios: list[str]) -> None:
         b = {k: med(r[k] for r in base) for k in base[0]}
         down, gone = med(r["down"] for r in ours), med(r["all gone"] for r in ours)
         ratio = down / b["total"]
-        print(f"{shape} teardown, {scenario:18} baseline {b['total']:5.2f} s (containers {b['containers']:.2f}, "
-              f"network {b['network']:.2f}, volumes {b['volumes']:.2f})  labkit down {down:5.2f} s ({ratio:4.2f}x, "
-              f"target <= {TEARDOWN_TARGET}x: {'OK' if ratio <= TEARDOWN_TARGET else 'OVER TARGET'}); "
-              f"its volumes gone after {gone:5.2f} s", flush=True)
+        print(
+            f"{shape} teardown, {scenario:18} baseline {b['total']:5.2f} s (containers {b['containers']:.2f}, "
+            f"network {b['network']:.2f}, volumes {b['volumes']:.2f})  labkit down {down:5.2f} s ({ratio:4.2f}x, "
+            f"target <= {TEARDOWN_TARGET}x: {'OK' if ratio <= TEARDOWN_TARGET else 'OVER TARGET'}); "
+            f"its volumes gone after {gone:5.2f} s",
+            flush=True,
+        )
 
 
 def status_figures(rounds: int) -> None:
-    labs = [labkit.Lab(managers=1, workers=2, name=f"bench-{uuid.uuid4().hex[:4]}", quiet=True).start()
-            for _ in range(2)]
+    labs = [
+        labkit.Lab(managers=1, workers=2, name=f"bench-{uuid.uuid4().hex[:4]}", quiet=True).start() for _ in range(2)
+    ]
     try:
         runs = [status_round() for _ in range(max(5, rounds))]
     finally:
         for lab in labs:
             lab.stop()
     ours, theirs = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
-    print(f"labkit status, two 1+2 labs: {ours:5.2f} s  baseline (docker ps --filter label=labkit.kind=node) "
-          f"{theirs:5.2f} s ({ours / theirs:4.2f}x; target < {STATUS_TARGET} s: "
-          f"{'OK' if ours < STATUS_TARGET else 'OVER TARGET'})", flush=True)
+    print(
+        f"labkit status, two 1+2 labs: {ours:5.2f} s  baseline (docker ps --filter label=labkit.kind=node) "
+        f"{theirs:5.2f} s ({ours / theirs:4.2f}x; target < {STATUS_TARGET} s: "
+        f"{'OK' if ours < STATUS_TARGET else 'OVER TARGET'})",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -69,8 +69,10 @@ def main() -> None:
     b_dn, s_dn = med(d for _, d in base), med(d for _, d in tc)
     print(f"node image {NODE.tag}, nodes in {node_mode(NODE.tag).name} mode, {args.rounds} rounds (median)\n")
     verdict = "OK" if s_up / b_up <= TARGET else "OVER TARGET"
-    print(f"1+2 cold start: baseline {b_up:5.2f} s  SwarmContainer entry->Ready {s_up:5.2f} s "
-          f"({s_up / b_up:4.2f}x, target <= {TARGET}x: {verdict})")
+    print(
+        f"1+2 cold start: baseline {b_up:5.2f} s  SwarmContainer entry->Ready {s_up:5.2f} s "
+        f"({s_up / b_up:4.2f}x, target <= {TARGET}x: {verdict})"
+    )
     print(f"1+2 exit:       baseline {b_dn:5.2f} s  SwarmContainer exit        {s_dn:5.2f} s ({s_dn / b_dn:4.2f}x)")
     print("\nwhere SwarmContainer's start goes (median seconds):")
     for step, values in STEPS.items():

@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import dataclasses
+import os
 import statistics
 import sys
 import threading
@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from labkit.swarm.state import SwarmSnapshot  # noqa: E402
-from labkit.widgets._model import ColorBook, MarkTracker, board_model, status_model  # noqa: E402
-from tests.unit.widgets_support import CHROMIUM, WidgetPage, big_snapshot  # noqa: E402
+from labkit.swarm.state import SwarmSnapshot  # noqa: E402 (sys.path is set first)
+from labkit.widgets._model import ColorBook, MarkTracker, board_model, status_model  # noqa: E402 (sys.path is set first)
+from tests.unit.widgets_support import CHROMIUM, WidgetPage, big_snapshot  # noqa: E402 (sys.path is set first)
 
 # Render, then force style and layout so the time includes what the browser must do before painting.
 _RENDER_JS = """([file, state, runs]) => (async () => {
@@ -62,8 +62,15 @@ def med(xs: list[float]) -> float:
 
 
 def board_state(snap: SwarmSnapshot) -> dict:
-    return {"lab_name": "bench", "swarm": board_model(snap), "status": status_model(snap, snap), "log": [],
-            "history": False, "service_filter": "", "controls": True}
+    return {
+        "lab_name": "bench",
+        "swarm": board_model(snap),
+        "status": status_model(snap, snap),
+        "log": [],
+        "history": False,
+        "service_filter": "",
+        "controls": True,
+    }
 
 
 def bench_browser(runs: int) -> None:
@@ -79,7 +86,7 @@ def bench_browser(runs: int) -> None:
         for i in range(runs):
             snap = big_snapshot(10, 100, t=1_000 + i)
             k = i % len(snap.tasks)
-            tasks = snap.tasks[:k] + (dataclasses.replace(snap.tasks[k], state="starting"),) + snap.tasks[k + 1:]
+            tasks = snap.tasks[:k] + (dataclasses.replace(snap.tasks[k], state="starting"),) + snap.tasks[k + 1 :]
             snap = dataclasses.replace(snap, tasks=tasks)
             marks.update(snap, 1_000 + i)
             swarms.append(board_model(snap, marks, colors))
@@ -149,8 +156,10 @@ def bench_latency(lab, rounds: int) -> None:
     interval = b._watcher.interval
     print("real lab                                          median ms   ratio vs snapshot")
     print(f"  raw lab.snapshot() (baseline)                   {med(snaps) * 1e3:8.1f}        1.0")
-    print(f"  Engine API change -> board trait                {med(lat) * 1e3:8.1f}   {med(lat) / med(snaps):8.1f}"
-          f"   (max {max(lat) * 1e3:.0f} ms; watcher interval {interval * 1e3:.0f} ms)")
+    print(
+        f"  Engine API change -> board trait                {med(lat) * 1e3:8.1f}   {med(lat) / med(snaps):8.1f}"
+        f"   (max {max(lat) * 1e3:.0f} ms; watcher interval {interval * 1e3:.0f} ms)"
+    )
 
 
 def host_cpu_seconds() -> float:
@@ -180,8 +189,10 @@ def bench_idle_cpu(lab, seconds: float = 30.0) -> None:
     print("idle lab, host CPU (cores busy, all processes)      cores   vs polling only")
     print(f"  no widget (baseline)                           {nothing:7.3f}")
     print(f"  watcher, polling only (1 s)                    {polling:7.3f}        1.0")
-    print(f"  watcher, polling + engine events               {events:7.3f}   {events / polling:8.2f}"
-          f"   (target: no more than polling only)")
+    print(
+        f"  watcher, polling + engine events               {events:7.3f}   {events / polling:8.2f}"
+        f"   (target: no more than polling only)"
+    )
 
 
 def main() -> None:

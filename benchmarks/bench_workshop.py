@@ -29,8 +29,13 @@ def _rss_mb(pids: list[str]) -> float:
     total = 0
     for pid in pids:
         try:
-            total += int(next(line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                              if line.startswith("VmRSS")))
+            total += int(
+                next(
+                    line.split()[1]
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                    if line.startswith("VmRSS")
+                )
+            )
         except (OSError, StopIteration):
             continue
     return total / 1024
@@ -67,19 +72,29 @@ def main() -> None:
         time.sleep(10)  # settle
         idle = [_mem_mb(names.server_name(n)) + _mem_mb(names.engine_name(n)) for n in learners]
         first = learners[0]
-        print(f"per learner at idle (JupyterLab + engine): {sum(idle) / len(idle):.0f} MiB "
-              f"(server {_mem_mb(names.server_name(first)):.0f}, engine {_mem_mb(names.engine_name(first)):.0f})")
-        pids = subprocess.run(["pgrep", "-f", "python -m jupyterhub|configurable-http-proxy"], capture_output=True,
-                              text=True).stdout.split()
+        print(
+            f"per learner at idle (JupyterLab + engine): {sum(idle) / len(idle):.0f} MiB "
+            f"(server {_mem_mb(names.server_name(first)):.0f}, engine {_mem_mb(names.engine_name(first)):.0f})"
+        )
+        pids = subprocess.run(
+            ["pgrep", "-f", "python -m jupyterhub|configurable-http-proxy"], capture_output=True, text=True
+        ).stdout.split()
         print(f"hub share (hub + proxy + culler, RSS): {_rss_mb(pids):.0f} MB for the room")
-        print(f"disk: mirror {_disk_mb(names.mirror_volume()):.0f} MB once; per learner engine "
-              f"{_disk_mb(names.docker_volume(learners[0])):.0f} MB")
+        print(
+            f"disk: mirror {_disk_mb(names.mirror_volume()):.0f} MB once; per learner engine "
+            f"{_disk_mb(names.docker_volume(learners[0])):.0f} MB"
+        )
         if args.lab:
-            code = ("import time, labkit; t=time.monotonic(); labkit.Lab(managers=1, workers=2, name='bench', "
-                    "quiet=True).start(); print(time.monotonic()-t)")
+            code = (
+                "import time, labkit; t=time.monotonic(); labkit.Lab(managers=1, workers=2, name='bench', "
+                "quiet=True).start(); print(time.monotonic()-t)"
+            )
             for n in learners:
-                r = subprocess.run(["docker", "exec", "-u", "1000", names.server_name(n), "python", "-c", code],
-                                   capture_output=True, text=True)
+                r = subprocess.run(
+                    ["docker", "exec", "-u", "1000", names.server_name(n), "python", "-c", code],
+                    capture_output=True,
+                    text=True,
+                )
                 print(f"{n}: 1+2 lab in its engine: {r.stdout.strip() or r.stderr[-300:]} s")
             time.sleep(10)
             with_lab = [_mem_mb(names.server_name(n)) + _mem_mb(names.engine_name(n)) for n in learners]

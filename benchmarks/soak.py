@@ -36,13 +36,19 @@ def labkit_objects() -> int:
     """Containers, networks and volumes that belong to a lab (the registry's cache volume is not a leak)."""
     api = client().api
     flt = {"label": ["labkit.managed=true", "labkit.lab"]}
-    return (len(api.containers(all=True, filters=flt)) + len(api.networks(filters=flt))
-            + len((api.volumes(filters=flt) or {}).get("Volumes") or []))
+    return (
+        len(api.containers(all=True, filters=flt))
+        + len(api.networks(filters=flt))
+        + len((api.volumes(filters=flt) or {}).get("Volumes") or [])
+    )
 
 
 def used_memory_mb() -> float:
     info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
-    kb = lambda key: int(info[key].split()[0])  # noqa: E731
+
+    def kb(key: str) -> int:
+        return int(info[key].split()[0])
+
     return (kb("MemTotal") - kb("MemAvailable")) / 1024
 
 
@@ -63,8 +69,13 @@ def engine_rss_mb() -> dict[str, float]:
 def registry_gone() -> None:
     """Wait until the lab registry has gone (it lingers after the last lab for the next one): before and after are
     then measured in the same state, with no lab and no registry."""
-    poll(lambda: client().api.containers(filters=label_filter(KIND_REGISTRY)), lambda running: not running,
-         timeout=linger() + 30, interval=1, what="the lab registry to be released after the last lab")
+    poll(
+        lambda: client().api.containers(filters=label_filter(KIND_REGISTRY)),
+        lambda running: not running,
+        timeout=linger() + 30,
+        interval=1,
+        what="the lab registry to be released after the last lab",
+    )
 
 
 DROP_CACHES = Path("/proc/sys/vm/drop_caches")
@@ -105,8 +116,7 @@ def cycle(i: int) -> float:
         lab.node("manager1").sh("docker service create --detach --name web --replicas 4 labkit/whoami")
         lab.wait(lambda s: len(s.running("web")) == 4, timeout=120, quiet=True)
         lab.node("worker2").kill()
-        lab.wait(lambda s: len(s.running("web")) == 4 and "worker2" not in s.placement("web"), timeout=120,
-                 quiet=True)
+        lab.wait(lambda s: len(s.running("web")) == 4 and "worker2" not in s.placement("web"), timeout=120, quiet=True)
     finally:
         subprocess.run([*CLI, "down", name], check=True, capture_output=True)
     return time.monotonic() - t0
@@ -128,20 +138,26 @@ def main() -> None:
     except WaitTimeout:
         pass  # counted below
     objects1, cgroups1, mem1, rss1 = labkit_objects(), len(leftover_cgroups()), settled_memory(), engine_rss_mb()
-    print(f"\n{args.cycles} cycles (up → service → kill a worker → replicas elsewhere → down), "
-          f"median {statistics.median(times):.1f} s each")
+    print(
+        f"\n{args.cycles} cycles (up → service → kill a worker → replicas elsewhere → down), "
+        f"median {statistics.median(times):.1f} s each"
+    )
     print(f"labkit objects on the engine: {objects0} before, {objects1} after")
     print(f"leftover node cgroups:        {cgroups0} before, {cgroups1} after")
     dropped = drop_kernel_caches()
     caches = "kernel caches dropped before each reading" if dropped else "kernel caches included (not root)"
-    print(f"host memory used ({caches}): {mem0:.0f} MB before, {mem1:.0f} MB after, "
-          f"ratio {mem1 / mem0:.3f}x (target <= 1.05x: {'OK' if mem1 <= mem0 * 1.05 else 'OVER TARGET'})")
+    print(
+        f"host memory used ({caches}): {mem0:.0f} MB before, {mem1:.0f} MB after, "
+        f"ratio {mem1 / mem0:.3f}x (target <= 1.05x: {'OK' if mem1 <= mem0 * 1.05 else 'OVER TARGET'})"
+    )
     if args.cycles > 1:
         print(f"  after the first cycle {mem_first:.0f} MB: cycles 2-{args.cycles} changed it {mem1 / mem_first:.3f}x")
     for proc in sorted(set(rss0) | set(rss1)):
-        print(f"  {proc} resident: {rss0.get(proc, 0):.0f} MB before, "
-              + (f"{rss_first.get(proc, 0):.0f} MB after cycle 1, " if args.cycles > 1 else "")
-              + f"{rss1.get(proc, 0):.0f} MB after")
+        print(
+            f"  {proc} resident: {rss0.get(proc, 0):.0f} MB before, "
+            + (f"{rss_first.get(proc, 0):.0f} MB after cycle 1, " if args.cycles > 1 else "")
+            + f"{rss1.get(proc, 0):.0f} MB after"
+        )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import labkit  # noqa: E402
+import labkit
 
 
 def main() -> None:
@@ -25,8 +25,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     args = parser.parse_args()
     with labkit.Lab(managers=1, workers=2, name=f"soak-{uuid.uuid4().hex[:4]}", quiet=True) as lab:
-        lab.node("manager1").sh("docker service create --detach --name busy --mode global busybox "
-                                "sh -c 'while :; do :; done'")
+        lab.node("manager1").sh(
+            "docker service create --detach --name busy --mode global busybox sh -c 'while :; do :; done'"
+        )
         lab.wait(lambda s: len(s.running("busy")) == 3, timeout=120, quiet=True)
         end = time.monotonic() + args.minutes * 60
         snaps = flaps = 0
@@ -42,9 +43,11 @@ def main() -> None:
                 flaps += 1
                 seen.update(down)
             time.sleep(0.5)
-        print(f"heartbeat {lab.heartbeat}, {args.minutes:g} min with a busy service on every node: {snaps} snapshots, "
-              f"{flaps} saw a node not Ready {sorted(seen) or ''} (target 0: {'OK' if flaps == 0 else 'FLAPPED'}); "
-              f"longest gap between snapshots {longest:.1f} s")
+        print(
+            f"heartbeat {lab.heartbeat}, {args.minutes:g} min with a busy service on every node: {snaps} snapshots, "
+            f"{flaps} saw a node not Ready {sorted(seen) or ''} (target 0: {'OK' if flaps == 0 else 'FLAPPED'}); "
+            f"longest gap between snapshots {longest:.1f} s"
+        )
 
 
 if __name__ == "__main__":

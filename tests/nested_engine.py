@@ -25,8 +25,8 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import docker
 import docker.errors
@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 NODE_IMAGE = "labkit/node:latest"
 RESTRICTED = dict(  # the options that replace --privileged on hosts lacking CAP_SYS_RESOURCE
-    cap_add=["ALL"], cap_drop=["SYS_RESOURCE"],
+    cap_add=["ALL"],
+    cap_drop=["SYS_RESOURCE"],
     security_opt=["seccomp=unconfined", "apparmor=unconfined"],
     device_cgroup_rules=["a *:* rwm"],
 )
@@ -66,13 +67,20 @@ def _wait_for_engine(url: str, container, timeout: float) -> docker.DockerClient
             return None
 
     with contextlib.suppress(WaitTimeout):  # the error below says more: the container's state and logs
-        inner = poll(ping, lambda inner: inner is not None or container.status in ("exited", "dead"),
-                     timeout=timeout, interval=0.1, what=f"nested engine {container.name} to answer")
+        inner = poll(
+            ping,
+            lambda inner: inner is not None or container.status in ("exited", "dead"),
+            timeout=timeout,
+            interval=0.1,
+            what=f"nested engine {container.name} to answer",
+        )
         if inner is not None:
             return inner
     logs = container.logs(tail=20).decode(errors="replace")
-    raise TimeoutError(f"nested engine {container.name} did not answer /_ping on {url} within {timeout:.0f} s "
-                       f"(container status {container.status}, last error {last_error!r}); last log lines:\n{logs}")
+    raise TimeoutError(
+        f"nested engine {container.name} did not answer /_ping on {url} within {timeout:.0f} s "
+        f"(container status {container.status}, last error {last_error!r}); last log lines:\n{logs}"
+    )
 
 
 def _copy_images(host: docker.DockerClient, inner: docker.DockerClient, images: list[str]) -> None:
@@ -82,8 +90,12 @@ def _copy_images(host: docker.DockerClient, inner: docker.DockerClient, images: 
         image = host.images.get(tag)
         # named=tag keeps repository:tag in the archive (by default only the ID would arrive).
         inner.images.load(image.save(chunk_size=1 << 20, named=tag))
-        log.info("loaded %s (%.0f MB) into the nested engine in %.1f s",
-                 tag, image.attrs["Size"] / 1e6, time.monotonic() - started)
+        log.info(
+            "loaded %s (%.0f MB) into the nested engine in %.1f s",
+            tag,
+            image.attrs["Size"] / 1e6,
+            time.monotonic() - started,
+        )
 
 
 def _remove_cgroups(parent: str) -> None:
@@ -95,9 +107,15 @@ def _remove_cgroups(parent: str) -> None:
 
 
 @contextlib.contextmanager
-def nested_engine(name: str, images: list[str], *, labels: dict[str, str] | None = None,
-                  image: str = NODE_IMAGE, start_timeout: float = 30.0,
-                  host: docker.DockerClient | None = None) -> Iterator[str]:
+def nested_engine(
+    name: str,
+    images: list[str],
+    *,
+    labels: dict[str, str] | None = None,
+    image: str = NODE_IMAGE,
+    start_timeout: float = 30.0,
+    host: docker.DockerClient | None = None,
+) -> Iterator[str]:
     """Run a dockerd in a restricted dind container named `name`, load `images` into it, yield its DOCKER_HOST.
 
     On exit (also after an exception) the container, its /var/lib/docker volume, the
@@ -111,16 +129,29 @@ def nested_engine(name: str, images: list[str], *, labels: dict[str, str] | None
     container = volume = None
     try:
         volume = host.volumes.create(f"{name}-var-lib-docker", labels=all_labels)
-        command = ["dockerd", "--host=unix:///outer/docker.sock", "--host=unix:///var/run/docker.sock",
-                   f"--cgroup-parent=/{cgroup_parent}"]
+        command = [
+            "dockerd",
+            "--host=unix:///outer/docker.sock",
+            "--host=unix:///var/run/docker.sock",
+            f"--cgroup-parent=/{cgroup_parent}",
+        ]
         started = time.monotonic()
         container = host.containers.run(
-            image, command, name=name, hostname=name, detach=True, labels=all_labels,
+            image,
+            command,
+            name=name,
+            hostname=name,
+            detach=True,
+            labels=all_labels,
             init=True,  # dockerd as PID 1 does not reap the shims its containers leave: zombies pile up
-            mounts=[docker.types.Mount("/var/lib/docker", volume.name, type="volume"),
-                    docker.types.Mount("/sys/fs/cgroup", "/sys/fs/cgroup", type="bind", read_only=False),
-                    docker.types.Mount("/outer", tmpdir, type="bind")],
-            tmpfs={"/run": "", "/tmp": ""}, **RESTRICTED)
+            mounts=[
+                docker.types.Mount("/var/lib/docker", volume.name, type="volume"),
+                docker.types.Mount("/sys/fs/cgroup", "/sys/fs/cgroup", type="bind", read_only=False),
+                docker.types.Mount("/outer", tmpdir, type="bind"),
+            ],
+            tmpfs={"/run": "", "/tmp": ""},
+            **RESTRICTED,
+        )
         inner = _wait_for_engine(url, container, start_timeout)
         log.info("nested engine %s answered after %.1f s", name, time.monotonic() - started)
         try:

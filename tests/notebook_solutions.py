@@ -47,5 +47,6 @@ def pytest_collect_file(file_path, parent):
     outcome = yield
     results = outcome.get_result()
     if file_path.suffix == ".ipynb" and results:
-        outcome.force_result([SolvedNotebook.from_parent(parent, path=file_path) if type(r) is IPyNbFile else r
-                              for r in results])
+        outcome.force_result(
+            [SolvedNotebook.from_parent(parent, path=file_path) if type(r) is IPyNbFile else r for r in results]
+        )

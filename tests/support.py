@@ -13,8 +13,14 @@ from labkit.base.poll import poll
 HANG = 60.0
 
 
-def wait_until(cond: Callable[[], Any], timeout: float, what: str, *, interval: float = 0.1,
-               on_timeout: Callable[[], None] | None = None) -> Any:
+def wait_until(
+    cond: Callable[[], Any],
+    timeout: float,
+    what: str,
+    *,
+    interval: float = 0.1,
+    on_timeout: Callable[[], None] | None = None,
+) -> Any:
     """Poll cond() until it returns something truthy and return it; AssertionError naming `what` otherwise.
 
     The loop is labkit's one wait loop (`labkit.base.poll`), so a test's timeout reads like labkit's own: what it

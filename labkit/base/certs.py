@@ -27,8 +27,9 @@ class TlsBundle:
     client_key: bytes
 
 
-def make_bundle(common_name: str, dns_names: tuple[str, ...] = ("localhost",),
-                ips: tuple[str, ...] = ("127.0.0.1",)) -> TlsBundle:
+def make_bundle(
+    common_name: str, dns_names: tuple[str, ...] = ("localhost",), ips: tuple[str, ...] = ("127.0.0.1",)
+) -> TlsBundle:
     """A fresh CA and a server and a client certificate signed by it.
 
     The server certificate names `dns_names` and `ips` (the host's tools dial 127.0.0.1 and verify the name); the
@@ -44,30 +45,47 @@ def make_bundle(common_name: str, dns_names: tuple[str, ...] = ("localhost",),
     until = now + datetime.timedelta(days=LIFETIME_DAYS)
 
     def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "labkit"),
-                          x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+        return x509.Name(
+            [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "labkit"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+        )
 
     def key() -> ec.EllipticCurvePrivateKey:
         return ec.generate_private_key(ec.SECP256R1())
 
     def pem_key(k: ec.EllipticCurvePrivateKey) -> bytes:
-        return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                               serialization.NoEncryption())
+        return k.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
 
     ca_key, server_key, client_key = key(), key(), key()
     ca_name = name(f"labkit CA for {common_name}")
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(until)
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(until)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
 
-    def leaf(subject: str, pub: ec.EllipticCurvePublicKey, usage: x509.ObjectIdentifier,
-             alt: list[x509.GeneralName]) -> x509.Certificate:
-        builder = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(ca_name).public_key(pub)
-                   .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(until)
-                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=False))
+    def leaf(
+        subject: str, pub: ec.EllipticCurvePublicKey, usage: x509.ObjectIdentifier, alt: list[x509.GeneralName]
+    ) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(ca_name)
+            .public_key(pub)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(until)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        )
         if alt:
             builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
         return builder.sign(ca_key, hashes.SHA256())
@@ -77,5 +95,10 @@ def make_bundle(common_name: str, dns_names: tuple[str, ...] = ("localhost",),
     server = leaf(common_name, server_key.public_key(), ExtendedKeyUsageOID.SERVER_AUTH, alt)
     client = leaf(f"labkit client of {common_name}", client_key.public_key(), ExtendedKeyUsageOID.CLIENT_AUTH, [])
     pem = serialization.Encoding.PEM
-    return TlsBundle(ca=ca.public_bytes(pem), server_cert=server.public_bytes(pem), server_key=pem_key(server_key),
-                     client_cert=client.public_bytes(pem), client_key=pem_key(client_key))
+    return TlsBundle(
+        ca=ca.public_bytes(pem),
+        server_cert=server.public_bytes(pem),
+        server_key=pem_key(server_key),
+        client_cert=client.public_bytes(pem),
+        client_key=pem_key(client_key),
+    )

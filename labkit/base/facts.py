@@ -12,7 +12,7 @@ import re
 import secrets
 import socket
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import InvalidInput
 
@@ -173,15 +173,19 @@ def majority(managers: int) -> int:
 # -- messages -------------------------------------------------------------------------------------
 def lab_exists(name: str) -> str:
     """Why a start was refused because the name is taken, and the three ways out."""
-    return (f"a lab named {name!r} already exists: stop it (`labkit down {name}`), "
-            "attach to it with Lab.attach(name), or pass replace=True")
+    return (
+        f"a lab named {name!r} already exists: stop it (`labkit down {name}`), "
+        "attach to it with Lab.attach(name), or pass replace=True"
+    )
 
 
 def even_managers_warning(managers: int) -> str:
     """The quorum warning for an even number of managers."""
     tolerated = (managers - 1) // 2
-    return (f"{managers} managers tolerate only {tolerated} failure(s), the same as {managers - 1}: Raft needs a "
-            f"majority ({majority(managers)} of {managers}) to make decisions, so use an odd number of managers")
+    return (
+        f"{managers} managers tolerate only {tolerated} failure(s), the same as {managers - 1}: Raft needs a "
+        f"majority ({majority(managers)} of {managers}) to make decisions, so use an odd number of managers"
+    )
 
 
 def no_lab(name: str, known: Iterable[str] = ()) -> str:
@@ -211,8 +215,10 @@ def prepared_note(name: str) -> str:
 
 def nodes_removed(name: str, hosts: list[str]) -> str:
     """Node containers removed outside labkit: the lab cannot get them back."""
-    return (f"node container(s) removed outside labkit: {', '.join(hosts)}; the lab cannot get them back: "
-            f"labkit down {name}, then start it again")
+    return (
+        f"node container(s) removed outside labkit: {', '.join(hosts)}; the lab cannot get them back: "
+        f"labkit down {name}, then start it again"
+    )
 
 
 def nodes_down(faults: list[tuple[str, str]], containers: list[str]) -> str:
@@ -228,8 +234,10 @@ def nodes_faulted(faults: list[tuple[str, str]]) -> str:
 # -- messages of the `labkit` command (the Python API's wording is above) ---------------------------
 def cli_lab_exists(name: str) -> str:
     """`labkit up` of a name that is taken: refused before any step, with the CLI's two ways out."""
-    return (f"a lab named {name!r} already exists: remove it first (`labkit down {name}`), "
-            f"or start it afresh with `labkit up --name {name} --replace`")
+    return (
+        f"a lab named {name!r} already exists: remove it first (`labkit down {name}`), "
+        f"or start it afresh with `labkit up --name {name} --replace`"
+    )
 
 
 def cli_warning(message: str) -> str:

@@ -73,8 +73,9 @@ def _up(args: argparse.Namespace) -> int:
     from .progress import Progress
 
     # The shape and name are checked (and an even number of managers warned about) before the engine is asked.
-    lab = Lab(managers=args.managers, workers=args.workers, name=args.name, replace=args.replace,
-              report=Progress(steps=True))
+    lab = Lab(
+        managers=args.managers, workers=args.workers, name=args.name, replace=args.replace, report=Progress(steps=True)
+    )
     _engine()
     if not args.replace:
         _refuse_taken(lab.name)
@@ -96,11 +97,18 @@ def _prepare(args: argparse.Namespace) -> int:
         print(f"labkit: a lab named {args.name!r} exists already; nothing to prepare", file=sys.stderr)
         return 1
     if prepared_nodes() + args.managers + args.workers > budget():
-        print(f"labkit: preparing {args.managers + args.workers} more node(s) would pass LABKIT_POOL={budget()}",
-              file=sys.stderr)
+        print(
+            f"labkit: preparing {args.managers + args.workers} more node(s) would pass LABKIT_POOL={budget()}",
+            file=sys.stderr,
+        )
         return 1
-    Lab(managers=args.managers, workers=args.workers, name=args.name, swarm=not args.no_swarm,
-        report=Progress(steps=True)).prepare()
+    Lab(
+        managers=args.managers,
+        workers=args.workers,
+        name=args.name,
+        swarm=not args.no_swarm,
+        report=Progress(steps=True),
+    ).prepare()
     return 0
 
 
@@ -187,8 +195,10 @@ def _down(args: argparse.Namespace) -> int:
     _engine()
     if args.all:
         removed = remove_everything()
-        print(f"removed {removed['containers']} container(s), {removed['volumes']} volume(s), "
-              f"{removed['networks']} network(s)")
+        print(
+            f"removed {removed['containers']} container(s), {removed['volumes']} volume(s), "
+            f"{removed['networks']} network(s)"
+        )
         return 0
     code = 0
     for name in dict.fromkeys(names):
@@ -200,8 +210,10 @@ def _down(args: argparse.Namespace) -> int:
             print(f"labkit: {no_lab(name, _lab_names())}", file=sys.stderr)
             code = 1
             continue
-        print(f"removed {removed['containers']} container(s), {removed['volumes']} volume(s), "
-              f"{removed['networks']} network(s)" + (f" of lab {name!r}" if len(names) > 1 else ""))
+        print(
+            f"removed {removed['containers']} container(s), {removed['volumes']} volume(s), "
+            f"{removed['networks']} network(s)" + (f" of lab {name!r}" if len(names) > 1 else "")
+        )
     return code
 
 
@@ -224,8 +236,9 @@ def _archive(args: argparse.Namespace) -> int:
     from ..images.transfer import export_archive, import_archive
 
     if not args.file:
-        raise InvalidInput(f"`labkit images {args.action}` needs a FILE. Fix: labkit images {args.action} "
-                           "labkit-images.tar")
+        raise InvalidInput(
+            f"`labkit images {args.action}` needs a FILE. Fix: labkit images {args.action} labkit-images.tar"
+        )
     _engine()
     (export_archive if args.action == "export" else import_archive)(args.file)
     return 0
@@ -257,6 +270,17 @@ def _workshop(args: argparse.Namespace) -> int:
 
 
 # `progress` is the course's command: labkit/cli.py adds it (the course builds on front, so front never calls it).
-COMMANDS = {"setup": _setup, "up": _up, "prepare": _prepare, "status": _status, "exec": _exec, "shell": _shell,
-            "context": _context, "down": _down, "doctor": _doctor, "images": _images, "lab": _lab,
-            "workshop": _workshop}
+COMMANDS = {
+    "setup": _setup,
+    "up": _up,
+    "prepare": _prepare,
+    "status": _status,
+    "exec": _exec,
+    "shell": _shell,
+    "context": _context,
+    "down": _down,
+    "doctor": _doctor,
+    "images": _images,
+    "lab": _lab,
+    "workshop": _workshop,
+}

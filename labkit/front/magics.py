@@ -33,10 +33,7 @@ MAX_FILE_BYTES = 100_000
 
 # %%nodefile's script: "$1" is the body, "$2" the path, "$3" the mode or "". printf %s writes its argument
 # byte for byte; exit 3 means the directory is missing, which the magic explains.
-_WRITE = (
-    'dir=$(dirname -- "$2"); [ -d "$dir" ] || exit 3; '
-    'printf %s "$1" > "$2" && { [ -z "$3" ] || chmod "$3" "$2"; }'
-)
+_WRITE = 'dir=$(dirname -- "$2"); [ -d "$dir" ] || exit 3; printf %s "$1" > "$2" && { [ -z "$3" ] || chmod "$3" "$2"; }'
 
 
 class CellFailed(LabkitError):
@@ -53,10 +50,18 @@ class NodeMagics(Magics):
     @magic_arguments()
     @argument("node", help="node hostname, e.g. manager1 or worker2")
     @argument("--lab", default=None, help="lab name (default: the last lab started in this kernel)")
-    @argument("--no-raise-error", dest="raise_error", action="store_false",
-              help="do not fail the cell when the script exits non-zero")
-    @argument("--expect-error", default=None, metavar="TEXT",
-              help="the script is meant to fail with TEXT in its output: the cell passes only if it does")
+    @argument(
+        "--no-raise-error",
+        dest="raise_error",
+        action="store_false",
+        help="do not fail the cell when the script exits non-zero",
+    )
+    @argument(
+        "--expect-error",
+        default=None,
+        metavar="TEXT",
+        help="the script is meant to fail with TEXT in its output: the cell passes only if it does",
+    )
     @cell_magic
     def node(self, line: str, cell: str) -> None:
         """%%node manager1 — run the cell body with sh inside that node, on a terminal shown live in the cell."""
@@ -69,16 +74,21 @@ class NodeMagics(Magics):
             if problem:
                 raise CellFailed(f"[{args.node}] {problem}")
         elif result.exit_code != 0 and args.raise_error:
-            raise CellFailed(f"[{args.node}] exited with code {result.exit_code}: the output above says why; fix the "
-                             f"script, or use `%%node --no-raise-error {args.node}` for a cell meant to fail")
+            raise CellFailed(
+                f"[{args.node}] exited with code {result.exit_code}: the output above says why; fix the "
+                f"script, or use `%%node --no-raise-error {args.node}` for a cell meant to fail"
+            )
 
     @magic_arguments()
     @argument("node", help="node hostname, e.g. manager1")
     @argument("path", help="the file to write inside the node, e.g. /root/stack.yml (relative: from /, as %%node)")
     @argument("--lab", default=None, help="lab name (default: the last lab started in this kernel)")
     @argument("--mode", default=None, help="file mode in octal, e.g. 600 (default: as the node's umask gives)")
-    @argument("--expand", action="store_true",
-              help="expand {python_var} in the body as %%node does (off: compose files use ${VAR} and braces)")
+    @argument(
+        "--expand",
+        action="store_true",
+        help="expand {python_var} in the body as %%node does (off: compose files use ${VAR} and braces)",
+    )
     @cell_magic
     def nodefile(self, line: str, cell: str) -> None:
         """%%nodefile manager1 /root/stack.yml — write the cell body, exactly as typed, to that file in the node."""
@@ -130,13 +140,17 @@ def write_node_file(node: Node, path: str, text: str, mode: str | None = None) -
     if "\0" in text:
         raise CellFailed(f"cannot write {path} on {node.name}: the text holds a NUL character")
     if size > MAX_FILE_BYTES:
-        raise CellFailed(f"cannot write {path} on {node.name}: {size} bytes is more than a cell can carry "
-                         f"({MAX_FILE_BYTES}); copy big files with `docker cp` on the host")
+        raise CellFailed(
+            f"cannot write {path} on {node.name}: {size} bytes is more than a cell can carry "
+            f"({MAX_FILE_BYTES}); copy big files with `docker cp` on the host"
+        )
     result = node.exec(["sh", "-c", _WRITE, "sh", text, path, mode or ""], check=False)
     if result.exit_code == 3:
         folder = path.rsplit("/", 1)[0] or "/"
-        raise CellFailed(f"cannot write {path} on {node.name}: there is no directory {folder} there; "
-                         f"make it first (in a %%node {node.name} cell: mkdir -p {folder})")
+        raise CellFailed(
+            f"cannot write {path} on {node.name}: there is no directory {folder} there; "
+            f"make it first (in a %%node {node.name} cell: mkdir -p {folder})"
+        )
     if not result.ok:
         why = (result.stderr.strip() or result.stdout.strip() or f"exit code {result.exit_code}").splitlines()[-1]
         raise CellFailed(f"cannot write {path} on {node.name}: {why}")

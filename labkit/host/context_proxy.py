@@ -35,16 +35,26 @@ from ..base.facts import (
 from .api_errors import engine_error, removed
 from .engine import client
 
-__all__ = ["NodeEndpoint", "node_endpoint", "install_tls", "restart_node", "ensure_proxy", "proxy_binding",
-           "TLS_DIR", "dockerd_flags"]
+__all__ = [
+    "NodeEndpoint",
+    "node_endpoint",
+    "install_tls",
+    "restart_node",
+    "ensure_proxy",
+    "proxy_binding",
+    "TLS_DIR",
+    "dockerd_flags",
+]
 
 TLS_DIR = "/etc/labkit/tls"  # inside the node: the server's certificate, key and the CA it trusts clients by
 
 
 def dockerd_flags(port: int = CONTEXT_PORT) -> str:
     """The flags a node's dockerd boots with once it has a TLS endpoint (Docker's --tlsverify: clients need a cert)."""
-    return (f"--host=tcp://0.0.0.0:{port} --tlsverify --tlscacert={TLS_DIR}/ca.pem "
-            f"--tlscert={TLS_DIR}/server-cert.pem --tlskey={TLS_DIR}/server-key.pem")
+    return (
+        f"--host=tcp://0.0.0.0:{port} --tlsverify --tlscacert={TLS_DIR}/ca.pem "
+        f"--tlscert={TLS_DIR}/server-cert.pem --tlskey={TLS_DIR}/server-key.pem"
+    )
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,15 @@ def node_endpoint(lab: str, hostname: str) -> NodeEndpoint:
     except docker.errors.NotFound:
         raise UnknownNode(f"no node named {hostname!r} in lab {lab!r}") from None
     labels = info["Config"].get("Labels") or {}
-    return NodeEndpoint(lab, hostname, name, labels.get(LABEL_IP, ""), info["Image"], info["State"]["Running"],
-                        any(DOCKERD_FLAGS_FILE in part for part in info["Config"].get("Cmd") or []))
+    return NodeEndpoint(
+        lab,
+        hostname,
+        name,
+        labels.get(LABEL_IP, ""),
+        info["Image"],
+        info["State"]["Running"],
+        any(DOCKERD_FLAGS_FILE in part for part in info["Config"].get("Cmd") or []),
+    )
 
 
 def _tar(files: dict[str, tuple[bytes, int]]) -> bytes:
@@ -91,9 +108,14 @@ def _tar(files: dict[str, tuple[bytes, int]]) -> bytes:
 def install_tls(node: NodeEndpoint, bundle: TlsBundle) -> None:
     """Write the server's certificate and key, the CA, and the dockerd flags into the node (read at its next boot)."""
     tls = TLS_DIR.lstrip("/")
-    archive = _tar({f"{tls}/ca.pem": (bundle.ca, 0o644), f"{tls}/server-cert.pem": (bundle.server_cert, 0o644),
-                    f"{tls}/server-key.pem": (bundle.server_key, 0o600),
-                    DOCKERD_FLAGS_FILE.lstrip("/"): (dockerd_flags().encode() + b"\n", 0o644)})
+    archive = _tar(
+        {
+            f"{tls}/ca.pem": (bundle.ca, 0o644),
+            f"{tls}/server-cert.pem": (bundle.server_cert, 0o644),
+            f"{tls}/server-key.pem": (bundle.server_key, 0o600),
+            DOCKERD_FLAGS_FILE.lstrip("/"): (dockerd_flags().encode() + b"\n", 0o644),
+        }
+    )
     try:
         client().api.put_archive(node.container, "/", archive)
     except docker.errors.APIError as exc:
@@ -135,18 +157,34 @@ def ensure_proxy(node: NodeEndpoint) -> int:
         removed(partial(api.remove_container, c["Id"], force=True))
     name = context_proxy_name(node.lab, node.hostname)
     # Loopback only: the endpoint is the lab's whole engine; a port another machine could reach would hand it out.
-    host_config = api.create_host_config(port_bindings={CONTEXT_PORT: ("127.0.0.1",)},
-                                         network_mode=network_name(node.lab),
-                                         restart_policy={"Name": "unless-stopped"})
+    host_config = api.create_host_config(
+        port_bindings={CONTEXT_PORT: ("127.0.0.1",)},
+        network_mode=network_name(node.lab),
+        restart_policy={"Name": "unless-stopped"},
+    )
     try:
         created = api.create_container(
             # docker-proxy reports to its parent engine on fd 3, then closes it: without an fd 3 of its own, the
             # one it closes is its listener ("accept4: bad file descriptor").
-            node.image, name=name, entrypoint=["sh", "-c", 'exec docker-proxy "$@" 3>/dev/null', "docker-proxy"],
-            ports=[CONTEXT_PORT], host_config=host_config,
-            command=["-proto", "tcp", "-host-ip", "0.0.0.0", "-host-port", str(CONTEXT_PORT),
-                     "-container-ip", node.ip, "-container-port", str(CONTEXT_PORT)],
-            labels=labels_for(KIND_CONTEXT_PROXY, node.lab, node=node.hostname))
+            node.image,
+            name=name,
+            entrypoint=["sh", "-c", 'exec docker-proxy "$@" 3>/dev/null', "docker-proxy"],
+            ports=[CONTEXT_PORT],
+            host_config=host_config,
+            command=[
+                "-proto",
+                "tcp",
+                "-host-ip",
+                "0.0.0.0",
+                "-host-port",
+                str(CONTEXT_PORT),
+                "-container-ip",
+                node.ip,
+                "-container-port",
+                str(CONTEXT_PORT),
+            ],
+            labels=labels_for(KIND_CONTEXT_PROXY, node.lab, node=node.hostname),
+        )
         api.start(created["Id"])
     except docker.errors.APIError as exc:
         removed(lambda: api.remove_container(name, force=True))

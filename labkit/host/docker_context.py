@@ -19,8 +19,18 @@ from ..base.certs import TlsBundle
 from ..base.errors import EngineError
 from ..base.facts import ROLES, context_name
 
-__all__ = ["contexts_dir", "cert_dir", "write_client", "docker_cli", "make_context", "forget_contexts", "ping",
-           "tls_context", "get", "unsettled_nodes"]
+__all__ = [
+    "contexts_dir",
+    "cert_dir",
+    "write_client",
+    "docker_cli",
+    "make_context",
+    "forget_contexts",
+    "ping",
+    "tls_context",
+    "get",
+    "unsettled_nodes",
+]
 
 
 def contexts_dir() -> Path:
@@ -39,8 +49,11 @@ def write_client(lab: str, hostname: str, bundle: TlsBundle) -> Path:
     """Write the CA and the client's pair (the key readable by this user only); return the directory."""
     path = cert_dir(lab, hostname)
     path.mkdir(parents=True, exist_ok=True)
-    for name, data, mode in (("ca.pem", bundle.ca, 0o644), ("cert.pem", bundle.client_cert, 0o644),
-                             ("key.pem", bundle.client_key, 0o600)):
+    for name, data, mode in (
+        ("ca.pem", bundle.ca, 0o644),
+        ("cert.pem", bundle.client_cert, 0o644),
+        ("key.pem", bundle.client_key, 0o600),
+    ):
         target = path / name
         target.touch(mode=0o600, exist_ok=True)  # never readable by others, not even for a moment
         target.write_bytes(data)

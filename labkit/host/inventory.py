@@ -27,8 +27,17 @@ from ..base.facts import (
 from .api_errors import removed
 from .engine import client
 
-__all__ = ["LabObjects", "find_labs", "orphan_volumes", "node_containers", "exit_codes", "probe_containers",
-           "mark_ready", "mark_prepared", "take_prepared"]
+__all__ = [
+    "LabObjects",
+    "find_labs",
+    "orphan_volumes",
+    "node_containers",
+    "exit_codes",
+    "probe_containers",
+    "mark_ready",
+    "mark_prepared",
+    "take_prepared",
+]
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,8 @@ def find_labs(lab: str | None = None) -> dict[str, LabObjects]:
         net = next((n for n in nets if (n.get("Labels") or {}).get(LABEL_LAB) == name), None)
         mine = [v for v in vols if (v.get("Labels") or {}).get(LABEL_LAB) == name]
         found[name] = LabObjects(
-            name=name, network=net,
+            name=name,
+            network=net,
             containers=tuple(c for c in conts if (c.get("Labels") or {}).get(LABEL_LAB) == name),
             volumes=tuple(v for v in mine if (v.get("Labels") or {}).get(LABEL_KIND) == KIND_VOLUME),
             ready=any((v.get("Labels") or {}).get(LABEL_KIND) == KIND_READY for v in mine),

@@ -35,8 +35,17 @@ from .engine import client
 from .exec import run_in_container
 from .networks import connect, disconnect
 
-__all__ = ["RegistryPlan", "ensure_registry", "make_current", "connect_registry", "disconnect_registry",
-           "release_registry", "release_later", "release_now", "linger"]
+__all__ = [
+    "RegistryPlan",
+    "ensure_registry",
+    "make_current",
+    "connect_registry",
+    "disconnect_registry",
+    "release_registry",
+    "release_later",
+    "release_now",
+    "linger",
+]
 
 _MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
@@ -84,8 +93,14 @@ def _running() -> str | None:
     except docker.errors.APIError as exc:
         if reason(exc) not in ("in-progress", "not-running"):
             raise engine_error("start the lab registry", exc) from exc
-    poll(_exists, lambda there: not there, timeout=30, interval=0.1, what="the released registry to be removed",
-         show=lambda _: "still there")
+    poll(
+        _exists,
+        lambda there: not there,
+        timeout=30,
+        interval=0.1,
+        what="the released registry to be removed",
+        show=lambda _: "still there",
+    )
     return None
 
 
@@ -105,12 +120,20 @@ def _start(plan: RegistryPlan, log: Callable[[str], None]) -> str:
         pass  # it exists already: that is the point of keeping it
     log(f"$ docker run -d --name {REGISTRY_CONTAINER} -p 127.0.0.1::{REGISTRY_PORT} {plan.image}{plan.note}")
     host_config = api.create_host_config(
-        port_bindings={REGISTRY_PORT: ("127.0.0.1", None)}, binds=[f"{REGISTRY_VOLUME}:{plan.data_dir}:rw"],
-        restart_policy={"Name": "unless-stopped"})
+        port_bindings={REGISTRY_PORT: ("127.0.0.1", None)},
+        binds=[f"{REGISTRY_VOLUME}:{plan.data_dir}:rw"],
+        restart_policy={"Name": "unless-stopped"},
+    )
     try:
-        created = api.create_container(plan.image, command=list(plan.command) if plan.command else None,
-                                       name=REGISTRY_CONTAINER, labels=labels_for(KIND_REGISTRY),
-                                       ports=[REGISTRY_PORT], host_config=host_config, detach=True)
+        created = api.create_container(
+            plan.image,
+            command=list(plan.command) if plan.command else None,
+            name=REGISTRY_CONTAINER,
+            labels=labels_for(KIND_REGISTRY),
+            ports=[REGISTRY_PORT],
+            host_config=host_config,
+            detach=True,
+        )
         api.start(created["Id"])
     except docker.errors.APIError as exc:
         existing = _running() if reason(exc) == "name-in-use" else None
@@ -123,9 +146,11 @@ def _start(plan: RegistryPlan, log: Callable[[str], None]) -> str:
 
 # Asked from inside the registry container, so it works wherever the engine is (a remote or nested one too).
 # $1 is the URL, $2 an optional Accept header; curl in Debian's image, busybox wget in registry:2.
-_GET = ('if command -v curl >/dev/null; then '
-        'if [ -n "$2" ]; then curl -fsS -H "Accept: $2" "$1"; else curl -fsS "$1"; fi; '
-        'elif [ -n "$2" ]; then wget -q -O- --header "Accept: $2" "$1"; else wget -q -O- "$1"; fi')
+_GET = (
+    "if command -v curl >/dev/null; then "
+    'if [ -n "$2" ]; then curl -fsS -H "Accept: $2" "$1"; else curl -fsS "$1"; fi; '
+    'elif [ -n "$2" ]; then wget -q -O- --header "Accept: $2" "$1"; else wget -q -O- "$1"; fi'
+)
 
 
 def _get(container: str, path: str, accept: str = "") -> str | None:
@@ -135,8 +160,14 @@ def _get(container: str, path: str, accept: str = "") -> str | None:
 
 
 def _wait_answers(container: str) -> None:
-    poll(lambda: _get(container, "/v2/"), lambda body: body is not None, timeout=30, interval=0.1,
-         what="the lab registry to answer on /v2/", show=lambda _: "no answer")
+    poll(
+        lambda: _get(container, "/v2/"),
+        lambda body: body is not None,
+        timeout=30,
+        interval=0.1,
+        what="the lab registry to answer on /v2/",
+        show=lambda _: "no answer",
+    )
 
 
 def _stale_images(container: str, plan: RegistryPlan) -> list[tuple[str, str]]:
@@ -215,9 +246,13 @@ def release_later(ignore: Sequence[str] = ()) -> None:
         release_registry(ignore)
         return
     # Its own session, no output: it outlives this process (the `labkit down` that asked for it) and prints nothing.
-    subprocess.Popen([sys.executable, "-m", "labkit.host.registry_release", str(delay)],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
+    subprocess.Popen(
+        [sys.executable, "-m", "labkit.host.registry_release", str(delay)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def release_registry(ignore: Sequence[str] = ()) -> bool:
@@ -245,7 +280,10 @@ def release_now(lab_networks: list[dict], registries: list[dict], ignore: Sequen
     attached to a network besides the engine's default one (a lab created after the networks were listed)."""
     if any(n["Id"] not in ignore for n in lab_networks):
         return False
-    attached = {(net or {}).get("NetworkID", name) for c in registries
-                for name, net in ((c.get("NetworkSettings") or {}).get("Networks") or {}).items() if name != "bridge"}
+    attached = {
+        (net or {}).get("NetworkID", name)
+        for c in registries
+        for name, net in ((c.get("NetworkSettings") or {}).get("Networks") or {}).items()
+        if name != "bridge"
+    }
     return not attached - set(ignore)
-

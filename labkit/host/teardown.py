@@ -90,30 +90,42 @@ def remove_lab(lab: str, node: str | None = None, instance: str | None = None, *
     only = {k: v for k, v in (("node", node), ("instance", instance)) if v is not None}
     selected = label_filter(None, lab, **only)
     net_filter = label_filter(KIND_NETWORK, lab, **{k: v for k, v in only.items() if k == "instance"})
-    listed = _run([lambda: (api.volumes(filters=selected) or {}).get("Volumes") or [],
-                   lambda: api.containers(all=True, filters=selected),
-                   lambda: [] if node else api.networks(filters=net_filter)], keep=True)
+    listed = _run(
+        [
+            lambda: (api.volumes(filters=selected) or {}).get("Volumes") or [],
+            lambda: api.containers(all=True, filters=selected),
+            lambda: [] if node else api.networks(filters=net_filter),
+        ],
+        keep=True,
+    )
     volumes, summaries, lab_networks = listed
     # A volume cleaner of an earlier teardown of this name removes itself when done (volume_reaper).
     summaries = [c for c in summaries if (c.get("Labels") or {}).get(LABEL_KIND) != KIND_CLEANER]
     containers, networks = [c["Id"] for c in summaries], [n["Id"] for n in lab_networks]
     node_volumes = [v["Name"] for v in volumes if (v.get("Labels") or {}).get(LABEL_KIND) == KIND_VOLUME]
     markers = [v["Name"] for v in volumes if v["Name"] not in node_volumes]  # ready/prepared: tiny, and named alike
-    done = _run([_rm_container(c) for c in containers] + [_rm_volume(m) for m in markers]
-                + [_detach_registry(n) for n in networks])
-    counts = {"containers": sum(done[:len(containers)]),
-              "volumes": sum(done[len(containers):len(containers) + len(markers)])}
+    done = _run(
+        [_rm_container(c) for c in containers]
+        + [_rm_volume(m) for m in markers]
+        + [_detach_registry(n) for n in networks]
+    )
+    counts = {
+        "containers": sum(done[: len(containers)]),
+        "volumes": sum(done[len(containers) : len(containers) + len(markers)]),
+    }
     detach = node is None and not wait
     housekeeping = [_cgroups(lab, node)] + ([] if node else [lambda: sweep_probes() > 0])
     housekeeping += [] if instance else [lambda: bool(forget_contexts(lab, node))]  # `labkit context`'s, host-side
-    later = _run([_rm_network(n) for n in networks] + ([] if detach else [_rm_volume(v) for v in node_volumes])
-                 + housekeeping)
-    counts["networks"] = sum(later[:len(networks)])
+    later = _run(
+        [_rm_network(n) for n in networks] + ([] if detach else [_rm_volume(v) for v in node_volumes]) + housekeeping
+    )
+    counts["networks"] = sum(later[: len(networks)])
     # Volumes of a start already removed are being deleted by an earlier reaper (or one was killed): handed over
     # again, but not counted, so a second `down` of a lab says there was none, as `labkit status` does.
     leaving = {v["Name"] for v in orphan_volumes(volumes, lab_networks, summaries)}
-    counts["volumes"] += (len(set(node_volumes) - leaving) if detach
-                          else sum(later[len(networks):len(later) - len(housekeeping)]))
+    counts["volumes"] += (
+        len(set(node_volumes) - leaving) if detach else sum(later[len(networks) : len(later) - len(housekeeping)])
+    )
     # The detached processes start last: their Python start-up would compete with this one's remaining work.
     if detach:  # the containers are gone, so nothing holds the volumes any more
         reap_later(lab, node_volumes, image=next((c.get("Image") for c in summaries if c.get("Image")), None))
@@ -136,8 +148,9 @@ def remove_everything(include_registry: bool = True) -> Removed:
     if include_registry:
         everything = {"label": [f"{LABEL_MANAGED}=true"]}
         total["containers"] += _parallel(_rm_container(c["Id"]) for c in api.containers(all=True, filters=everything))
-        total["volumes"] += remove_volumes([v["Name"] for v in (api.volumes(filters=everything) or {}).get(
-            "Volumes") or []])
+        total["volumes"] += remove_volumes(
+            [v["Name"] for v in (api.volumes(filters=everything) or {}).get("Volumes") or []]
+        )
         total["networks"] += _parallel(_rm_network(n["Id"]) for n in api.networks(filters=everything))
     remove_cgroups(None)
     forget_contexts(None)  # of labs already gone

@@ -46,9 +46,13 @@ def reap_later(lab: str, names: Sequence[str], image: str | None = None) -> None
     if not names:
         return
     # Its own session, no output: it outlives this process (the `labkit down` that asked for it) and prints nothing.
-    subprocess.Popen([sys.executable, "-m", "labkit.host.volume_reaper", lab, *(["--image", image] if image else []),
-                      *names], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
+    subprocess.Popen(
+        [sys.executable, "-m", "labkit.host.volume_reaper", lab, *(["--image", image] if image else []), *names],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def empty_volumes(lab: str, names: Sequence[str], image: str) -> bool:
@@ -58,8 +62,12 @@ def empty_volumes(lab: str, names: Sequence[str], image: str) -> bool:
     mounts = [docker.types.Mount(f"/v/{i}", name, type="volume") for i, name in enumerate(names)]
     try:
         created = api.create_container(
-            image, entrypoint=["sh", "-c", _EMPTY], command=[], labels=labels_for(KIND_CLEANER, lab),
-            host_config=api.create_host_config(mounts=mounts, auto_remove=True, network_mode="none"))
+            image,
+            entrypoint=["sh", "-c", _EMPTY],
+            command=[],
+            labels=labels_for(KIND_CLEANER, lab),
+            host_config=api.create_host_config(mounts=mounts, auto_remove=True, network_mode="none"),
+        )
         api.start(created["Id"])
     except docker.errors.APIError:
         return False
@@ -89,8 +97,14 @@ def _remove(name: str) -> bool:
             raise
 
     try:
-        poll(attempt, lambda seen: seen == "gone", timeout=IN_USE_TIMEOUT, interval=0.2, what=f"volume {name} freed",
-             show=str)
+        poll(
+            attempt,
+            lambda seen: seen == "gone",
+            timeout=IN_USE_TIMEOUT,
+            interval=0.2,
+            what=f"volume {name} freed",
+            show=str,
+        )
         return True
     except WaitTimeout:
         return False  # still labelled: the next reaper, teardown or `labkit down --all` finds it

@@ -27,8 +27,21 @@ from typing import BinaryIO
 
 from ..base.errors import ImageUnavailable
 
-__all__ = ["ArchiveInvalid", "ArchiveWriter", "Archive", "ImageEntry", "Member", "Manifest", "verify",
-           "refused", "progress", "FORMAT", "VERSION", "HEADER", "MANIFEST"]
+__all__ = [
+    "ArchiveInvalid",
+    "ArchiveWriter",
+    "Archive",
+    "ImageEntry",
+    "Member",
+    "Manifest",
+    "verify",
+    "refused",
+    "progress",
+    "FORMAT",
+    "VERSION",
+    "HEADER",
+    "MANIFEST",
+]
 
 FORMAT = "labkit-images"
 VERSION = 1
@@ -90,8 +103,12 @@ class Manifest:
     def from_json(cls, data: bytes) -> Manifest:
         """Parse a stored manifest; ValueError, KeyError or TypeError if it is not one."""
         raw = json.loads(data)
-        return cls(raw["labkit"], raw["created"], tuple(ImageEntry(**i) for i in raw["images"]),
-                   tuple(Member(**{**m, "tags": tuple(m["tags"])}) for m in raw["members"]))
+        return cls(
+            raw["labkit"],
+            raw["created"],
+            tuple(ImageEntry(**i) for i in raw["images"]),
+            tuple(Member(**{**m, "tags": tuple(m["tags"])}) for m in raw["members"]),
+        )
 
 
 def _tar_header(name: str, size: int) -> bytes:
@@ -142,8 +159,16 @@ class ArchiveWriter:
         self._f.seek(end)
         return size, digest.hexdigest()
 
-    def add(self, name: str, chunks: Iterable[bytes], *, kind: str, what: str, tags: tuple[str, ...] = (),
-            compress: bool = False) -> Member:
+    def add(
+        self,
+        name: str,
+        chunks: Iterable[bytes],
+        *,
+        kind: str,
+        what: str,
+        tags: tuple[str, ...] = (),
+        compress: bool = False,
+    ) -> Member:
         """Stream chunks into a member (gzip level 1 if compress), logging MB read as it goes."""
         count = [0]
         counted = progress(chunks, what, self._log, self._every, count)
@@ -174,8 +199,13 @@ class ArchiveWriter:
         self.partial.unlink(missing_ok=True)
 
 
-def progress(chunks: Iterable[bytes], what: str, log: Callable[[str], None], every: int = 100 << 20,
-             count: list[int] | None = None) -> Iterator[bytes]:
+def progress(
+    chunks: Iterable[bytes],
+    what: str,
+    log: Callable[[str], None],
+    every: int = 100 << 20,
+    count: list[int] | None = None,
+) -> Iterator[bytes]:
     """Pass chunks through, logging `what: N MB ...` every `every` bytes; count[0] holds the bytes seen so far."""
     seen, shown = count if count is not None else [0], 0
     for chunk in chunks:
@@ -260,8 +290,11 @@ def _first_block(f: BinaryIO, path: Path) -> tuple[int, str]:
     except (tarfile.HeaderError, ValueError, AttributeError):
         raise refused(path, "is not a labkit image archive", _WHICH) from None
     if first.get("version") != VERSION:
-        raise refused(path, f"is in format version {first.get('version')}, this labkit reads version {VERSION}",
-                      "Fix: import it with the labkit version that exported it, or export again with this one.")
+        raise refused(
+            path,
+            f"is in format version {first.get('version')}, this labkit reads version {VERSION}",
+            "Fix: import it with the labkit version that exported it, or export again with this one.",
+        )
     if not first.get("size"):
         raise refused(path, "is an unfinished export (its first block was never sealed)")
     return int(first["size"]), str(first["manifest_sha256"])

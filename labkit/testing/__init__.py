@@ -1,15 +1,15 @@
 """labkit.testing: a real multi-node Docker Swarm in anyone's tests, as a testcontainers module.
 
-    with SwarmContainer(managers=3, workers=2) as swarm:
-        swarm.deploy("stack.yml", name="shop")
-        swarm.wait_service("shop_web", running=3)
+with SwarmContainer(managers=3, workers=2) as swarm:
+    swarm.deploy("stack.yml", name="shop")
+    swarm.wait_service("shop_web", running=3)
 
-    swarm       SwarmContainer: start (testcontainers) and form (labkit's swarm layer) a swarm, and remove it
-    operations  deploy, wait, HTTP, commands, faults, images, DOCKER_HOST for other tools
-    nodes       the node and registry containers (testcontainers DockerContainers)
-    tls         the managers' TLS port: certificates and DockerHost
-    report      what a failed test shows about its swarm
-    plugin      the pytest plugin (`swarm` fixture, `@pytest.mark.swarm(managers, workers)`)
+swarm       SwarmContainer: start (testcontainers) and form (labkit's swarm layer) a swarm, and remove it
+operations  deploy, wait, HTTP, commands, faults, images, DOCKER_HOST for other tools
+nodes       the node and registry containers (testcontainers DockerContainers)
+tls         the managers' TLS port: certificates and DockerHost
+report      what a failed test shows about its swarm
+plugin      the pytest plugin (`swarm` fixture, `@pytest.mark.swarm(managers, workers)`)
 """
 
 from typing import TYPE_CHECKING, Any

@@ -32,15 +32,25 @@ from ..host.engine import client
 from ..host.registry import RegistryPlan
 from ..images.boot import node_command
 
-__all__ = ["NodeContainer", "RegistryContainer", "NodePlan", "KIND_TEST_REGISTRY", "session_labels", "TLS_DIR",
-           "TLS_PORT"]
+__all__ = [
+    "NodeContainer",
+    "RegistryContainer",
+    "NodePlan",
+    "KIND_TEST_REGISTRY",
+    "session_labels",
+    "TLS_DIR",
+    "TLS_PORT",
+]
 
 KIND_TEST_REGISTRY = "test-registry"  # not "registry": labkit's release of the shared registry must not take it
 TLS_DIR = "/etc/labkit-tls"  # managers' engine certificates, copied in before the node starts
 TLS_PORT = 2376  # Docker's TLS port: with TLS, a TCP listener does not cost dockerd its 16 s start-up sleep
 _ENGINE_UP = ["docker", "version", "--format", "{{.Server.Version}}"]
-_REGISTRY_UP = ["sh", "-c", f"curl -fsS http://127.0.0.1:{REGISTRY_PORT}/v2/ || "
-                f"wget -q -O- http://127.0.0.1:{REGISTRY_PORT}/v2/"]
+_REGISTRY_UP = [
+    "sh",
+    "-c",
+    f"curl -fsS http://127.0.0.1:{REGISTRY_PORT}/v2/ || wget -q -O- http://127.0.0.1:{REGISTRY_PORT}/v2/",
+]
 
 
 def session_labels(labels: dict[str, str]) -> dict[str, str]:
@@ -68,21 +78,36 @@ class NodeContainer(DockerContainer):
     def __init__(self, plan: NodePlan, network: Network, startup_timeout: float = 60) -> None:
         command = list(node_command(plan.lab, plan.hostname, plan.mode))
         if plan.tls:
-            command += [f"--host=tcp://0.0.0.0:{TLS_PORT}", "--tlsverify", f"--tlscacert={TLS_DIR}/ca.pem",
-                        f"--tlscert={TLS_DIR}/server-cert.pem", f"--tlskey={TLS_DIR}/server-key.pem"]
+            command += [
+                f"--host=tcp://0.0.0.0:{TLS_PORT}",
+                "--tlsverify",
+                f"--tlscacert={TLS_DIR}/ca.pem",
+                f"--tlscert={TLS_DIR}/server-cert.pem",
+                f"--tlskey={TLS_DIR}/server-key.pem",
+            ]
         super().__init__(plan.image, name=container_name(plan.lab, plan.hostname), network=network)
         self.with_command(command)
         self.plan = plan
-        labels = labels_for("node", plan.lab, role=plan.role, node=plan.hostname, ip=plan.ip, mode=plan.mode.name,
-                            instance=plan.instance)
+        labels = labels_for(
+            "node",
+            plan.lab,
+            role=plan.role,
+            node=plan.hostname,
+            ip=plan.ip,
+            mode=plan.mode.name,
+            instance=plan.instance,
+        )
         self.volume = volume = volume_name(plan.lab, plan.hostname)
         endpoint = docker.types.EndpointConfig(client().api.api_version, aliases=[plan.hostname], ipv4_address=plan.ip)
         self.with_kwargs(
-            hostname=plan.hostname, labels=labels, init=True,
+            hostname=plan.hostname,
+            labels=labels,
+            init=True,
             mounts=[docker.types.Mount("/var/lib/docker", volume, type="volume")],
             # The fixed address survives a partition (labkit reconnects the node with it).
             networking_config={network.name: endpoint},
-            **plan.mode.container_options())
+            **plan.mode.container_options(),
+        )
         self.with_tmpfs_mount("/run").with_tmpfs_mount("/tmp")
         # For images whose entrypoint cannot make /proc/sys writable: overlay bridges keep IPv6 on instead of failing.
         self.with_env("DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE", "1")
@@ -93,15 +118,20 @@ class NodeContainer(DockerContainer):
             self.with_copy_into_container(content, f"{TLS_DIR}/{name}", 0o600)
         if plan.tls:
             self.with_exposed_ports(TLS_PORT)
-        self.waiting_for(ExecWaitStrategy(_ENGINE_UP).with_poll_interval(0.1).with_startup_timeout(
-            int(startup_timeout)))
+        self.waiting_for(
+            ExecWaitStrategy(_ENGINE_UP).with_poll_interval(0.1).with_startup_timeout(int(startup_timeout))
+        )
 
     def start(self) -> NodeContainer:
         """Create the node's volume (with the session labels: Ryuk reaps it; an anonymous one carries no label),
         then create and start the container and wait until its nested engine answers."""
         p = self.plan
-        client().api.create_volume(self.volume, labels=session_labels(labels_for(
-            "volume", p.lab, node=p.hostname, role=p.role, ip=p.ip, instance=p.instance)))
+        client().api.create_volume(
+            self.volume,
+            labels=session_labels(
+                labels_for("volume", p.lab, node=p.hostname, role=p.role, ip=p.ip, instance=p.instance)
+            ),
+        )
         super().start()
         return self
 
@@ -110,8 +140,9 @@ class RegistryContainer(DockerContainer):
     """labkit's registry image on the swarm network as `registry:5000`, serving labkit's registry data volume."""
 
     def __init__(self, lab: str, instance: str, plan: RegistryPlan, network: Network) -> None:
-        super().__init__(plan.image, name=container_name(lab, "registry"), network=network,
-                         network_aliases=[REGISTRY_ALIAS])
+        super().__init__(
+            plan.image, name=container_name(lab, "registry"), network=network, network_aliases=[REGISTRY_ALIAS]
+        )
         if plan.command:
             self.with_command(list(plan.command))
         self.with_kwargs(labels=labels_for(KIND_TEST_REGISTRY, lab, instance=instance))

@@ -95,8 +95,9 @@ class SwarmOperations:
 
     def _require_node(self, hostname: str) -> None:
         if hostname not in self._state.nodes:
-            raise UnknownNode(f"no node named {hostname!r} in swarm {self.name!r}; nodes are: "
-                              f"{', '.join(self._state.nodes)}")
+            raise UnknownNode(
+                f"no node named {hostname!r} in swarm {self.name!r}; nodes are: {', '.join(self._state.nodes)}"
+            )
 
     @property
     def manager(self) -> SwarmNode:
@@ -130,8 +131,9 @@ class SwarmOperations:
         once, as labkit.Lab measures it: a test can skip what the kernel cannot do."""
         return measure_capabilities(self._state)
 
-    def wait(self, predicate: Callable[[SwarmSnapshot], bool], timeout: float = 60,
-             what: str = "condition") -> SwarmSnapshot:
+    def wait(
+        self, predicate: Callable[[SwarmSnapshot], bool], timeout: float = 60, what: str = "condition"
+    ) -> SwarmSnapshot:
         """Poll snapshots until predicate(snapshot) is true; WaitTimeout with the last state and `report()`."""
         return self._wait(predicate, what, timeout)
 
@@ -154,14 +156,19 @@ class SwarmOperations:
 
     def wait_service(self, service: str, running: int | None = None, timeout: float = 120) -> SwarmSnapshot:
         """Wait until `running` tasks of a service run (default: every replica it wants, or every global task)."""
-        return self._wait(lambda s: _converged(s, service, running), f"service {service} "
-                          + (f"with {running} running task(s)" if running is not None else "converged"), timeout)
+        return self._wait(
+            lambda s: _converged(s, service, running),
+            f"service {service} " + (f"with {running} running task(s)" if running is not None else "converged"),
+            timeout,
+        )
 
     def wait_stack(self, stack: str, timeout: float = 180) -> SwarmSnapshot:
         """Wait until every service of a stack has all its tasks running."""
+
         def done(s: SwarmSnapshot) -> bool:
             mine = [v.name for v in s.services if v.name.startswith(stack + "_")]
             return bool(mine) and all(_converged(s, v, None) for v in mine)
+
         return self._wait(done, f"every service of stack {stack} converged", timeout)
 
     def _wait(self, predicate: Callable[[SwarmSnapshot], bool], what: str, timeout: float) -> SwarmSnapshot:
@@ -186,8 +193,9 @@ class SwarmOperations:
             port = ports[0].target if ports else 80
         node = Node(self._state, task.node_hostname or "")
         fmt = "{{json .Containers}}"
-        found = json.loads(node.exec(["docker", "network", "inspect", "docker_gwbridge", "--format", fmt]).stdout
-                           or "{}")
+        found = json.loads(
+            node.exec(["docker", "network", "inspect", "docker_gwbridge", "--format", fmt]).stdout or "{}"
+        )
         ip = (found.get(task.container_id) or {}).get("IPv4Address", "").split("/")[0]
         if not ip:
             raise LabkitError(f"task {task.name} of {service!r} has no address on {node.name}'s docker_gwbridge")
@@ -233,8 +241,9 @@ class SwarmOperations:
         """A docker-py client of a manager's engine (close it when done)."""
         host = self.docker_host(node)
         d = Path(host.cert_path)
-        tls = docker.tls.TLSConfig(client_cert=(str(d / "cert.pem"), str(d / "key.pem")), ca_cert=str(d / "ca.pem"),
-                                   verify=True)
+        tls = docker.tls.TLSConfig(
+            client_cert=(str(d / "cert.pem"), str(d / "key.pem")), ca_cert=str(d / "ca.pem"), verify=True
+        )
         url = host.url.replace("tcp://", "https://")
         # requests lets REQUESTS_CA_BUNDLE (set on many CI machines) override the swarm's CA, so these clients ignore
         # the environment; the first, at the oldest API version, only asks which version the engine speaks.
@@ -264,4 +273,3 @@ def _converged(snap: SwarmSnapshot, service: str, running: int | None) -> bool:
     if svc.replicas is None:  # global: one task per eligible node, every one of them running
         return up > 0 and up == len([t for t in snap.tasks_of(service) if t.node_hostname in healthy])
     return up == svc.replicas
-

@@ -32,16 +32,26 @@ _SECTION = "labkit swarm"
 def pytest_addoption(parser: pytest.Parser) -> None:
     """`--swarm-shape M+W`: the shape of a `swarm` fixture whose test has no `swarm` marker."""
     group = parser.getgroup("labkit", "labkit test swarms")
-    group.addoption("--swarm-shape", default=None, metavar="M+W",
-                    help=f"managers+workers of the `swarm` fixture without a marker (default {_DEFAULT_SHAPE})")
-    parser.addini("swarm_shape", f"managers+workers of the `swarm` fixture without a marker ({_DEFAULT_SHAPE})",
-                  default=_DEFAULT_SHAPE)
+    group.addoption(
+        "--swarm-shape",
+        default=None,
+        metavar="M+W",
+        help=f"managers+workers of the `swarm` fixture without a marker (default {_DEFAULT_SHAPE})",
+    )
+    parser.addini(
+        "swarm_shape",
+        f"managers+workers of the `swarm` fixture without a marker ({_DEFAULT_SHAPE})",
+        default=_DEFAULT_SHAPE,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the `swarm` marker."""
-    config.addinivalue_line("markers", "swarm(managers=1, workers=2, fresh=False, **options): the shape of the "
-                                       "`swarm` fixture (a SwarmContainer); fresh=True gives the test its own swarm")
+    config.addinivalue_line(
+        "markers",
+        "swarm(managers=1, workers=2, fresh=False, **options): the shape of the "
+        "`swarm` fixture (a SwarmContainer); fresh=True gives the test its own swarm",
+    )
 
 
 def _shape(text: str) -> tuple[int, int]:
@@ -117,8 +127,9 @@ def swarm(request: pytest.FixtureRequest, _labkit_shared_swarms: _Shared) -> Ite
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport,
-                                                                                           pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Attach the swarm's snapshot and its tasks' errors to a failed test's report."""
     report = yield
     used = getattr(item, "funcargs", {}).get("swarm")

@@ -24,8 +24,11 @@ def failure_report(state: LabState) -> str:
         return f"swarm {state.name}: no snapshot ({exc})"
     lines = [f"swarm {state.name}: {snap.describe()}"]
     for n in snap.nodes:
-        lines.append(f"  node {n.hostname}: {n.role}{' (leader)' if n.leader else ''}, {n.state}/{n.availability}"
-                     + (f", container {n.fault}" if n.fault else "") + (f", {n.message}" if n.message else ""))
+        lines.append(
+            f"  node {n.hostname}: {n.role}{' (leader)' if n.leader else ''}, {n.state}/{n.availability}"
+            + (f", container {n.fault}" if n.fault else "")
+            + (f", {n.message}" if n.message else "")
+        )
     if not snap.services:
         return "\n".join(lines)
     try:

@@ -118,9 +118,18 @@ class SwarmContainer(SwarmOperations):
     `tls=False` skips the managers' TLS port (then `docker_host()` and `docker_client()` are unavailable).
     """
 
-    def __init__(self, managers: int = 1, workers: int = 2, *, name: str | None = None,
-                 heartbeat: str | None = LAB_HEARTBEAT, image: str | None = None, mode: NodeMode | None = None,
-                 tls: bool = True, startup_timeout: float = 60) -> None:
+    def __init__(
+        self,
+        managers: int = 1,
+        workers: int = 2,
+        *,
+        name: str | None = None,
+        heartbeat: str | None = LAB_HEARTBEAT,
+        image: str | None = None,
+        mode: NodeMode | None = None,
+        tls: bool = True,
+        startup_timeout: float = 60,
+    ) -> None:
         check_shape(managers, workers)
         self.name = validate_lab_name(name) if name is not None else f"swarm-{secrets.token_hex(4)}"
         self._image, self._mode, self._tls, self._timeout = image, mode, tls, startup_timeout
@@ -152,8 +161,10 @@ class SwarmContainer(SwarmOperations):
             state.add_node(record)
         self._timed("nodes and registry", lambda: self._start_containers(records))
         self._timed("swarm", self._form)
-        client().api.create_volume(ready_marker_name(self.name), labels=session_labels(
-            labels_for(KIND_READY, self.name, instance=state.instance)))
+        client().api.create_volume(
+            ready_marker_name(self.name),
+            labels=session_labels(labels_for(KIND_READY, self.name, instance=state.instance)),
+        )
         state.enter(LabPhase.RUNNING)
         return self
 
@@ -171,9 +182,14 @@ class SwarmContainer(SwarmOperations):
 
     def _create_network(self) -> None:
         """The lab network, by testcontainers (session labels) on a free subnet of labkit's range."""
-        labels = labels_for(KIND_NETWORK, self.name, instance=self._state.instance,
-                            shape=f"{self._state.managers}+{self._state.workers}",
-                            heartbeat=self._state.heartbeat or "", swarm="true")
+        labels = labels_for(
+            KIND_NETWORK,
+            self.name,
+            instance=self._state.instance,
+            shape=f"{self._state.managers}+{self._state.workers}",
+            heartbeat=self._state.heartbeat or "",
+            swarm="true",
+        )
         tried: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for _ in range(12):  # another process may take the subnet picked here
             used = [*used_subnets(), *tried]
@@ -207,15 +223,20 @@ class SwarmContainer(SwarmOperations):
             # The addresses testcontainers may give for the published port: loopback, the engine's host, or (in a
             # container) the network's gateway.
             gateway = str(ipaddress.ip_network(state.network.subnet).network_address + 1)
-            self._certs = make_certs(names, ["127.0.0.1", gateway, *[state.nodes[m].ip for m in managers]]
-                                     + ([host] if _is_ip(host) else []))
+            self._certs = make_certs(
+                names, ["127.0.0.1", gateway, *[state.nodes[m].ip for m in managers]] + ([host] if _is_ip(host) else [])
+            )
         plan = registry_plan()
         self._containers["registry"] = RegistryContainer(self.name, state.instance, plan, network)
         for r in records:
             tls = self._certs.server_files if self._certs and r.created_role == "manager" else ()
             self._containers[r.hostname] = NodeContainer(
-                NodePlan(self.name, r.hostname, r.created_role, r.ip, state.node_image, state.mode, state.instance,
-                         tls), network, self._timeout)
+                NodePlan(
+                    self.name, r.hostname, r.created_role, r.ip, state.node_image, state.mode, state.instance, tls
+                ),
+                network,
+                self._timeout,
+            )
         pool = ThreadPoolExecutor(max_workers=min(8, len(self._containers)))
         try:
             for future in [pool.submit(c.start) for c in self._containers.values()]:
@@ -250,8 +271,9 @@ class SwarmContainer(SwarmOperations):
             self.stop()
             raise
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def _container(self, hostname: str) -> DockerContainer:
@@ -268,7 +290,8 @@ def _start_ryuk() -> None:
             f"testcontainers cannot start Ryuk, its reaper ({testcontainers_config.ryuk_image}): "
             f"{str(exc.explanation or exc)[:300]}\nWhere Ryuk cannot run, set TESTCONTAINERS_RYUK_DISABLED=true: "
             "the swarm's own cleanup still removes it when the test (or session) ends, and `labkit down` removes "
-            "what a killed run leaves") from None
+            "what a killed run leaves"
+        ) from None
 
 
 def _is_ip(text: str) -> bool:

@@ -56,19 +56,51 @@ def _openssl(*args: str, cwd: Path) -> None:
 def make_certs(names: list[str], addresses: list[str]) -> SwarmCerts:
     """A CA, a server certificate valid for these host names and IP addresses, and a client certificate."""
     if shutil.which("openssl") is None:
-        raise LabkitError("the `openssl` command is needed for a test swarm's TLS (docker_host, docker_client); "
-                          "install it (Debian: apt-get install openssl) or pass tls=False")
+        raise LabkitError(
+            "the `openssl` command is needed for a test swarm's TLS (docker_host, docker_client); "
+            "install it (Debian: apt-get install openssl) or pass tls=False"
+        )
     d = Path(tempfile.mkdtemp(prefix="labkit-swarm-tls-"))
     key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _openssl("req", "-x509", *key, "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "2",
-             "-subj", "/CN=labkit test CA", cwd=d)
+    _openssl(
+        "req",
+        "-x509",
+        *key,
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=labkit test CA",
+        cwd=d,
+    )
     san = ",".join([f"DNS:{n}" for n in names] + [f"IP:{a}" for a in addresses])
-    for who, ext in (("server", f"subjectAltName={san}\nextendedKeyUsage=serverAuth\n"),
-                     ("client", "extendedKeyUsage=clientAuth\n")):
+    for who, ext in (
+        ("server", f"subjectAltName={san}\nextendedKeyUsage=serverAuth\n"),
+        ("client", "extendedKeyUsage=clientAuth\n"),
+    ):
         _openssl("req", "-new", *key, "-keyout", f"{who}-key.pem", "-out", f"{who}.csr", "-subj", f"/CN={who}", cwd=d)
         (d / f"{who}.ext").write_text(ext)
-        _openssl("x509", "-req", "-in", f"{who}.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-                 "-out", f"{who}-cert.pem", "-days", "2", "-extfile", f"{who}.ext", cwd=d)
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{who}.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-out",
+            f"{who}-cert.pem",
+            "-days",
+            "2",
+            "-extfile",
+            f"{who}.ext",
+            cwd=d,
+        )
     server = tuple((n, (d / n).read_bytes()) for n in ("ca.pem", "server-cert.pem", "server-key.pem"))
     (d / "cert.pem").write_bytes((d / "client-cert.pem").read_bytes())  # the docker CLI's names
     (d / "key.pem").write_bytes((d / "client-key.pem").read_bytes())

@@ -12,7 +12,8 @@ import collections
 import threading
 import time
 import weakref
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ..swarm.state import SwarmSnapshot
 from ._diff import diff_snapshots, make_event, quorum_events
@@ -20,13 +21,13 @@ from ._protocol import Follower, LabView
 
 __all__ = ["Watcher", "watcher_for"]
 
-Callback = Callable[[Optional[SwarmSnapshot], list], None]
+Callback = Callable[[SwarmSnapshot | None, list], None]
 
-_REGISTRY: dict[int, "Watcher"] = {}
+_REGISTRY: dict[int, Watcher] = {}
 _REGISTRY_LOCK = threading.Lock()
 
 
-def watcher_for(lab: LabView, interval: float = 1.0) -> "Watcher":
+def watcher_for(lab: LabView, interval: float = 1.0) -> Watcher:
     """The shared watcher of a lab, created on first use (not started until a widget subscribes)."""
     with _REGISTRY_LOCK:
         w = _REGISTRY.get(id(lab))
@@ -46,8 +47,10 @@ def _ref(obj: LabView) -> Callable[[], LabView | None]:
 
 def _first_event(snap: SwarmSnapshot) -> dict:
     running = sum(1 for t in snap.tasks if t.state == "running" and t.desired_state == "running")
-    text = (f"watching lab {snap.lab}: {len(snap.nodes)} node(s), {len(snap.services)} service(s), "
-            f"{running} running task(s); leader {snap.leader.hostname if snap.leader else 'unknown'}")
+    text = (
+        f"watching lab {snap.lab}: {len(snap.nodes)} node(s), {len(snap.services)} service(s), "
+        f"{running} running task(s); leader {snap.leader.hostname if snap.leader else 'unknown'}"
+    )
     return make_event(snap.taken_at, "lab", text, "info", snap.lab)
 
 
@@ -62,8 +65,15 @@ class Watcher:
     SLOW = 2.0  # a snapshot taking longer than this is reported to widgets while it is pending
     FOLLOW_UP = 0.25  # after an engine event, look again this much later: the manager learns a task's state late
 
-    def __init__(self, lab: LabView, interval: float = 1.0, history: int = 500, follow_events: bool = True,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        lab: LabView,
+        interval: float = 1.0,
+        history: int = 500,
+        follow_events: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self._lab = _ref(lab)
         self.clock, self._sleep = clock, sleep  # every duration is read from clock(): unit tests pass a fake one
         self.lab_name = str(lab.name)
@@ -170,8 +180,12 @@ class Watcher:
         try:
             snap = self._take_once()
             quick = self.clock() - started < self.SLOW
-            if snap.error is not None and quick and (self.latest is None or self.latest.error is None) \
-                    and self._lab_running():
+            if (
+                snap.error is not None
+                and quick
+                and (self.latest is None or self.latest.error is None)
+                and self._lab_running()
+            ):
                 # One failed answer on a loaded machine is not an outage: ask again once before
                 # turning the board red, so a learner does not see a false "no manager answered".
                 self._sleep(self.RETRY_DELAY)
@@ -212,8 +226,9 @@ class Watcher:
             # own event and cannot take the new one down with it.
             self._stop = threading.Event()
             self.stopped_reason = None
-            self._thread = threading.Thread(target=self._run, args=(self._stop,), daemon=True,
-                                            name=f"labkit-watch-{self.lab_name}")
+            self._thread = threading.Thread(
+                target=self._run, args=(self._stop,), daemon=True, name=f"labkit-watch-{self.lab_name}"
+            )
             self._thread.start()
             self._follow_events()
 

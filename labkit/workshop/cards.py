@@ -32,9 +32,12 @@ def write_cards(path: Path, url: str, logins: dict[str, str], limits: str, title
             f'<dt>URL</dt><dd class="url">{html.escape(url)}</dd>'
             f'<dt>user</dt><dd class="user">{html.escape(user)}</dd>'
             f'<dt>password</dt><dd class="password">{html.escape(password)}</dd></dl>'
-            f'<p class="note">Your own JupyterLab and Docker engine. Limits: {html.escape(limits)}.</p></div>')
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}: login cards</title>"
-            f"<style>{_STYLE}</style></head><body><div class='cards'>{''.join(cards)}</div></body></html>\n")
+            f'<p class="note">Your own JupyterLab and Docker engine. Limits: {html.escape(limits)}.</p></div>'
+        )
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}: login cards</title>"
+        f"<style>{_STYLE}</style></head><body><div class='cards'>{''.join(cards)}</div></body></html>\n"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

@@ -33,8 +33,14 @@ def _up(args: argparse.Namespace) -> int:
     if args.cpus <= 0:
         raise InvalidInput(f"--cpus must be above 0 (got {args.cpus})")
     limits = Limits(args.memory, args.cpus, args.lab_memory, 1.0)
-    room = up(learners, port=args.port, listen=args.listen, limits=limits, idle_timeout=args.idle_timeout,
-              cards=Path(args.cards) if args.cards else None)
+    room = up(
+        learners,
+        port=args.port,
+        listen=args.listen,
+        limits=limits,
+        idle_timeout=args.idle_timeout,
+        cards=Path(args.cards) if args.cards else None,
+    )
     print(f"✓ workshop up in {room.seconds:.0f} s: {len(room.learners)} learners at {room.url}")
     print(f"  login cards (the passwords, printable): {room.cards}")
     print("  the instructor logs in as `instructor` (on the cards too); `labkit workshop status` lists the learners")

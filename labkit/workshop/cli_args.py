@@ -30,23 +30,48 @@ def add_workshop(sub: argparse._SubParsersAction, formatter: type[argparse.HelpF
     who.add_argument("--learners", type=int, metavar="N", help="N learners named learner1 ... learnerN")
     who.add_argument("--roster", metavar="FILE", help="learner names, one a line (lowercase letters and digits)")
     up.add_argument("--port", type=int, default=8000, help="the hub's public port (default: %(default)s)")
-    up.add_argument("--listen", default="127.0.0.1", metavar="ADDR",
-                    help="the address the hub listens on (default: %(default)s, this machine only)")
-    up.add_argument("--memory", default="3g", metavar="SIZE",
-                    help="memory limit of each learner's engine, which holds their labs (default: %(default)s)")
+    up.add_argument(
+        "--listen",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="the address the hub listens on (default: %(default)s, this machine only)",
+    )
+    up.add_argument(
+        "--memory",
+        default="3g",
+        metavar="SIZE",
+        help="memory limit of each learner's engine, which holds their labs (default: %(default)s)",
+    )
     up.add_argument("--cpus", type=float, default=1.0, help="CPU limit of each learner's engine (default: %(default)s)")
-    up.add_argument("--lab-memory", default="1g", metavar="SIZE",
-                    help="memory limit of each learner's JupyterLab (default: %(default)s)")
-    up.add_argument("--idle-timeout", type=int, default=3600, metavar="SECONDS",
-                    help="stop a learner's server and engine after this long idle (default: %(default)s)")
-    up.add_argument("--cards", metavar="FILE", help="where to write the login cards "
-                                                    "(default: ./labkit-workshop-cards.html)")
-    st = wsub.add_parser("status", help="each learner: logged in, labs and nodes, memory, exercise",
-                         formatter_class=formatter)
+    up.add_argument(
+        "--lab-memory",
+        default="1g",
+        metavar="SIZE",
+        help="memory limit of each learner's JupyterLab (default: %(default)s)",
+    )
+    up.add_argument(
+        "--idle-timeout",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="stop a learner's server and engine after this long idle (default: %(default)s)",
+    )
+    up.add_argument(
+        "--cards", metavar="FILE", help="where to write the login cards (default: ./labkit-workshop-cards.html)"
+    )
+    st = wsub.add_parser(
+        "status", help="each learner: logged in, labs and nodes, memory, exercise", formatter_class=formatter
+    )
     st.add_argument("--json", action="store_true", help="print JSON instead of a table")
     rs = wsub.add_parser("reset", help="give a learner a fresh engine in seconds", formatter_class=formatter)
     rs.add_argument("learner", metavar="LEARNER")
-    rs.add_argument("--keep-progress", action="store_true",
-                    help="keep the learner's home (notebooks and progress record); default: a fresh home too")
-    wsub.add_parser("down", help="remove everything of the room: no container, network, volume or hub state",
-                    formatter_class=formatter)
+    rs.add_argument(
+        "--keep-progress",
+        action="store_true",
+        help="keep the learner's home (notebooks and progress record); default: a fresh home too",
+    )
+    wsub.add_parser(
+        "down",
+        help="remove everything of the room: no container, network, volume or hub state",
+        formatter_class=formatter,
+    )

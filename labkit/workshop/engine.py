@@ -57,8 +57,10 @@ class Limits:
 
     def describe(self) -> str:
         """One line for messages and the login cards."""
-        return (f"labs (your Docker engine): {_size(self.engine_memory)} memory, {self.engine_cpus:g} CPU; "
-                f"JupyterLab: {_size(self.server_memory)} memory, {self.server_cpus:g} CPU")
+        return (
+            f"labs (your Docker engine): {_size(self.engine_memory)} memory, {self.engine_cpus:g} CPU; "
+            f"JupyterLab: {_size(self.server_memory)} memory, {self.server_cpus:g} CPU"
+        )
 
 
 def to_bytes(docker_size: str) -> int:
@@ -97,8 +99,14 @@ _BOOT = (
 
 def _command() -> list[str]:
     mirror = f"{MIRROR_ALIAS}:{MIRROR_PORT}"
-    return ["dockerd", f"--host=unix://{ENGINE_SOCKET_DIR}/docker.sock", "--host=unix:///var/run/docker.sock",
-            f"--group={LEARNER_GID}", f"--registry-mirror=http://{mirror}", f"--insecure-registry={mirror}"]
+    return [
+        "dockerd",
+        f"--host=unix://{ENGINE_SOCKET_DIR}/docker.sock",
+        "--host=unix:///var/run/docker.sock",
+        f"--group={LEARNER_GID}",
+        f"--registry-mirror=http://{mirror}",
+        f"--insecure-registry={mirror}",
+    ]
 
 
 def _network(learner: str) -> str:
@@ -106,8 +114,12 @@ def _network(learner: str) -> str:
     name = network_name(learner)
     if api.networks(names=[name], filters=room_filter()):
         return name
-    used = {ipaddress.ip_network(c["Subnet"]) for n in api.networks()
-            for c in ((n.get("IPAM") or {}).get("Config") or []) if "Subnet" in c and ":" not in c["Subnet"]}
+    used = {
+        ipaddress.ip_network(c["Subnet"])
+        for n in api.networks()
+        for c in ((n.get("IPAM") or {}).get("Config") or [])
+        if "Subnet" in c and ":" not in c["Subnet"]
+    }
     # Learners' servers start at once (the hub spawns them concurrently): another may take the subnet just picked.
     for subnet in [s for s in SUBNETS if not any(s.overlaps(u) for u in used)][:_ATTEMPTS]:
         ipam = {"Driver": "default", "Config": [{"Subnet": str(subnet)}], "Options": {}}
@@ -148,20 +160,36 @@ def ensure_engine(learner: str, limits: Limits, mirror: str | None, log: Callabl
     except Exception as exc:
         if reason(exc) != "not-found":
             raise
-    log(f"$ docker run -d --name {name} --network {net} --memory {limits.engine_memory} "
-        f"--cpus {limits.engine_cpus:g} {NODE.tag} dockerd --host=unix://{ENGINE_SOCKET_DIR}/docker.sock")
+    log(
+        f"$ docker run -d --name {name} --network {net} --memory {limits.engine_memory} "
+        f"--cpus {limits.engine_cpus:g} {NODE.tag} dockerd --host=unix://{ENGINE_SOCKET_DIR}/docker.sock"
+    )
     mode = node_mode(NODE.tag)
-    mounts = [_mount("/var/lib/docker", docker_volume(learner), "volume"),
-              _mount(ENGINE_SOCKET_DIR, socket_volume(learner), "volume")]
+    mounts = [
+        _mount("/var/lib/docker", docker_volume(learner), "volume"),
+        _mount(ENGINE_SOCKET_DIR, socket_volume(learner), "volume"),
+    ]
     if mode.name == "restricted":
         mounts.append(_mount("/sys/fs/cgroup", "/sys/fs/cgroup", "bind"))
     try:
         containers: Any = client().containers
         containers.run(
-            NODE.tag, _command(), entrypoint=["sh", "-c", _BOOT, "engine"], name=name, hostname=f"{learner}-engine",
-            detach=True, labels=room_labels(KIND_ENGINE, learner), network=net, mounts=mounts,
-            init=True, tmpfs={"/run": "", "/tmp": ""}, mem_limit=limits.engine_memory,
-            memswap_limit=limits.engine_memory, nano_cpus=int(limits.engine_cpus * 1e9), **mode.container_options())
+            NODE.tag,
+            _command(),
+            entrypoint=["sh", "-c", _BOOT, "engine"],
+            name=name,
+            hostname=f"{learner}-engine",
+            detach=True,
+            labels=room_labels(KIND_ENGINE, learner),
+            network=net,
+            mounts=mounts,
+            init=True,
+            tmpfs={"/run": "", "/tmp": ""},
+            mem_limit=limits.engine_memory,
+            memswap_limit=limits.engine_memory,
+            nano_cpus=int(limits.engine_cpus * 1e9),
+            **mode.container_options(),
+        )
     except Exception as exc:
         raise engine_error(f"start {learner}'s Docker engine", exc) from exc
     _wait(name)
@@ -178,8 +206,9 @@ def _wait(name: str) -> None:
     def answers() -> bool:
         state = client().api.inspect_container(name)["State"]
         if not state.get("Running"):
-            raise EngineError(f"{name} stopped while starting: "
-                              + client().api.logs(name, tail=15).decode(errors="replace"))
+            raise EngineError(
+                f"{name} stopped while starting: " + client().api.logs(name, tail=15).decode(errors="replace")
+            )
         return run_in_container(name, ["docker", "version", "--format", "{{.Server.Version}}"], check=False).ok
 
     poll(answers, bool, timeout=60, interval=0.2, what=f"{name} to answer", show=lambda ok: "not yet")
@@ -224,7 +253,7 @@ def remove_learner(learner: str | None = None, keep: tuple[str, ...] = ()) -> No
             remove_engine(c["Labels"].get("labkit.learner", ""))
         removed(functools.partial(api.remove_container, c["Id"], force=True, v=True))
     for n in api.networks(filters=room_filter(KIND_NETWORK, learner)):
-        for cid in (api.inspect_network(n["Id"]).get("Containers") or {}):
+        for cid in api.inspect_network(n["Id"]).get("Containers") or {}:
             with contextlib.suppress(Exception):  # it left already
                 api.disconnect_container_from_network(cid, n["Id"], force=True)
         removed(functools.partial(api.remove_network, n["Id"]))

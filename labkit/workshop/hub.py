@@ -29,8 +29,14 @@ PID_FILE = "hub.pid"
 def start_hub(state: Path, config: Path, url: str) -> int:
     """Start `jupyterhub -f config` detached, wait until it answers at url; return its pid."""
     log = open(state / "jupyterhub.log", "ab")  # the hub keeps writing it after we return
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)], cwd=state,
-                            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterhub", "-f", str(config)],
+        cwd=state,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
     log.close()
     (state / PID_FILE).write_text(str(proc.pid))
 
@@ -96,9 +102,12 @@ class HubAPI:
     def call(self, method: str, path: str, body: dict | None = None) -> Any:
         """One request; the decoded JSON answer (None for an empty one)."""
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Authorization": f"token {self.token}",
-                                              "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=30) as r:
             text = r.read().decode()
         return json.loads(text) if text.strip() else None
@@ -111,13 +120,24 @@ class HubAPI:
         """Stop the user's server and wait until the hub says it is gone."""
         with contextlib.suppress(urllib.error.HTTPError):  # 400/404: it was not running
             self.call("DELETE", f"/users/{user}/server")
-        poll(lambda: self.call("GET", f"/users/{user}").get("servers", {}).get("", None), lambda s: not s,
-             timeout=timeout, interval=0.5, what=f"{user}'s server to stop",
-             show=lambda s: str((s or {}).get("pending")))
+        poll(
+            lambda: self.call("GET", f"/users/{user}").get("servers", {}).get("", None),
+            lambda s: not s,
+            timeout=timeout,
+            interval=0.5,
+            what=f"{user}'s server to stop",
+            show=lambda s: str((s or {}).get("pending")),
+        )
 
     def start_server(self, user: str, timeout: float = 300.0) -> None:
         """Start the user's server and wait until it is ready."""
         with contextlib.suppress(urllib.error.HTTPError):  # 400: already running
             self.call("POST", f"/users/{user}/server")
-        poll(lambda: self.call("GET", f"/users/{user}").get("servers", {}).get("", {}), lambda s: bool(s.get("ready")),
-             timeout=timeout, interval=0.5, what=f"{user}'s server to start", show=lambda s: str(s.get("pending")))
+        poll(
+            lambda: self.call("GET", f"/users/{user}").get("servers", {}).get("", {}),
+            lambda s: bool(s.get("ready")),
+            timeout=timeout,
+            interval=0.5,
+            what=f"{user}'s server to start",
+            show=lambda s: str(s.get("pending")),
+        )

@@ -67,8 +67,12 @@ def _base_recipe() -> str:
 
 def _user_recipe() -> str:
     h = hashlib.sha256(f"1|{_base_recipe()}|{_START}|{_DOCKERFILE}".encode())
-    files = sorted(p for d in ("labkit", "notebooks") for p in (SOURCE_ROOT / d).rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc",))
+    files = sorted(
+        p
+        for d in ("labkit", "notebooks")
+        for p in (SOURCE_ROOT / d).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc",)
+    )
     for p in files + [SOURCE_ROOT / "pyproject.toml"]:
         h.update(str(p.relative_to(SOURCE_ROOT)).encode() + p.read_bytes())
     return h.hexdigest()[:16]
@@ -101,8 +105,10 @@ def ensure_user_image(log: Callable[[str], None] = print) -> None:
 def _run(argv: list[str], what: str, **kwargs: object) -> None:
     proc = subprocess.run(argv, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
     if proc.returncode != 0:
-        raise ImageUnavailable(f"workshop image: failed to {what} (exit {proc.returncode}):\n"
-                               f"{(proc.stdout or '')[-1200:]}{(proc.stderr or '')[-1500:]}")
+        raise ImageUnavailable(
+            f"workshop image: failed to {what} (exit {proc.returncode}):\n"
+            f"{(proc.stdout or '')[-1200:]}{(proc.stderr or '')[-1500:]}"
+        )
 
 
 def _wheels(log: Callable[[str], None]) -> Path:
@@ -111,16 +117,31 @@ def _wheels(log: Callable[[str], None]) -> Path:
     if not (cache / ".complete").exists():
         cache.mkdir(parents=True, exist_ok=True)
         log(f"$ pip wheel -c constraints.txt {' '.join(_requirements())}   # on the host, into {cache}")
-        _run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(cache), "-c",
-              str(SOURCE_ROOT / "constraints.txt"), *_requirements()], "download the wheels (pip wheel)")
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "-w",
+                str(cache),
+                "-c",
+                str(SOURCE_ROOT / "constraints.txt"),
+                *_requirements(),
+            ],
+            "download the wheels (pip wheel)",
+        )
         (cache / ".complete").touch()
     return cache
 
 
 def _build_base(log: Callable[[str], None]) -> None:
     if os.geteuid() != 0 or not shutil.which("debootstrap") or not shutil.which("chroot"):
-        raise ImageUnavailable("building the workshop image needs root, debootstrap and chroot "
-                               "(Fix: run as root on Debian; apt-get install -y debootstrap)")
+        raise ImageUnavailable(
+            "building the workshop image needs root, debootstrap and chroot "
+            "(Fix: run as root on Debian; apt-get install -y debootstrap)"
+        )
     wheels = _wheels(log)
     with tempfile.TemporaryDirectory(prefix="labkit-ws-rootfs-") as tmp:
         root = Path(tmp) / "rootfs"
@@ -133,11 +154,31 @@ def _build_base(log: Callable[[str], None]) -> None:
         _run([chroot, str(root), "/usr/bin/python3", "-m", "venv", "/opt/labkit"], "create the venv")
         # Compiled now: the learner (uid 1000) cannot write __pycache__ in the venv, every import would recompile.
         # --ignore-requires-python: a few pins (soupsieve) ask for 3.11.5+, bookworm has 3.11.2 (they run on it).
-        _run([chroot, str(root), "/opt/labkit/bin/pip", "install", "-q", "--no-index", "--ignore-requires-python",
-              "--find-links", "/tmp/wheels", *_requirements()], "install the wheels in the image",
-             env={"PATH": "/usr/bin:/bin", "HOME": "/root"})
-        for junk in ("tmp/wheels", "var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man",
-                     "usr/share/locale", "root/.cache"):
+        _run(
+            [
+                chroot,
+                str(root),
+                "/opt/labkit/bin/pip",
+                "install",
+                "-q",
+                "--no-index",
+                "--ignore-requires-python",
+                "--find-links",
+                "/tmp/wheels",
+                *_requirements(),
+            ],
+            "install the wheels in the image",
+            env={"PATH": "/usr/bin:/bin", "HOME": "/root"},
+        )
+        for junk in (
+            "tmp/wheels",
+            "var/cache/apt/archives",
+            "var/lib/apt/lists",
+            "usr/share/doc",
+            "usr/share/man",
+            "usr/share/locale",
+            "root/.cache",
+        ):
             shutil.rmtree(root / junk, ignore_errors=True)
         with (root / "etc/passwd").open("a") as f:  # the learner: not root inside their server
             f.write(f"learner:x:1000:1000:learner:{HOME}:/bin/bash\n")
@@ -148,10 +189,17 @@ def _build_base(log: Callable[[str], None]) -> None:
         tar = Path(tmp) / "rootfs.tar"
         _run(["tar", "-C", str(root), "-cf", str(tar), "."], "pack the root filesystem")
         log(f"$ docker import rootfs.tar {BASE_IMAGE}")
-        import_rootfs(str(tar), BASE_IMAGE, [
-            "ENV PATH=/opt/labkit/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "ENV LANG=C.UTF-8", f"ENV HOME={HOME}", f"LABEL {LABEL_RECIPE}={_base_recipe()}",
-            'ENTRYPOINT ["tini", "-g", "--", "/usr/local/bin/labkit-workshop-start"]'])
+        import_rootfs(
+            str(tar),
+            BASE_IMAGE,
+            [
+                "ENV PATH=/opt/labkit/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "ENV LANG=C.UTF-8",
+                f"ENV HOME={HOME}",
+                f"LABEL {LABEL_RECIPE}={_base_recipe()}",
+                'ENTRYPOINT ["tini", "-g", "--", "/usr/local/bin/labkit-workshop-start"]',
+            ],
+        )
 
 
 def _build_user(log: Callable[[str], None]) -> None:
@@ -161,10 +209,15 @@ def _build_user(log: Callable[[str], None]) -> None:
         shutil.copytree(SOURCE_ROOT / "labkit", src / "labkit", ignore=shutil.ignore_patterns("__pycache__"))
         for name in ("pyproject.toml", "README.md"):
             shutil.copy(SOURCE_ROOT / name, src / name)
-        _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", f"{ctx}/wheels", str(src)],
-             "build labkit's wheel")
-        shutil.copytree(SOURCE_ROOT / "notebooks", Path(ctx) / "course",
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        _run(
+            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", f"{ctx}/wheels", str(src)],
+            "build labkit's wheel",
+        )
+        shutil.copytree(
+            SOURCE_ROOT / "notebooks",
+            Path(ctx) / "course",
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
         Path(ctx, "start").write_text(_START)
         Path(ctx, "start").chmod(0o755)
         Path(ctx, "Dockerfile").write_text(_DOCKERFILE)

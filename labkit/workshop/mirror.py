@@ -22,9 +22,11 @@ __all__ = ["ensure_mirror", "remove_mirror"]
 
 _DATA = "/var/lib/docker-registry"
 # Debian's docker-registry with labkit's config, optionally in read-only maintenance mode.
-_SERVE = ('cp /etc/labkit/registry.yml /tmp/r.yml; '
-          'if [ "$1" = ro ]; then printf "  maintenance:\\n    readonly:\\n      enabled: true\\n" > /tmp/ro; '
-          'sed -i "/^storage:/r /tmp/ro" /tmp/r.yml; fi; exec docker-registry serve /tmp/r.yml')
+_SERVE = (
+    "cp /etc/labkit/registry.yml /tmp/r.yml; "
+    'if [ "$1" = ro ]; then printf "  maintenance:\\n    readonly:\\n      enabled: true\\n" > /tmp/ro; '
+    'sed -i "/^storage:/r /tmp/ro" /tmp/r.yml; fi; exec docker-registry serve /tmp/r.yml'
+)
 
 
 def _run(mode: str) -> str:
@@ -32,17 +34,31 @@ def _run(mode: str) -> str:
     api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     name = mirror_name()
     ports = {MIRROR_PORT: ("127.0.0.1", None)} if mode == "rw" else {}
-    host_config = api.create_host_config(binds=[f"{mirror_volume()}:{_DATA}:rw"], port_bindings=ports,
-                                         restart_policy={"Name": "unless-stopped"})
+    host_config = api.create_host_config(
+        binds=[f"{mirror_volume()}:{_DATA}:rw"], port_bindings=ports, restart_policy={"Name": "unless-stopped"}
+    )
     try:
-        created = api.create_container(NODE.tag, ["sh", "-c", _SERVE, "serve", mode], entrypoint=[], name=name,
-                                       labels=room_labels(KIND_MIRROR), ports=list(ports), host_config=host_config,
-                                       detach=True)
+        created = api.create_container(
+            NODE.tag,
+            ["sh", "-c", _SERVE, "serve", mode],
+            entrypoint=[],
+            name=name,
+            labels=room_labels(KIND_MIRROR),
+            ports=list(ports),
+            host_config=host_config,
+            detach=True,
+        )
         api.start(created["Id"])
     except Exception as exc:  # docker-py's APIError: only the host layer imports docker-py
         raise engine_error("start the workshop mirror", exc) from exc
-    poll(lambda: run_in_container(name, ["curl", "-fsS", f"http://127.0.0.1:{MIRROR_PORT}/v2/"], check=False).ok,
-         bool, timeout=30, interval=0.1, what="the workshop mirror to answer", show=lambda _: "no answer")
+    poll(
+        lambda: run_in_container(name, ["curl", "-fsS", f"http://127.0.0.1:{MIRROR_PORT}/v2/"], check=False).ok,
+        bool,
+        timeout=30,
+        interval=0.1,
+        what="the workshop mirror to answer",
+        show=lambda _: "no answer",
+    )
     return created["Id"]
 
 

@@ -14,10 +14,33 @@ from platformdirs import user_data_dir
 from ..base.errors import InvalidInput
 from ..base.facts import LABEL_KIND
 
-__all__ = ["LABEL_ROOM", "LABEL_LEARNER", "KIND_HUB", "KIND_ENGINE", "KIND_SERVER", "KIND_MIRROR",
-           "ROOM", "USER_IMAGE", "BASE_IMAGE", "ENGINE_SOCKET_DIR", "HOME", "room_labels", "room_filter",
-           "engine_name", "server_name", "network_name", "home_volume", "socket_volume", "docker_volume",
-           "mirror_name", "mirror_volume", "state_dir", "validate_learner", "MIRROR_ALIAS", "MIRROR_PORT"]
+__all__ = [
+    "LABEL_ROOM",
+    "LABEL_LEARNER",
+    "KIND_HUB",
+    "KIND_ENGINE",
+    "KIND_SERVER",
+    "KIND_MIRROR",
+    "ROOM",
+    "USER_IMAGE",
+    "BASE_IMAGE",
+    "ENGINE_SOCKET_DIR",
+    "HOME",
+    "room_labels",
+    "room_filter",
+    "engine_name",
+    "server_name",
+    "network_name",
+    "home_volume",
+    "socket_volume",
+    "docker_volume",
+    "mirror_name",
+    "mirror_volume",
+    "state_dir",
+    "validate_learner",
+    "MIRROR_ALIAS",
+    "MIRROR_PORT",
+]
 
 LABEL_ROOM = "labkit.workshop"  # the room's name: every container, network and volume of a room has it
 LABEL_LEARNER = "labkit.learner"
@@ -56,8 +79,10 @@ def room_filter(kind: str | None = None, learner: str | None = None, room: str =
 def validate_learner(name: object) -> str:
     """A learner's login name if usable in container names and as a hub user, else InvalidInput."""
     if not isinstance(name, str) or not _LEARNER_RE.match(name):
-        raise InvalidInput(f"invalid learner name {name!r}: use 1-20 lowercase letters or digits, starting with "
-                           "a letter (it becomes the hub login and part of container names)")
+        raise InvalidInput(
+            f"invalid learner name {name!r}: use 1-20 lowercase letters or digits, starting with "
+            "a letter (it becomes the hub login and part of container names)"
+        )
     return name
 
 

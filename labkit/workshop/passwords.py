@@ -16,14 +16,18 @@ from pathlib import Path
 __all__ = ["new_password", "hash_password", "check_password", "write_users", "read_users"]
 
 ITERATIONS = 200_000  # ~0.1 s per login on our machines: cheap for a room, slow for a guesser
-_WORDS = "amber birch cedar delta ember fjord grove harbor island juniper kestrel lagoon meadow nectar orbit prairie " \
-         "quartz river summit tundra umber valley willow xenon yarrow zephyr".split()
+_WORDS = (
+    "amber birch cedar delta ember fjord grove harbor island juniper kestrel lagoon meadow nectar orbit prairie "
+    "quartz river summit tundra umber valley willow xenon yarrow zephyr".split()
+)
 
 
 def new_password() -> str:
     """A password a learner can type from a printed card: two words and four digits (~40 bits)."""
-    return f"{secrets.choice(_WORDS)}-{secrets.choice(_WORDS)}-{secrets.randbelow(10_000):04d}" + \
-        f"{secrets.choice('abcdefghjkmnpqrstuvwxyz')}{secrets.randbelow(10)}"
+    return (
+        f"{secrets.choice(_WORDS)}-{secrets.choice(_WORDS)}-{secrets.randbelow(10_000):04d}"
+        + f"{secrets.choice('abcdefghjkmnpqrstuvwxyz')}{secrets.randbelow(10)}"
+    )
 
 
 def hash_password(password: str, salt: bytes | None = None, iterations: int = ITERATIONS) -> str:

@@ -33,12 +33,15 @@ def _node_tools(log: Callable[[str], None]) -> None:
         log("$ apt-get install -y nodejs npm   # for JupyterHub's proxy")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env)
-        proc = subprocess.run(["apt-get", "install", "-y", "-qq", "nodejs", "npm"], capture_output=True, text=True,
-                              env=env)
+        proc = subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "nodejs", "npm"], capture_output=True, text=True, env=env
+        )
         if proc.returncode == 0:
             return
-    raise InvalidInput("a workshop needs Node.js and npm for JupyterHub's proxy (configurable-http-proxy).\n"
-                       "Fix: install them (Debian/Ubuntu: apt-get install -y nodejs npm), then run it again.")
+    raise InvalidInput(
+        "a workshop needs Node.js and npm for JupyterHub's proxy (configurable-http-proxy).\n"
+        "Fix: install them (Debian/Ubuntu: apt-get install -y nodejs npm), then run it again."
+    )
 
 
 def ensure_proxy(log: Callable[[str], None] = print) -> str:
@@ -52,6 +55,8 @@ def ensure_proxy(log: Callable[[str], None] = print) -> str:
     log("$ " + " ".join(argv))
     proc = subprocess.run(argv, capture_output=True, text=True)
     if proc.returncode != 0 or not binary.exists():
-        raise InvalidInput(f"failed to install JupyterHub's proxy with npm (exit {proc.returncode}):\n"
-                           f"{proc.stderr.strip()[-1000:]}\nFix: check npm's registry access, then run it again.")
+        raise InvalidInput(
+            f"failed to install JupyterHub's proxy with npm (exit {proc.returncode}):\n"
+            f"{proc.stderr.strip()[-1000:]}\nFix: check npm's registry access, then run it again."
+        )
     return str(binary)

@@ -88,12 +88,22 @@ def _bridge_gateway() -> str:
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", ifname.encode()[:15]))  # SIOCGIFADDR
         return socket.inet_ntoa(packed[20:24])
-    raise InvalidInput(f"cannot find the host's address on Docker's bridge {ifname}: the learners' servers reach "
-                       "the hub's API there (is the engine on this machine?)")
+    raise InvalidInput(
+        f"cannot find the host's address on Docker's bridge {ifname}: the learners' servers reach "
+        "the hub's API there (is the engine on this machine?)"
+    )
 
 
-def up(learners: list[str], *, port: int = 8000, listen: str = "127.0.0.1", limits: Limits | None = None,
-       idle_timeout: int = 3600, cards: Path | None = None, log: Callable[[str], None] = print) -> Room:
+def up(
+    learners: list[str],
+    *,
+    port: int = 8000,
+    listen: str = "127.0.0.1",
+    limits: Limits | None = None,
+    idle_timeout: int = 3600,
+    cards: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> Room:
     """Bring a room up for these learners; refuse if one is up already."""
     started = time.monotonic()
     names = _unique([validate_learner(n) for n in learners])
@@ -114,13 +124,22 @@ def up(learners: list[str], *, port: int = 8000, listen: str = "127.0.0.1", limi
     fd = os.open(state / CLI_TOKEN, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(secrets.token_hex(32))
-    settings = HubSettings(tuple(names), state, proxy, _bridge_gateway(), port=port, listen=listen,
-                           limits=limits or Limits(), idle_timeout=idle_timeout)
+    settings = HubSettings(
+        tuple(names),
+        state,
+        proxy,
+        _bridge_gateway(),
+        port=port,
+        listen=listen,
+        limits=limits or Limits(),
+        idle_timeout=idle_timeout,
+    )
     config = write_config(settings)
     log(f"$ jupyterhub -f {config}   # detached; log in {state / 'jupyterhub.log'}")
     start_hub(state, config, settings.url)
-    cards_path = write_cards(cards or Path.cwd() / "labkit-workshop-cards.html", settings.url, logins,
-                             settings.limits.describe())
+    cards_path = write_cards(
+        cards or Path.cwd() / "labkit-workshop-cards.html", settings.url, logins, settings.limits.describe()
+    )
     (state / "url").write_text(settings.url)
     return Room(settings.url, tuple(names), cards_path, time.monotonic() - started)
 
@@ -154,7 +173,7 @@ def down(log: Callable[[str], None] = print) -> list[str]:
 
 def _mem(container_id: str) -> int:
     stats = client().api.stats(container_id, stream=False)
-    usage = (stats.get("memory_stats") or {})
+    usage = stats.get("memory_stats") or {}
     return int(usage.get("usage", 0)) - int((usage.get("stats") or {}).get("cache", 0))
 
 
@@ -183,15 +202,26 @@ def status() -> list[dict[str, str]]:
         engine = api.containers(filters=room_filter(KIND_ENGINE, name))
         labs = nodes = "-"
         if engine:
-            r = run_in_container(engine[0]["Id"], ["docker", "ps", "--filter", "label=labkit.kind=node",
-                                                   "--format", '{{.Label "labkit.lab"}}'], check=False)
+            r = run_in_container(
+                engine[0]["Id"],
+                ["docker", "ps", "--filter", "label=labkit.kind=node", "--format", '{{.Label "labkit.lab"}}'],
+                check=False,
+            )
             found = [line for line in r.stdout.split() if line] if r.ok else []
             labs, nodes = str(len(set(found))), str(len(found))
         memory = sum(_mem(c["Id"]) for c in server + engine)
-        rows.append({"learner": name, "logged in": "yes" if u.get("last_activity") else "no",
-                     "server": "running" if server else "-", "engine": "running" if engine else "-",
-                     "labs": labs, "nodes": nodes, "memory": f"{memory / 2**20:.0f} MiB" if memory else "-",
-                     "exercise": _progress(server[0]["Id"]) if server else "-"})
+        rows.append(
+            {
+                "learner": name,
+                "logged in": "yes" if u.get("last_activity") else "no",
+                "server": "running" if server else "-",
+                "engine": "running" if engine else "-",
+                "labs": labs,
+                "nodes": nodes,
+                "memory": f"{memory / 2**20:.0f} MiB" if memory else "-",
+                "exercise": _progress(server[0]["Id"]) if server else "-",
+            }
+        )
     return rows
 
 
@@ -214,5 +244,7 @@ def reset(learner: str, keep_progress: bool = False, log: Callable[[str], None] 
     return time.monotonic() - started
 
 
-_EMPTY = ("docker ps -aq | xargs -r docker rm -f -v >/dev/null; docker network prune -f >/dev/null; "
-          "docker volume prune -af >/dev/null")
+_EMPTY = (
+    "docker ps -aq | xargs -r docker rm -f -v >/dev/null; docker network prune -f >/dev/null; "
+    "docker volume prune -af >/dev/null"
+)

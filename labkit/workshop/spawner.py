@@ -33,8 +33,9 @@ class LearnerSpawner(DockerSpawner):
     async def start(self) -> Any:
         """Make the learner's engine ready, then start their server on the learner's network."""
         learner = self.user.name
-        self.network_name = await asyncio.to_thread(ensure_engine, learner, self._limits(), self.mirror or None,
-                                                    self.log.info)
+        self.network_name = await asyncio.to_thread(
+            ensure_engine, learner, self._limits(), self.mirror or None, self.log.info
+        )
         return await super().start()
 
     async def stop(self, now: bool = False) -> None:

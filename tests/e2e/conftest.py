@@ -8,8 +8,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -23,11 +23,19 @@ CHROMIUM = "/usr/bin/chromium"
 
 def write_notebook(path: Path, sources: list[str]) -> None:
     """A notebook of code cells (with a kernelspec: without one JupyterLab asks "Select Kernel" and run-all blocks)."""
-    cells = [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
-              "source": src} for i, src in enumerate(sources)]
-    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
-                       "language_info": {"name": "python"}}}
+    cells = [
+        {"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [], "source": src}
+        for i, src in enumerate(sources)
+    ]
+    nb = {
+        "cells": cells,
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    }
     path.write_text(json.dumps(nb, indent=1))
 
 
@@ -42,15 +50,33 @@ def jupyter_server(work: Path) -> Iterator[str]:
     settings = work / ".settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True})
+    )
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), JUPYTER_CONFIG_DIR=str(work / ".cfg"),
-               JUPYTER_DATA_DIR=str(work / ".data"), JUPYTER_RUNTIME_DIR=str(work / ".run"))
-    argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-            "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-            "--allow-root",  # CI runs as root
-            "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={work}",
-            f"--LabApp.user_settings_dir={work / '.settings'}", f"--LabApp.workspaces_dir={work / '.ws'}"]
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        JUPYTER_CONFIG_DIR=str(work / ".cfg"),
+        JUPYTER_DATA_DIR=str(work / ".data"),
+        JUPYTER_RUNTIME_DIR=str(work / ".run"),
+    )
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        "--ServerApp.disable_check_xsrf=True",
+        "--allow-root",  # CI runs as root
+        "--LabApp.expose_app_in_browser=True",
+        f"--ServerApp.root_dir={work}",
+        f"--LabApp.user_settings_dir={work / '.settings'}",
+        f"--LabApp.workspaces_dir={work / '.ws'}",
+    ]
     log = open(work / "jupyter.log", "w")
     server = subprocess.Popen(argv, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

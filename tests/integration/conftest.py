@@ -43,17 +43,24 @@ def lab_objects(name: str) -> list[str]:
     """Every container, network and volume labelled with this lab's name."""
     api = client().api
     flt = {"label": [f"labkit.lab={name}"]}
-    return ([f"container {c['Names'][0]}" for c in api.containers(all=True, filters=flt)]
-            + [f"network {n['Name']}" for n in api.networks(filters=flt)]
-            + [f"volume {v['Name']}" for v in (api.volumes(filters=flt) or {}).get("Volumes") or []])
+    return (
+        [f"container {c['Names'][0]}" for c in api.containers(all=True, filters=flt)]
+        + [f"network {n['Name']}" for n in api.networks(filters=flt)]
+        + [f"volume {v['Name']}" for v in (api.volumes(filters=flt) or {}).get("Volumes") or []]
+    )
 
 
 def wait_gone(name: str, timeout: float = HANG) -> None:
     """Wait until nothing labelled with this lab is left: a removed lab's node volumes are deleted by a detached
     process after `lab.stop()` or `labkit down` returns (labkit.host.volume_reaper)."""
     try:
-        poll(lambda: lab_objects(name), lambda left: not left, timeout=timeout, interval=0.2,
-             what=f"every object of lab {name} to be gone")
+        poll(
+            lambda: lab_objects(name),
+            lambda left: not left,
+            timeout=timeout,
+            interval=0.2,
+            what=f"every object of lab {name} to be gone",
+        )
     except WaitTimeout as exc:
         raise AssertionError(str(exc)) from None
 
@@ -105,8 +112,10 @@ def _choose_ryuk() -> str:
         return f"Ryuk: on ({image} is here): test swarms of a killed run are reaped"
     os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
     testcontainers_config.ryuk_disabled = True  # in case testcontainers read its settings already
-    return (f"Ryuk: off ({image} is not on this engine; TESTCONTAINERS_RYUK_DISABLED=false pulls it): each test "
-            "swarm's own cleanup removes it, and `labkit down` what a killed run leaves")
+    return (
+        f"Ryuk: off ({image} is not on this engine; TESTCONTAINERS_RYUK_DISABLED=false pulls it): each test "
+        "swarm's own cleanup removes it, and `labkit down` what a killed run leaves"
+    )
 
 
 def _image_here(image: str) -> bool:

@@ -32,22 +32,31 @@ from ..nested_engine import nested_engine
 from ..support import HANG
 from .conftest import unique
 
-OFFLINE = {"LABKIT_OFFLINE": "1", "LABKIT_DEBIAN_MIRROR": "http://127.0.0.1:9/debian",  # port 9: refused at once
-           "LABKIT_REGISTRY_LINGER": "0", "LABKIT_POOL": "0", "PYTHONUNBUFFERED": "1"}
+OFFLINE = {
+    "LABKIT_OFFLINE": "1",
+    "LABKIT_DEBIAN_MIRROR": "http://127.0.0.1:9/debian",  # port 9: refused at once
+    "LABKIT_REGISTRY_LINGER": "0",
+    "LABKIT_POOL": "0",
+    "PYTHONUNBUFFERED": "1",
+}
 
 
 def cli(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
     """`labkit ARGS` as a learner types it, on the host engine or (url) a learner engine, offline."""
     env = {**os.environ, **OFFLINE, **({"DOCKER_HOST": url} if url else {})}
-    return subprocess.run([sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def engine_state(url: str) -> tuple[list[str], list[str], list[str]]:
     """Every image tag, volume and container of an engine."""
     with closing(docker.DockerClient(base_url=url)) as inner:
-        return (sorted(t for i in inner.images.list(all=True) for t in i.tags or [i.id]),
-                sorted(v.name for v in inner.volumes.list()), sorted(c.name for c in inner.containers.list(all=True)))
+        return (
+            sorted(t for i in inner.images.list(all=True) for t in i.tags or [i.id]),
+            sorted(v.name for v in inner.volumes.list()),
+            sorted(c.name for c in inner.containers.list(all=True)),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +130,35 @@ def test_after_an_import_a_lab_starts_with_no_build_and_no_download(exported):
             assert up.returncode == 0, up.stdout + up.stderr
             for word in ("debootstrap", "building", "docker pull", "docker push"):
                 assert word not in up.stdout, f"{word!r}: the lab must start from what was imported\n{up.stdout}"
-            create = cli("exec", name, "manager1", "--", "docker", "service", "create", "--name", "nginx",
-                         "--replicas", "2", "nginx", url=url)  # waits until both tasks run
+            create = cli(
+                "exec",
+                name,
+                "manager1",
+                "--",
+                "docker",
+                "service",
+                "create",
+                "--name",
+                "nginx",
+                "--replicas",
+                "2",
+                "nginx",
+                url=url,
+            )  # waits until both tasks run
             assert create.returncode == 0, create.stdout + create.stderr
-            ps = cli("exec", name, "manager1", "--", "docker", "service", "ps", "nginx", "--format",
-                     "{{.CurrentState}}", url=url)
+            ps = cli(
+                "exec",
+                name,
+                "manager1",
+                "--",
+                "docker",
+                "service",
+                "ps",
+                "nginx",
+                "--format",
+                "{{.CurrentState}}",
+                url=url,
+            )
             assert ps.stdout.count("Running") == 2, ps.stdout
         finally:
             assert cli("down", name, url=url).returncode == 0
@@ -133,8 +166,13 @@ def test_after_an_import_a_lab_starts_with_no_build_and_no_download(exported):
 
 def test_an_interrupted_export_leaves_no_archive(tmp_path):
     path = tmp_path / "labkit-images.tar"
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", "images", "export", str(path)], text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **OFFLINE})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labkit.cli", "images", "export", str(path)],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **OFFLINE},
+    )
     try:
         assert proc.stdout is not None
         for line in proc.stdout:  # Ctrl-C once the archive is being written

@@ -59,8 +59,9 @@ def on_terminal(*args: str, rows: int = 30, cols: int = 100) -> tuple[int, str]:
     """Run `labkit ARGS` with its output on a pseudo-terminal of rows x cols, as in a person's terminal window."""
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", *args], stdout=follower, stderr=follower,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labkit.cli", *args], stdout=follower, stderr=follower, stdin=subprocess.DEVNULL
+    )
     os.close(follower)
     screen = b""
     while True:
@@ -82,16 +83,29 @@ def small_lab():
 
 
 def test_exec_gives_the_command_a_terminal_only_when_labkit_has_one(small_lab):
-    code, screen = on_terminal("exec", small_lab.name, "manager1", "--", "sh", "-c",
-                               "test -t 1 && echo on-a-tty; sleep 1; stty size; exit 3")
+    code, screen = on_terminal(
+        "exec", small_lab.name, "manager1", "--", "sh", "-c", "test -t 1 && echo on-a-tty; sleep 1; stty size; exit 3"
+    )
     assert code == 3 and "on-a-tty" in screen and "30 100" in screen, screen  # its terminal has our window's size
     piped = labkit_cli("exec", small_lab.name, "manager1", "--", "sh", "-c", "test -t 1 || echo no-tty; echo e >&2")
     assert piped.returncode == 0 and piped.stdout == "no-tty\n" and piped.stderr == "e\n"
 
 
 def test_docker_progress_redraws_in_place_on_a_terminal_and_stays_lines_in_a_pipe(small_lab):
-    create = ["exec", small_lab.name, "manager1", "--", "docker", "service", "create", "--name", "p1", "--replicas",
-              "2", "nginx"]
+    create = [
+        "exec",
+        small_lab.name,
+        "manager1",
+        "--",
+        "docker",
+        "service",
+        "create",
+        "--name",
+        "p1",
+        "--replicas",
+        "2",
+        "nginx",
+    ]
     code, screen = on_terminal(*create)
     assert code == 0 and "\x1b[" in screen and "overall progress" in screen, screen  # cursor moves: a redraw
     assert screen.count("\n") < 10, screen

@@ -85,8 +85,9 @@ def test_the_host_cli_and_another_sdk_drive_the_swarm_through_the_context(tmp_pa
         # The host's docker CLI, through the context.
         nodes = run(["docker", "--context", context, "node", "ls", "--format", "{{.Hostname}} {{.Status}}"], env)
         assert sorted(nodes.stdout.split("\n")[:-1]) == ["manager1 Ready", "worker1 Ready"], nodes.stderr
-        svc = run(["docker", "--context", context, "service", "create", "--name", "ctx", "--replicas", "2", "nginx"],
-                  env)
+        svc = run(
+            ["docker", "--context", context, "service", "create", "--name", "ctx", "--replicas", "2", "nginx"], env
+        )
         assert svc.returncode == 0 and "converged" in svc.stdout + svc.stderr, svc.stdout + svc.stderr
         assert "ctx" in lab.node("manager1").sh("docker service ls --format '{{.Name}}'").stdout.split()  # in the lab
 
@@ -94,8 +95,12 @@ def test_the_host_cli_and_another_sdk_drive_the_swarm_through_the_context(tmp_pa
         monkeypatch.setenv("HOME", str(home))
         for var in ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONTEXT"):
             monkeypatch.delenv(var, raising=False)
-        seen = poll(lambda: asyncio.run(through_sdk(context=context)), lambda s: s[1] == 2, timeout=60,
-                    what="2 running ctx tasks through aiodocker")
+        seen = poll(
+            lambda: asyncio.run(through_sdk(context=context)),
+            lambda s: s[1] == 2,
+            timeout=60,
+            what="2 running ctx tasks through aiodocker",
+        )
         assert seen == (["manager1", "worker1"], 2)
         for var, value in printed.items():
             monkeypatch.setenv(var, value)

@@ -60,8 +60,12 @@ STEPS = [  # (step as `labkit up` announces it, seconds to let it run before the
 @pytest.mark.parametrize("step,delay", STEPS, ids=[s for s, _ in STEPS])
 def test_sigkill_during_a_start_step_leaves_a_stale_lab_that_one_command_removes(step, delay):
     name = unique("kill")
-    proc = subprocess.Popen([*CLI, "up", "--name", name, "--managers", "3", "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*CLI, "up", "--name", name, "--managers", "3", "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     seen = []
     for line in proc.stdout:
         seen.append(line)
@@ -124,8 +128,9 @@ def test_two_labs_started_at_the_same_moment_both_work_and_stay_apart():
         ra, rb = run_together(["up", "--name", a, "--workers", "1"], ["up", "--name", b, "--workers", "1"])
         assert ra.returncode == 0 and rb.returncode == 0, (ra.stderr, rb.stderr)
         la, lb = labkit.Lab.attach(a), labkit.Lab.attach(b)
-        subnet = {lab.name: client().api.inspect_network(lab.network_name)["IPAM"]["Config"][0]["Subnet"]
-                  for lab in (la, lb)}
+        subnet = {
+            lab.name: client().api.inspect_network(lab.network_name)["IPAM"]["Config"][0]["Subnet"] for lab in (la, lb)
+        }
         assert subnet[a] != subnet[b]
         assert cli("down", a).returncode == 0
         wait_gone(a)
@@ -198,8 +203,13 @@ def test_eight_labs_taken_down_at_once_release_the_registry_once_it_has_lingered
     assert registry_containers() == [REGISTRY_CONTAINER]
     results = run_together(*[["down", name] for name in names])
     assert [r.returncode for r in results] == [0] * 8, [r.stderr[-300:] for r in results]
-    poll(registry_containers, lambda left: left == [], timeout=LINGER + HANG, interval=0.5,
-         what="the registry to go once it has lingered after the last lab")
+    poll(
+        registry_containers,
+        lambda left: left == [],
+        timeout=LINGER + HANG,
+        interval=0.5,
+        what="the registry to go once it has lingered after the last lab",
+    )
     for name in names:
         wait_gone(name)
 
@@ -224,8 +234,13 @@ def test_a_lab_that_ran_services_goes_before_its_volumes_and_the_same_name_start
         row = status_row(name)
         assert "running" in row and "removed" not in row, row
         assert len(node_volumes(name) - old) == 2, "the new lab's volumes have names of their own"
-        poll(lambda: node_volumes(name) & old, lambda left: not left, timeout=HANG, interval=0.2,
-             what="the removed lab's volumes to be deleted")
+        poll(
+            lambda: node_volumes(name) & old,
+            lambda left: not left,
+            timeout=HANG,
+            interval=0.2,
+            what="the removed lab's volumes to be deleted",
+        )
     finally:
         cli("down", name)
     wait_gone(name)
@@ -253,8 +268,12 @@ def test_a_node_container_removed_behind_labkits_back_is_reported_everywhere(fre
 
 def test_a_closed_pipe_ends_the_command_quietly(lab_for_pipes):
     for command in (f"exec {lab_for_pipes} manager1 -- docker node ls", "status", "images ls", "--help"):
-        res = subprocess.run(["bash", "-c", f"{sys.executable} -m labkit.cli {command} | head -1; "
-                              "echo rc=${PIPESTATUS[0]} >&2"], capture_output=True, text=True, timeout=120)
+        res = subprocess.run(
+            ["bash", "-c", f"{sys.executable} -m labkit.cli {command} | head -1; echo rc=${{PIPESTATUS[0]}} >&2"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert "Traceback" not in res.stderr and "BrokenPipe" not in res.stderr, (command, res.stderr)
         # 0 if all output was written before `head` left, else 141 (SIGPIPE), as Unix tools end
         assert "rc=0" in res.stderr or "rc=141" in res.stderr, (command, res.stderr)

@@ -12,8 +12,10 @@ import re
 import pytest
 
 NO_ESP = "this host's kernel has no IPsec ESP (AES-GCM)"
-ASK_EACH_TASK = ("docker exec enc-probe sh -c 'for t in $(nslookup tasks.enc | sed -n \"s/^Address: //p\"); do "
-                 "r=$(timeout 3 wget -qO- http://$t | head -1); echo \"$t ${r:-no-answer}\"; done'")
+ASK_EACH_TASK = (
+    'docker exec enc-probe sh -c \'for t in $(nslookup tasks.enc | sed -n "s/^Address: //p"); do '
+    'r=$(timeout 3 wget -qO- http://$t | head -1); echo "$t ${r:-no-answer}"; done\''
+)
 
 
 pytestmark = pytest.mark.swarm(managers=1, workers=2)
@@ -32,8 +34,10 @@ def encrypted(swarm):
         containers = {t.container_id[:12]: t.node_hostname for t in snap.running("enc")}
         lines = m.sh(ASK_EACH_TASK).stdout.strip().splitlines()
         answers = dict(line.split(" ", 1) for line in lines)
-        served_by = {ip: containers.get(re.sub(r"^hostname: ", "", a), "?") if a != "no-answer" else None
-                     for ip, a in answers.items()}
+        served_by = {
+            ip: containers.get(re.sub(r"^hostname: ", "", a), "?") if a != "no-answer" else None
+            for ip, a in answers.items()
+        }
         yield served_by
     finally:
         m.sh("docker rm -f enc-probe; docker service rm enc", check=False)

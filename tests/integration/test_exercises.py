@@ -16,8 +16,10 @@ from labkit.host.engine import client
 
 
 def ids_of(lab_name: str) -> dict[str, str]:
-    return {c["Labels"]["labkit.node"]: c["Id"] for c in client().api.containers(
-        all=True, filters={"label": [f"labkit.lab={lab_name}", "labkit.kind=node"]})}
+    return {
+        c["Labels"]["labkit.node"]: c["Id"]
+        for c in client().api.containers(all=True, filters={"label": [f"labkit.lab={lab_name}", "labkit.kind=node"]})
+    }
 
 
 @pytest.fixture
@@ -46,8 +48,12 @@ def test_resume_attaches_to_a_running_lab_without_rebuilding_it(nb00):
     lab.node("manager1").sh("docker service create --detach --name kept busybox sleep 1d")
     before = ids_of(lab.name)
     # A kernel restart: a new process runs the notebook's first cell again.
-    out = subprocess.run([sys.executable, "-c", "from labkit.course import open_lab; open_lab('00')"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", "from labkit.course import open_lab; open_lab('00')"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0 and "already running" in out.stdout, out.stdout + out.stderr
     assert ids_of(lab.name) == before, "a healthy lab is resumed, not rebuilt"
     assert "kept" in [s.name for s in labkit.Lab.attach(lab.name).snapshot().services]

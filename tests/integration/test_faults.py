@@ -26,8 +26,11 @@ def test_killing_a_worker_moves_its_replicas(swarm):
     assert swarm.node("worker2").fault == "killed"
     snap = swarm.wait(lambda s: s.node("worker2").state == "down", timeout=30, what="worker2 Down")
     assert snap.node("worker2").fault == "killed"
-    snap = swarm.wait(lambda s: len(s.running("web")) == 6 and "worker2" not in on(s, "web"), timeout=60,
-                      what="6 replicas running without worker2")
+    snap = swarm.wait(
+        lambda s: len(s.running("web")) == 6 and "worker2" not in on(s, "web"),
+        timeout=60,
+        what="6 replicas running without worker2",
+    )
     assert sum(on(snap, "web").values()) == 6
     with pytest.raises(labkit.LabkitError, match="killed"):
         swarm.node("worker2").sh("true")

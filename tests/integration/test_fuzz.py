@@ -18,9 +18,35 @@ from .conftest import unique
 
 CANARY = "/tmp/labkit-fuzz-pwned"  # an injected command would create this (on the host or in a node)
 HOSTILE = [
-    "", " ", "my lab", "a/b", "../../etc", "ünïcødé", "🐳", "x" * 300, "-rf", "--all", "$(touch /tmp/labkit-fuzz-pwned)",
-    "`touch /tmp/labkit-fuzz-pwned`", "a;touch /tmp/labkit-fuzz-pwned", "a|b", "a&&b", "'", '"', "\\", "\n", "a\x00b",
-    "Lab", "1lab", "lab_1", "lab.", "--", "%s%s", "{}", "*", "~root",
+    "",
+    " ",
+    "my lab",
+    "a/b",
+    "../../etc",
+    "ünïcødé",
+    "🐳",
+    "x" * 300,
+    "-rf",
+    "--all",
+    "$(touch /tmp/labkit-fuzz-pwned)",
+    "`touch /tmp/labkit-fuzz-pwned`",
+    "a;touch /tmp/labkit-fuzz-pwned",
+    "a|b",
+    "a&&b",
+    "'",
+    '"',
+    "\\",
+    "\n",
+    "a\x00b",
+    "Lab",
+    "1lab",
+    "lab_1",
+    "lab.",
+    "--",
+    "%s%s",
+    "{}",
+    "*",
+    "~root",
 ]
 ALPHABET = "abcXYZ019-_./\\ ;|&$`'\"(){}[]<>*?!~#%^=+,:\n\tüé🐳"
 
@@ -30,8 +56,9 @@ CLI_PIDS: list[int] = []  # every labkit process this module ran: whatever one c
 
 def labkit_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "LABKIT_DEBUG"}
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labkit.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     CLI_PIDS.append(proc.pid)
     out, err = proc.communicate(timeout=timeout)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
@@ -72,25 +99,32 @@ def test_hostile_lab_names_are_refused_by_every_command(name):
     if "\x00" in name:
         return  # no command line can carry a NUL byte: the API refusal above is the test
     # `--` first: a name such as `--all` must reach labkit as a name, not as the option
-    for args in (["up", f"--name={name}"], ["status", "--", name], ["down", "--", name],
-                 ["exec", "--", name, "manager1", "true"]):
+    for args in (
+        ["up", f"--name={name}"],
+        ["status", "--", name],
+        ["down", "--", name],
+        ["exec", "--", name, "manager1", "true"],
+    ):
         clean_failure(labkit_cli(*args))
     assert left_by_cli() == []
 
 
-@pytest.mark.parametrize("args,says", [
-    (["up", "--workers", "10000"], "too large"),
-    (["up", "--managers", "0"], "managers must be"),
-    (["up", "--managers", "-3"], "managers must be"),
-    (["up", "--workers", "-1"], "workers must be"),
-    (["up", "--managers", "2.5"], "invalid int value"),
-    (["up", "--", "--name", "x"], "unrecognized arguments"),
-    (["exec"], "the following arguments are required"),
-    (["exec", "--", "x"], "the following arguments are required"),
-    (["down"], "say which lab"),
-    (["images", "list"], "invalid choice"),
-    (["nonsense"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args,says",
+    [
+        (["up", "--workers", "10000"], "too large"),
+        (["up", "--managers", "0"], "managers must be"),
+        (["up", "--managers", "-3"], "managers must be"),
+        (["up", "--workers", "-1"], "workers must be"),
+        (["up", "--managers", "2.5"], "invalid int value"),
+        (["up", "--", "--name", "x"], "unrecognized arguments"),
+        (["exec"], "the following arguments are required"),
+        (["exec", "--", "x"], "the following arguments are required"),
+        (["down"], "say which lab"),
+        (["images", "list"], "invalid choice"),
+        (["nonsense"], "invalid choice"),
+    ],
+)
 def test_absurd_counts_and_odd_separators_give_a_clear_error(args, says):
     res = labkit_cli(*args)
     clean_failure(res)
@@ -125,13 +159,16 @@ def test_exec_passes_arguments_as_words_never_as_shell(lab):
     assert canary_in(lab) == []
 
 
-@pytest.mark.parametrize("kwargs,says", [
-    (dict(port="80; touch /tmp/labkit-fuzz-pwned"), "port must be"),
-    (dict(port=70000), "port must be"),
-    (dict(port=80, count=10**6), "count must be"),
-    (dict(port=80, path="/$(touch /tmp/labkit-fuzz-pwned) x"), "path must"),
-    (dict(port=80, path="no-slash"), "path must"),
-])
+@pytest.mark.parametrize(
+    "kwargs,says",
+    [
+        (dict(port="80; touch /tmp/labkit-fuzz-pwned"), "port must be"),
+        (dict(port=70000), "port must be"),
+        (dict(port=80, count=10**6), "count must be"),
+        (dict(port=80, path="/$(touch /tmp/labkit-fuzz-pwned) x"), "path must"),
+        (dict(port=80, path="no-slash"), "path must"),
+    ],
+)
 def test_http_refuses_hostile_arguments(lab, kwargs, says):
     with pytest.raises(labkit.InvalidInput, match=says):
         lab.http("worker1", **kwargs)
@@ -144,8 +181,18 @@ def test_http_path_with_shell_syntax_is_only_a_url(lab):
     assert canary_in(lab) == []
 
 
-@pytest.mark.parametrize("bad", [dict(managers=0), dict(managers=True), dict(workers=-1), dict(workers="2"),
-                                 dict(managers=9, workers=12), dict(name="a b"), dict(name="x" * 300)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(managers=0),
+        dict(managers=True),
+        dict(workers=-1),
+        dict(workers="2"),
+        dict(managers=9, workers=12),
+        dict(name="a b"),
+        dict(name="x" * 300),
+    ],
+)
 def test_lab_constructor_refuses_bad_shapes_and_names(bad):
     with pytest.raises(labkit.InvalidInput):
         labkit.Lab(**bad)

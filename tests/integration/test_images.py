@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import labkit
+from labkit.host.engine import client
 from labkit.images import local, offline
 from labkit.images.specs import NGINX, ImageSpec
-from labkit.host.engine import client
 
 UNREACHABLE_MIRROR = "http://127.0.0.1:9/debian"  # port 9 (discard): connection refused at once
 
@@ -41,8 +41,10 @@ def test_lab_start_with_a_missing_unbuildable_image_fails_cleanly(monkeypatch):
     name = "img-missing"
     with pytest.raises(labkit.ImageUnavailable, match="Fix:"):
         labkit.Lab(managers=1, workers=1, name=name, quiet=True).start()
-    leftovers = (client().containers.list(all=True, filters={"label": f"labkit.lab={name}"})
-                 + client().networks.list(filters={"label": f"labkit.lab={name}"})
-                 + client().volumes.list(filters={"label": f"labkit.lab={name}"}))
+    leftovers = (
+        client().containers.list(all=True, filters={"label": f"labkit.lab={name}"})
+        + client().networks.list(filters={"label": f"labkit.lab={name}"})
+        + client().volumes.list(filters={"label": f"labkit.lab={name}"})
+    )
     assert leftovers == [], leftovers
     assert real_current(NGINX), "the existing labkit/nginx image must be untouched"

@@ -19,15 +19,20 @@ from .conftest import unique, wait_gone
 def objects_of(name: str) -> list[str]:
     api = client().api
     flt = {"label": [f"labkit.lab={name}"]}
-    return ([c["Names"][0] for c in api.containers(all=True, filters=flt)]
-            + [n["Name"] for n in api.networks(filters=flt)]
-            + [v["Name"] for v in (api.volumes(filters=flt) or {}).get("Volumes") or []])
+    return (
+        [c["Names"][0] for c in api.containers(all=True, filters=flt)]
+        + [n["Name"] for n in api.networks(filters=flt)]
+        + [v["Name"] for v in (api.volumes(filters=flt) or {}).get("Volumes") or []]
+    )
 
 
 def test_one_manager_two_workers_are_ready(lab):
     snap = lab.snapshot()
     assert [(n.hostname, n.role, n.state) for n in snap.nodes] == [
-        ("manager1", "manager", "ready"), ("worker1", "worker", "ready"), ("worker2", "worker", "ready")]
+        ("manager1", "manager", "ready"),
+        ("worker1", "worker", "ready"),
+        ("worker2", "worker", "ready"),
+    ]
     assert snap.leader.hostname == "manager1" and snap.error is None
     out = lab.node("manager1").sh("docker node ls").stdout
     assert out.count("Ready") == 3 and "Leader" in out
@@ -67,7 +72,8 @@ def test_attach_finds_a_lab_by_its_labels(lab):
 def test_capabilities_are_measured(lab):
     caps = lab.capabilities
     on_host = os.path.exists("/proc/net/ip_vs") or bool(
-        lab.node("manager1").sh("test -e /proc/net/ip_vs", check=False).ok)
+        lab.node("manager1").sh("test -e /proc/net/ip_vs", check=False).ok
+    )
     assert caps.routing_mesh == on_host
     assert caps.mode in ("privileged", "restricted") and caps.privileged == (caps.mode == "privileged")
     assert "IPVS" in caps.reason["routing_mesh"] or "routing mesh" in caps.reason["routing_mesh"]
@@ -99,11 +105,20 @@ def test_swarm_false_gives_engines_without_a_swarm():
 
 def test_ctrl_c_during_start_leaves_nothing_behind(tmp_path):
     name = unique("ctrlc")
-    proc = subprocess.Popen([sys.executable, "-c", f"import labkit; labkit.Lab(name={name!r}, workers=3).start()"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", f"import labkit; labkit.Lab(name={name!r}, workers=3).start()"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     # Interrupt once node containers exist, i.e. in the middle of start().
-    wait_until(lambda: any("-manager1" in o for o in objects_of(name)), 60, "the first node container",
-               interval=0.05, on_timeout=proc.kill)
+    wait_until(
+        lambda: any("-manager1" in o for o in objects_of(name)),
+        60,
+        "the first node container",
+        interval=0.05,
+        on_timeout=proc.kill,
+    )
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode != 0, out

@@ -21,8 +21,12 @@ def ip():
 
 def test_node_magic_streams_output_and_expands_variables(ip, lab, capsys):
     ip.user_ns["svc"] = "magic-web"
-    ip.run_cell_magic("node", "manager1", "docker service create --detach --name {svc} --replicas 2 labkit/whoami\n"
-                                          "docker service ls --format '{{.Name}}'")
+    ip.run_cell_magic(
+        "node",
+        "manager1",
+        "docker service create --detach --name {svc} --replicas 2 labkit/whoami\n"
+        "docker service ls --format '{{.Name}}'",
+    )
     out = capsys.readouterr().out
     assert "magic-web" in out.splitlines(), out  # the Go template reached docker intact
     assert lab.wait_service("magic-web", running=2).service("magic-web").replicas == 2
@@ -76,9 +80,11 @@ class CountingClient(NotebookClient):
 
 
 def test_node_magic_in_a_kernel_updates_the_cell_in_place(lab):
-    cells = ["%load_ext labkit",
-             f"%%node --lab {lab.name} manager1\ndocker service create --name kprogress --replicas 2 labkit/whoami",
-             f"%%node --lab {lab.name} manager1\ndocker node ls\ndocker service rm kprogress >/dev/null"]
+    cells = [
+        "%load_ext labkit",
+        f"%%node --lab {lab.name} manager1\ndocker service create --name kprogress --replicas 2 labkit/whoami",
+        f"%%node --lab {lab.name} manager1\ndocker node ls\ndocker service rm kprogress >/dev/null",
+    ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     client = CountingClient(nb, timeout=300, kernel_name="python3")
     client.execute()

@@ -34,7 +34,6 @@ from labkit.swarm.waits import all_ready
 from ..nested_engine import nested_engine
 from .conftest import unique
 
-
 HOST_ENGINE = os.environ.get("DOCKER_HOST")  # the engine the learner engine runs on
 
 
@@ -67,8 +66,13 @@ def inside(learner, monkeypatch):
 
 
 def labkit_cli(url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "DOCKER_HOST": url, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "labkit.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "DOCKER_HOST": url, **(env or {})},
+    )
 
 
 def probe_containers() -> list:
@@ -121,8 +125,12 @@ def test_after_an_engine_restart_the_lab_comes_back_and_status_says_how_to_fix_t
         res = labkit_cli(url, "status")
         row = next(line for line in res.stdout.splitlines() if line.startswith(lab.name))
         assert "degraded" in row and f"docker start {lab.name}-worker2" in row, res.stdout
-        fix = subprocess.run(["docker", "start", f"{lab.name}-worker2"], capture_output=True, text=True,
-                             env={**os.environ, "DOCKER_HOST": url})  # the one command status gave, as typed
+        fix = subprocess.run(
+            ["docker", "start", f"{lab.name}-worker2"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DOCKER_HOST": url},
+        )  # the one command status gave, as typed
         assert fix.returncode == 0, fix.stderr
         again.wait(all_ready(["manager1", "worker1", "worker2"]), timeout=90, what="worker2 back")
         row = next(line for line in labkit_cli(url, "status").stdout.splitlines() if line.startswith(lab.name))
@@ -133,8 +141,10 @@ def test_after_an_engine_restart_the_lab_comes_back_and_status_says_how_to_fix_t
 
 
 def registry_containers() -> list[str]:
-    return [c["Names"][0].lstrip("/") for c in engine.client().api.containers(
-        all=True, filters={"label": "labkit.kind=registry"})]
+    return [
+        c["Names"][0].lstrip("/")
+        for c in engine.client().api.containers(all=True, filters={"label": "labkit.kind=registry"})
+    ]
 
 
 def test_the_registry_runs_while_a_lab_does_and_goes_with_the_last_lab(inside, monkeypatch):
@@ -153,8 +163,9 @@ def test_the_registry_runs_while_a_lab_does_and_goes_with_the_last_lab(inside, m
 def test_down_all_spares_containers_labkit_did_not_create(inside):
     _, url = inside
     api = engine.client().api
-    bystander = api.create_container("labkit/busybox:latest", ["sleep", "300"], name=unique("bystander"),
-                                      labels={"owner": "someone-else"})
+    bystander = api.create_container(
+        "labkit/busybox:latest", ["sleep", "300"], name=unique("bystander"), labels={"owner": "someone-else"}
+    )
     api.start(bystander["Id"])
     try:
         assert labkit_cli(url, "up", "--name", unique("cli"), "--workers", "0").returncode == 0
@@ -192,11 +203,39 @@ def test_the_online_path_builds_its_images_and_runs_a_lab(inside):
     up = labkit_cli(url, "up", "--name", name, "--workers", "2", env=env)
     assert up.returncode == 0, up.stdout + up.stderr
     assert REGISTRY_ONLINE_IMAGE in up.stdout, "the lab registry runs the official registry image"
-    assert engine.client().api.inspect_container(f"{name}-worker1")["Config"]["Image"] == "labkit-online-test/node:latest"
-    create = labkit_cli(url, "exec", name, "manager1", "--", "docker", "service", "create", "--name", "nginx",
-                        "--replicas", "2", "nginx", env=env)
+    assert (
+        engine.client().api.inspect_container(f"{name}-worker1")["Config"]["Image"] == "labkit-online-test/node:latest"
+    )
+    create = labkit_cli(
+        url,
+        "exec",
+        name,
+        "manager1",
+        "--",
+        "docker",
+        "service",
+        "create",
+        "--name",
+        "nginx",
+        "--replicas",
+        "2",
+        "nginx",
+        env=env,
+    )
     assert create.returncode == 0, create.stderr
-    ps = labkit_cli(url, "exec", name, "manager1", "--", "docker", "service", "ps", "nginx", "--format",
-                    "{{.CurrentState}}", env=env)
+    ps = labkit_cli(
+        url,
+        "exec",
+        name,
+        "manager1",
+        "--",
+        "docker",
+        "service",
+        "ps",
+        "nginx",
+        "--format",
+        "{{.CurrentState}}",
+        env=env,
+    )
     assert ps.stdout.count("Running") == 2, ps.stdout
     assert labkit_cli(url, "down", name, env=env).returncode == 0

@@ -23,21 +23,28 @@ NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "04-replicated-vs-global.ip
 
 def container_ids(name: str) -> list[str]:
     """The lab's node containers (not the throw-away one that may still be emptying its volumes after a stop)."""
-    return sorted(c["Id"] for c in client().api.containers(
-        all=True, filters={"label": [f"labkit.lab={name}", "labkit.kind=node"]}))
+    return sorted(
+        c["Id"]
+        for c in client().api.containers(all=True, filters={"label": [f"labkit.lab={name}", "labkit.kind=node"]})
+    )
 
 
 def kernel(nb) -> NotebookClient:
-    return NotebookClient(nb, timeout=600, kernel_name="python3",
-                          resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    return NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    )
 
 
 def test_a_kernel_restart_resumes_the_lab_and_reset_starts_the_notebook_over():
     nb = fill_solutions(nbformat.read(NOTEBOOK, as_version=4))
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     # The learner restarts the kernel right after the first exercise is checked.
-    exercises = [i for i in code if (nb.cells[i].metadata.get("labkit") or {}).get("check")
-                 and check_by_id(nb.cells[i].metadata["labkit"]["check"]).is_exercise]
+    exercises = [
+        i
+        for i in code
+        if (nb.cells[i].metadata.get("labkit") or {}).get("check")
+        and check_by_id(nb.cells[i].metadata["labkit"]["check"]).is_exercise
+    ]
     halfway = next(i for i in code if i > exercises[0])
     try:
         first = kernel(nb)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError

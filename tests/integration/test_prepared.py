@@ -16,13 +16,20 @@ from .conftest import unique
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True, timeout=240,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "labkit.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def node_ids(name: str) -> dict[str, str]:
-    return {c["Labels"]["labkit.node"]: c["Id"] for c in client().api.containers(
-        all=True, filters={"label": [f"labkit.lab={name}", "labkit.kind=node"]})}
+    return {
+        c["Labels"]["labkit.node"]: c["Id"]
+        for c in client().api.containers(all=True, filters={"label": [f"labkit.lab={name}", "labkit.kind=node"]})
+    }
 
 
 def test_a_prepared_lab_is_taken_by_the_next_start_of_its_name_only():
@@ -44,8 +51,11 @@ def test_a_prepared_lab_is_taken_by_the_next_start_of_its_name_only():
         # benchmarks/bench_lab.py measures ("warm start").
         assert node_ids(name) == before and lab.timings == [], f"the prepared lab was not taken: ran {lab.timings}"
         snap = lab.snapshot()
-        assert [(n.hostname, n.state) for n in snap.nodes] == [("manager1", "ready"), ("worker1", "ready"),
-                                                                ("worker2", "ready")]
+        assert [(n.hostname, n.state) for n in snap.nodes] == [
+            ("manager1", "ready"),
+            ("worker1", "ready"),
+            ("worker2", "ready"),
+        ]
         assert [n.ip for n in lab.nodes] == [f"{lab.nodes[0].ip.rsplit('.', 1)[0]}.{i}" for i in (11, 12, 13)]
         row = next(line for line in cli("status").stdout.splitlines() if line.startswith(name))
         assert "running" in row, row
@@ -59,8 +69,9 @@ def test_a_different_shape_is_not_taken_and_the_pool_can_be_bounded_or_off():
         room = str(prepared_nodes() + 2)  # other prepared labs (a learner's next notebook) count too
         assert cli("prepare", name, "--workers", "1", env={"LABKIT_POOL": "0"}).returncode == 1
         assert cli("prepare", name, "--workers", "1", env={"LABKIT_POOL": room}).returncode == 0
-        assert cli("prepare", unique("warm"), "--workers", "1", env={"LABKIT_POOL": room}).returncode == 1, \
+        assert cli("prepare", unique("warm"), "--workers", "1", env={"LABKIT_POOL": room}).returncode == 1, (
             "the budget is counted in nodes over every prepared lab"
+        )
         res = cli("up", "--name", name, "--workers", "2")
         assert res.returncode == 1 and "already exists" in res.stderr, "a 1+1 prepared lab is no 1+2 lab"
         assert cli("down", name).returncode == 0 and node_ids(name) == {}

@@ -45,8 +45,10 @@ def test_the_seed_nginx_command_runs_verbatim(swarm):
 
 @SHARED
 def test_host_mode_publishing_answers_through_the_http_helper(swarm):
-    swarm.node("manager1").sh("docker service create --detach --name who --mode global "
-                              "--publish mode=host,published=8081,target=80 labkit/whoami")
+    swarm.node("manager1").sh(
+        "docker service create --detach --name who --mode global "
+        "--publish mode=host,published=8081,target=80 labkit/whoami"
+    )
     snap = swarm.wait_service("who", running=3)
     replies = swarm.http_to("worker2", 8081, count=3)
     assert all(r.ok and r.status == 200 for r in replies), replies
@@ -61,10 +63,11 @@ def test_host_mode_publishing_answers_through_the_http_helper(swarm):
 @SHARED
 def test_routing_mesh_answers_on_every_node(swarm):
     if not swarm.capabilities.routing_mesh:
-        pytest.skip("this host's kernel has no IPVS, so the ingress routing mesh cannot work: "
-                    + swarm.capabilities.reason["routing_mesh"])
-    swarm.node("manager1").sh("docker service create --detach --name mesh --replicas 1 --publish 8090:80 "
-                              "labkit/whoami")
+        pytest.skip(
+            "this host's kernel has no IPVS, so the ingress routing mesh cannot work: "
+            + swarm.capabilities.reason["routing_mesh"]
+        )
+    swarm.node("manager1").sh("docker service create --detach --name mesh --replicas 1 --publish 8090:80 labkit/whoami")
     snap = swarm.wait_service("mesh", running=1)
     empty = [n.name for n in swarm.nodes if n.name not in snap.placement("mesh")]
     for node in empty:  # nodes without a task still answer
@@ -77,8 +80,9 @@ def test_routing_mesh_answers_on_every_node(swarm):
 def test_without_ipvs_the_mesh_fails_but_tasks_run(swarm):
     if swarm.capabilities.routing_mesh:
         pytest.skip("this host has IPVS: the routing mesh works (covered by test_routing_mesh_answers_on_every_node)")
-    swarm.node("manager1").sh("docker service create --detach --name nomesh --replicas 1 --publish 8091:80 "
-                              "labkit/whoami")
+    swarm.node("manager1").sh(
+        "docker service create --detach --name nomesh --replicas 1 --publish 8091:80 labkit/whoami"
+    )
     snap = swarm.wait_service("nomesh", running=1)
     assert snap.service("nomesh").ports[0].published == 8091
     replies = swarm.http_to("worker1", 8091, count=1, timeout=2)
@@ -97,8 +101,10 @@ def test_global_service_follows_nodes_added_later_and_leaves_drained_ones(fresh_
     snap = lab.wait_service("agent", running=4)
     assert snap.placement("agent").get("worker3") == 1
     lab.node("manager1").sh("docker node update --availability drain worker1")
-    snap = lab.wait(lambda s: "worker1" not in s.placement("agent") and len(s.running("agent")) == 3,
-                    what="agent gone from drained worker1")
+    snap = lab.wait(
+        lambda s: "worker1" not in s.placement("agent") and len(s.running("agent")) == 3,
+        what="agent gone from drained worker1",
+    )
     assert snap.node("worker1").availability == "drain"
     lab.remove_node("worker3")
     snap = lab.wait(lambda s: "worker3" not in [n.hostname for n in s.nodes], what="worker3 removed")

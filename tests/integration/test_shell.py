@@ -50,8 +50,14 @@ class Terminal:
     def expect(self, text: str, timeout: float = 20) -> str:
         """The screen once `text` is on it (or the terminal closed); WaitTimeout showing the screen otherwise."""
         # interval=0: read() itself waits for output.
-        return poll(self.read, lambda screen: text in screen or self.closed, timeout=timeout, interval=0,
-                    what=f"{text!r} on the screen", show=lambda screen: "the screen shows:\n" + screen[-2000:])
+        return poll(
+            self.read,
+            lambda screen: text in screen or self.closed,
+            timeout=timeout,
+            interval=0,
+            what=f"{text!r} on the screen",
+            show=lambda screen: "the screen shows:\n" + screen[-2000:],
+        )
 
     def close(self) -> int:
         code = self.proc.wait(timeout=30)
@@ -78,6 +84,11 @@ def test_an_interactive_shell_runs_commands_stops_on_ctrl_c_and_returns_the_exit
 
 
 def test_without_a_terminal_it_points_to_exec(lab):
-    res = subprocess.run([sys.executable, "-m", "labkit.cli", "shell", lab.name, "manager1"], stdin=subprocess.DEVNULL,
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "labkit.cli", "shell", lab.name, "manager1"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 2 and "labkit exec" in res.stderr and "Traceback" not in res.stderr

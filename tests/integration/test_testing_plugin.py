@@ -11,7 +11,7 @@ import textwrap
 
 from .swarm_subprocess import RYUK_OFF, start_pytest, wait_for_file, wait_gone
 
-SHARED_AND_FRESH = '''
+SHARED_AND_FRESH = """
 import pathlib, pytest
 
 OUT = pathlib.Path(__file__).parent
@@ -29,9 +29,9 @@ def test_two(swarm):
 def test_fresh(swarm):
     (OUT / "fresh").write_text(swarm.name)
     assert [n.name for n in swarm.nodes] == ["manager1"]
-'''
+"""
 
-FAILING = '''
+FAILING = """
 import pathlib, pytest
 
 @pytest.mark.swarm(managers=1, workers=1)
@@ -40,23 +40,23 @@ def test_broken_image(swarm):
     swarm.exec("manager1", ["docker", "service", "create", "--name", "ghost", "--no-resolve-image", "--detach",
                             "labkit-no-such-image:1"])
     swarm.wait_service("ghost", timeout=8)
-'''
+"""
 
-HOLDING = '''
+HOLDING = """
 import pathlib, time
 
 def test_hold(swarm):
     (pathlib.Path(__file__).parent / "name").write_text(swarm.name)
     time.sleep(600)
-'''
+"""
 
-PER_WORKER = '''
+PER_WORKER = """
 import os, pathlib, pytest
 
 @pytest.mark.parametrize("n", [1, 2])
 def test_worker_swarm(swarm, n):
     (pathlib.Path(__file__).parent / os.environ["PYTEST_XDIST_WORKER"]).write_text(swarm.name)
-'''
+"""
 
 
 def _write(folder, text: str) -> None:

@@ -26,13 +26,13 @@ from .swarm_subprocess import left_of, start_pytest, wait_for_file, wait_gone
 
 STANDINS = Path(__file__).parent.parent / "standins"
 
-HOLDING = '''
+HOLDING = """
 import pathlib, time
 
 def test_hold(swarm):
     (pathlib.Path(__file__).parent / "name").write_text(swarm.name)
     time.sleep(600)
-'''
+"""
 
 
 @pytest.fixture
@@ -51,8 +51,9 @@ def ryuk_image():
         for name in ("ryuk.Dockerfile", "ryuk-standin.pl"):
             tar.add(STANDINS / name, arcname=name)
     context.seek(0)
-    for line in api.build(fileobj=context, custom_context=True, dockerfile="ryuk.Dockerfile", tag=tag, rm=True,
-                          decode=True):
+    for line in api.build(
+        fileobj=context, custom_context=True, dockerfile="ryuk.Dockerfile", tag=tag, rm=True, decode=True
+    ):
         assert "error" not in line, line
     try:
         yield tag
@@ -66,15 +67,19 @@ def _session_labelled(swarm: str) -> dict[str, int]:
     """How many of the swarm's containers, networks and volumes carry testcontainers' session label."""
     api = client().api
     flt = {"label": [f"labkit.lab={swarm}", "org.testcontainers.session-id"]}
-    return {"containers": len(api.containers(all=True, filters=flt)), "networks": len(api.networks(filters=flt)),
-            "volumes": len((api.volumes(filters=flt) or {}).get("Volumes") or [])}
+    return {
+        "containers": len(api.containers(all=True, filters=flt)),
+        "networks": len(api.networks(filters=flt)),
+        "volumes": len((api.volumes(filters=flt) or {}).get("Volumes") or []),
+    }
 
 
 def test_sigkill_mid_test_and_ryuk_removes_every_object_of_the_swarm(tmp_path, ryuk_image):
     (tmp_path / "test_team.py").write_text(textwrap.dedent(HOLDING))
     # Ryuk on (the default), reaping one second after its client is gone instead of ten.
-    proc = start_pytest(tmp_path, "--swarm-shape", "1+1",
-                        env={"RYUK_RECONNECTION_TIMEOUT": "1s", "RYUK_CONTAINER_IMAGE": ryuk_image})
+    proc = start_pytest(
+        tmp_path, "--swarm-shape", "1+1", env={"RYUK_RECONNECTION_TIMEOUT": "1s", "RYUK_CONTAINER_IMAGE": ryuk_image}
+    )
     name = ""
     try:
         name = wait_for_file(tmp_path / "name", proc)
@@ -87,8 +92,13 @@ def test_sigkill_mid_test_and_ryuk_removes_every_object_of_the_swarm(tmp_path, r
         proc.wait(timeout=30)
         assert proc.returncode == -signal.SIGKILL
         wait_gone(name, timeout=120)
-        poll(lambda: client().api.containers(all=True, filters={"id": reapers[0]["Id"]}), lambda c: not c,
-             timeout=60, what="Ryuk to finish and go", show=repr)
+        poll(
+            lambda: client().api.containers(all=True, filters={"id": reapers[0]["Id"]}),
+            lambda c: not c,
+            timeout=60,
+            what="Ryuk to finish and go",
+            show=repr,
+        )
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -65,11 +65,14 @@ def test_faults_drain_partition_and_the_leader():
 
 
 def test_other_tools_reach_a_manager_and_two_swarms_keep_their_own_settings():
-    with SwarmContainer(managers=1, workers=0, heartbeat="3s") as slow, \
-            SwarmContainer(managers=1, workers=0, heartbeat=None, tls=False) as default:
+    with (
+        SwarmContainer(managers=1, workers=0, heartbeat="3s") as slow,
+        SwarmContainer(managers=1, workers=0, heartbeat=None, tls=False) as default,
+    ):
         host = slow.docker_host()
-        cli = subprocess.run(["docker", "info", "--format", "{{json .Swarm}}"], env=host.env, capture_output=True,
-                             text=True, check=True)
+        cli = subprocess.run(
+            ["docker", "info", "--format", "{{json .Swarm}}"], env=host.env, capture_output=True, text=True, check=True
+        )
         assert json.loads(cli.stdout)["LocalNodeState"] == "active"
         with closing(slow.docker_client()) as api:
             spec = api.swarm.attrs["Spec"]["Dispatcher"]["HeartbeatPeriod"]

@@ -45,8 +45,14 @@ def standins():
     try:
         for image, port in IMAGES.items():
             context.seek(0)
-            for line in api.build(fileobj=context, custom_context=True, tag=_standin_tag(image), rm=True,
-                                  buildargs={"ROLE": image, "PORT": str(port)}, decode=True):
+            for line in api.build(
+                fileobj=context,
+                custom_context=True,
+                tag=_standin_tag(image),
+                rm=True,
+                buildargs={"ROLE": image, "PORT": str(port)},
+                decode=True,
+            ):
                 assert "error" not in line, line
             built.append(_standin_tag(image))
         yield

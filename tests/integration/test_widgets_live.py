@@ -41,8 +41,11 @@ def test_kill_shows_down_and_tasks_move_then_controls_repair(fresh_lab):
         # Heartbeat 2 s (the lab default): Down within ~3x the period, plus one watcher tick.
         wait_until(lambda: nodes(b)["worker2"]["state"] == "down", 30, "the swarm to declare worker2 down")
         t_down = time.monotonic() - t0
-        wait_until(lambda: len(running(b, "web")) == 3 and all(t["node"] != "worker2" for t in running(b, "web")), 60,
-                 "web's tasks rescheduled off worker2")
+        wait_until(
+            lambda: len(running(b, "web")) == 3 and all(t["node"] != "worker2" for t in running(b, "web")),
+            60,
+            "web's tasks rescheduled off worker2",
+        )
         t_moved = time.monotonic() - t0
         print(f"worker2 Down on the board after {t_down:.1f} s, tasks moved after {t_moved:.1f} s")
         assert "worker2 is down" in tl.text(kinds=["node"])
@@ -51,13 +54,19 @@ def test_kill_shows_down_and_tasks_move_then_controls_repair(fresh_lab):
         # Repair from the board: start the node, then drain and re-activate worker1.
         b.act("start", "worker2")
         assert b.wait(90) and b.log[-1]["status"] == "ok", b.log[-1]
-        wait_until(lambda: nodes(b)["worker2"]["state"] == "ready" and not nodes(b)["worker2"]["fault"], 60,
-                 "worker2 ready again")
+        wait_until(
+            lambda: nodes(b)["worker2"]["state"] == "ready" and not nodes(b)["worker2"]["fault"],
+            60,
+            "worker2 ready again",
+        )
         b.act("drain", "worker1")
         assert b.wait(30) and b.log[-1]["status"] == "ok", b.log[-1]
         assert lab.snapshot().node("worker1").availability == "drain"  # the real swarm changed
-        wait_until(lambda: all(t["node"] != "worker1" for t in running(b, "web")) and len(running(b, "web")) == 3, 60,
-                 "web's tasks moved off the drained worker1")
+        wait_until(
+            lambda: all(t["node"] != "worker1" for t in running(b, "web")) and len(running(b, "web")) == 3,
+            60,
+            "web's tasks moved off the drained worker1",
+        )
         b.act("scale", "web", 5)
         assert b.wait(30) and b.log[-1]["command"] == "docker service scale --detach web=5"
         wait_until(lambda: len(running(b, "web")) == 5, 60, "5 running web tasks after scaling from the board")
@@ -71,8 +80,10 @@ def test_kill_shows_down_and_tasks_move_then_controls_repair(fresh_lab):
 
 def test_traffic_to_a_host_mode_port(fresh_lab):
     lab = fresh_lab
-    lab.manager.sh("docker service create --detach --no-resolve-image --name hello --mode global "
-                   "--publish mode=host,published=8080,target=80 labkit/whoami:latest")
+    lab.manager.sh(
+        "docker service create --detach --no-resolve-image --name hello --mode global "
+        "--publish mode=host,published=8080,target=80 labkit/whoami:latest"
+    )
     lab.wait_service("hello", 3, timeout=120)
     p = traffic(lab, "hello", 8080, count=9)
     assert p.mode == "host" and p.error == ""
@@ -104,8 +115,11 @@ def test_board_survives_losing_the_leader_then_shows_no_quorum(fresh_lab):
         lab.node("manager1").kill()
         # The watcher reads another manager: the board keeps moving and shows the new leader (Raft needs
         # ~10 s to notice the lost leader and elect another; requests may time out meanwhile).
-        wait_until(lambda: b.status["manager"] in ("manager2", "manager3") and not b.status["error"], 60,
-                 "the board to read from another manager")
+        wait_until(
+            lambda: b.status["manager"] in ("manager2", "manager3") and not b.status["error"],
+            60,
+            "the board to read from another manager",
+        )
         wait_until(lambda: any(n["leader"] for h, n in nodes(b).items() if h != "manager1"), 60, "a new leader")
         lab.node("manager2").kill()
         # 1 of 3 managers: no quorum. The board says so, keeps the last state, and its clock keeps ticking.

@@ -31,22 +31,32 @@ def _free_port() -> int:
 def _leftovers() -> list[str]:
     api = client().api
     flt = names.room_filter()
-    return ([f"container {c['Names'][0]}" for c in api.containers(all=True, filters=flt)]
-            + [f"network {n['Name']}" for n in api.networks(filters=flt)]
-            + [f"volume {v['Name']}" for v in (api.volumes(filters=flt) or {}).get("Volumes") or []])
+    return (
+        [f"container {c['Names'][0]}" for c in api.containers(all=True, filters=flt)]
+        + [f"network {n['Name']}" for n in api.networks(filters=flt)]
+        + [f"volume {v['Name']}" for v in (api.volumes(filters=flt) or {}).get("Volumes") or []]
+    )
 
 
 def _in_server(learner: str, code: str, timeout: float = 240) -> subprocess.CompletedProcess:
     """Python run as the learner inside their JupyterLab container (its env: DOCKER_HOST is their engine)."""
-    return subprocess.run(["docker", "exec", "-u", "1000", names.server_name(learner), "python", "-c", code],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        ["docker", "exec", "-u", "1000", names.server_name(learner), "python", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _login(url: str, user: str, password: str) -> requests.Session:
     s = requests.Session()
     s.get(url + "hub/login", timeout=30)
-    r = s.post(url + "hub/login", data={"username": user, "password": password, "_xsrf": s.cookies.get("_xsrf")},
-               timeout=60, allow_redirects=False)
+    r = s.post(
+        url + "hub/login",
+        data={"username": user, "password": password, "_xsrf": s.cookies.get("_xsrf")},
+        timeout=60,
+        allow_redirects=False,
+    )
     assert r.status_code == 302, f"login of {user} refused: {r.status_code}"
     return s
 
@@ -74,16 +84,22 @@ def test_login_with_card_password_starts_own_server_and_engine(ws):
     assert not [u for u, p in logins.items() if p in stored], "a plain-text password is in the hub's state"
     bad = requests.Session()
     bad.get(up.url + "hub/login", timeout=30)
-    r = bad.post(up.url + "hub/login", data={"username": "alice", "password": logins["bob"],
-                                             "_xsrf": bad.cookies.get("_xsrf")}, timeout=60, allow_redirects=False)
+    r = bad.post(
+        up.url + "hub/login",
+        data={"username": "alice", "password": logins["bob"], "_xsrf": bad.cookies.get("_xsrf")},
+        timeout=60,
+        allow_redirects=False,
+    )
     assert r.status_code != 302, "bob's password opened alice's account"
     for learner in LEARNERS:
         s = _login(up.url, learner, logins[learner])
         xsrf = {"X-XSRFToken": s.cookies.get("_xsrf") or ""}
-        token = s.post(f"{up.url}hub/api/users/{learner}/tokens", json={"note": "test"}, headers=xsrf,
-                       timeout=30).json()["token"]
-        r = requests.post(f"{up.url}hub/api/users/{learner}/server", headers={"Authorization": f"token {token}"},
-                          timeout=30)
+        token = s.post(
+            f"{up.url}hub/api/users/{learner}/tokens", json={"note": "test"}, headers=xsrf, timeout=30
+        ).json()["token"]
+        r = requests.post(
+            f"{up.url}hub/api/users/{learner}/server", headers={"Authorization": f"token {token}"}, timeout=30
+        )
         assert r.status_code in (201, 202), r.text
     api = room._api()
     for learner in LEARNERS:
@@ -94,9 +110,11 @@ def test_login_with_card_password_starts_own_server_and_engine(ws):
 
 
 def test_lab_starts_inside_the_learners_engine(ws):
-    code = ("import labkit\n"
-            "lab = labkit.Lab(managers=1, workers=1, name='ws', quiet=True).start()\n"
-            "print(lab.node('manager1').sh('docker node ls --format {{.Hostname}}').stdout.split())\n")
+    code = (
+        "import labkit\n"
+        "lab = labkit.Lab(managers=1, workers=1, name='ws', quiet=True).start()\n"
+        "print(lab.node('manager1').sh('docker node ls --format {{.Hostname}}').stdout.split())\n"
+    )
     r = _in_server("alice", code)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "manager1" in r.stdout and "worker1" in r.stdout

@@ -26,8 +26,10 @@ from labkit.images.archive import (
 from labkit.images.specs import IMAGES as SPECS
 from labkit.images.transfer import group_by_layers
 
-IMAGES = (ImageEntry("node", "labkit/node:latest", "sha256:aa", "r1", 1000),
-          ImageEntry("", "registry:2.8.3", "sha256:bb", None, 10))
+IMAGES = (
+    ImageEntry("node", "labkit/node:latest", "sha256:aa", "r1", 1000),
+    ImageEntry("", "registry:2.8.3", "sha256:bb", None, 10),
+)
 PAYLOAD = [os.urandom(700_000), b"x" * 300_000, b"tail"]  # random: gzip cannot shrink it much
 CACHE = [b"registry blobs " * 5000]
 
@@ -35,8 +37,14 @@ CACHE = [b"registry blobs " * 5000]
 def write(path: Path, lines: list[str] | None = None) -> Manifest:
     log = lines.append if lines is not None else (lambda line: None)
     with ArchiveWriter(path, log, report_every=500_000) as writer:
-        writer.add("images-node.tar.gz", iter(PAYLOAD), kind="images", what="labkit/node:latest",
-                   tags=("labkit/node:latest",), compress=True)
+        writer.add(
+            "images-node.tar.gz",
+            iter(PAYLOAD),
+            kind="images",
+            what="labkit/node:latest",
+            tags=("labkit/node:latest",),
+            compress=True,
+        )
         writer.add("registry-cache.tar", iter(CACHE), kind="registry-cache", what="cache")
         return writer.finish("0.1.0", IMAGES)
 

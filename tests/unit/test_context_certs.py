@@ -26,8 +26,10 @@ def test_the_server_certificate_names_the_loopback_and_the_node(bundle):
     server = x509.load_pem_x509_certificate(bundle.server_cert)
     alt = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert set(alt.get_values_for_type(x509.DNSName)) == {"localhost", "manager1"}
-    assert set(alt.get_values_for_type(x509.IPAddress)) == {ipaddress.ip_address("127.0.0.1"),
-                                                            ipaddress.ip_address("172.31.1.11")}
+    assert set(alt.get_values_for_type(x509.IPAddress)) == {
+        ipaddress.ip_address("127.0.0.1"),
+        ipaddress.ip_address("172.31.1.11"),
+    }
     usage = server.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert list(usage) == [ExtendedKeyUsageOID.SERVER_AUTH]
 
@@ -35,8 +37,10 @@ def test_the_server_certificate_names_the_loopback_and_the_node(bundle):
 def test_the_client_certificate_is_for_client_auth_and_both_are_signed_by_the_ca(bundle):
     ca = x509.load_pem_x509_certificate(bundle.ca)
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    for pem, oid in ((bundle.client_cert, ExtendedKeyUsageOID.CLIENT_AUTH),
-                     (bundle.server_cert, ExtendedKeyUsageOID.SERVER_AUTH)):
+    for pem, oid in (
+        (bundle.client_cert, ExtendedKeyUsageOID.CLIENT_AUTH),
+        (bundle.server_cert, ExtendedKeyUsageOID.SERVER_AUTH),
+    ):
         cert = x509.load_pem_x509_certificate(pem)
         cert.verify_directly_issued_by(ca)  # raises if the CA did not sign it
         assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [oid]
@@ -48,7 +52,8 @@ def test_every_endpoint_gets_its_own_ca(bundle):
     assert other.ca != bundle.ca
     with pytest.raises((ValueError, InvalidSignature)):  # same CA name, another key
         x509.load_pem_x509_certificate(other.client_cert).verify_directly_issued_by(
-            x509.load_pem_x509_certificate(bundle.ca))
+            x509.load_pem_x509_certificate(bundle.ca)
+        )
 
 
 def _files(tmp: Path, bundle: TlsBundle, prefix: str) -> dict[str, str]:

@@ -21,18 +21,32 @@ from labkit.images.boot import node_command
 
 def test_a_node_boots_with_the_flags_labkit_context_left_for_it(tmp_path):
     script = node_command("lab", "manager1", NodeMode("privileged"))[2]
-    hook = script[script.index("if [ -f"):script.index(" && exec")]
+    hook = script[script.index("if [ -f") : script.index(" && exec")]
     flags = tmp_path / "flags"
     flags.write_text(context_proxy.dockerd_flags() + "\n")
-    argv = subprocess.run(["sh", "-c", hook.replace(DOCKERD_FLAGS_FILE, str(flags)) + ' && printf "%s\\n" "$@"',
-                           "node", "dockerd", "--host=unix:///var/run/docker.sock"],
-                          capture_output=True, text=True, check=True).stdout.split("\n")[:-1]
+    argv = subprocess.run(
+        [
+            "sh",
+            "-c",
+            hook.replace(DOCKERD_FLAGS_FILE, str(flags)) + ' && printf "%s\\n" "$@"',
+            "node",
+            "dockerd",
+            "--host=unix:///var/run/docker.sock",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")[:-1]
     assert argv[:2] == ["dockerd", "--host=unix:///var/run/docker.sock"]
     assert argv[2:] == context_proxy.dockerd_flags().split()
     assert "--tlsverify" in argv and "--host=tcp://0.0.0.0:2376" in argv
     flags.unlink()  # no file: the engine boots as before
-    argv = subprocess.run(["sh", "-c", hook.replace(DOCKERD_FLAGS_FILE, str(flags)) + ' && printf "%s\\n" "$@"',
-                           "node", "dockerd"], capture_output=True, text=True, check=True).stdout.split()
+    argv = subprocess.run(
+        ["sh", "-c", hook.replace(DOCKERD_FLAGS_FILE, str(flags)) + ' && printf "%s\\n" "$@"', "node", "dockerd"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert argv == ["dockerd"]
 
 

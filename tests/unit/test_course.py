@@ -52,8 +52,12 @@ def test_the_course_has_notebooks_00_to_11():
 
 @pytest.mark.parametrize("command", SEED_COMMANDS)
 def test_every_seed_command_is_run_in_a_node_cell(command):
-    typed = [p.name for p in NOTEBOOKS for c in cells(p)
-             if c["cell_type"] == "code" and source(c).startswith("%%node") and command in source(c)]
+    typed = [
+        p.name
+        for p in NOTEBOOKS
+        for c in cells(p)
+        if c["cell_type"] == "code" and source(c).startswith("%%node") and command in source(c)
+    ]
     assert typed, f"no %%node cell in the course runs {command!r}"
 
 
@@ -100,10 +104,13 @@ def test_checks_and_exercises_match_the_catalog(path):
     assert [labkit_meta(nb_cells[i])["exercise"] for i in answers] == [c.id for c in plan.exercises]
     for i in answers:
         body = source(nb_cells[i]).strip()
-        assert body in (ANSWER_BOARD, f"%%node {body.split()[1]}\n{ANSWER_NODE}" if body.startswith("%%node") else ""), \
-            f"the answer cell ships with only its placeholder, not {body!r}"
-        assert labkit_meta(nb_cells[i + 1]).get("check") == labkit_meta(nb_cells[i])["exercise"], \
+        assert body in (
+            ANSWER_BOARD,
+            f"%%node {body.split()[1]}\n{ANSWER_NODE}" if body.startswith("%%node") else "",
+        ), f"the answer cell ships with only its placeholder, not {body!r}"
+        assert labkit_meta(nb_cells[i + 1]).get("check") == labkit_meta(nb_cells[i])["exercise"], (
             "the exercise's check follows its answer cell"
+        )
     if path.name[:2] != "00":
         assert len(plan.exercises) >= 2, "every notebook 01-11 has at least two exercises"
 
@@ -119,8 +126,12 @@ def names_read_and_set(cell: dict) -> tuple[set[str], set[str]]:
     read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     set_ = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     set_ |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    set_ |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
-             for a in n.names}
+    set_ |= {
+        (a.asname or a.name).split(".")[0]
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        for a in n.names
+    }
     return read, set_
 
 

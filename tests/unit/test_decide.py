@@ -23,8 +23,9 @@ def recorded(scenario: str) -> dict:
     return json.loads((FIXTURES / f"{scenario}.json").read_text())
 
 
-def decide(scenario: str, expected: tuple[str, ...] = (), answered: str | None = None,
-           swarm_managers: tuple[str, ...] = ()):
+def decide(
+    scenario: str, expected: tuple[str, ...] = (), answered: str | None = None, swarm_managers: tuple[str, ...] = ()
+):
     """Run the real decision path on a recording; return (snapshot, hosts asked)."""
     rec = recorded(scenario)
     roles = dict(rec["created_roles"])
@@ -49,7 +50,10 @@ def test_healthy_swarm_answers_from_the_first_manager():
     assert asked == ["manager1"] and snap.error is None and snap.quorum
     assert snap.leader.hostname == "manager1"
     assert [(n.hostname, n.state, n.fault) for n in snap.nodes] == [
-        ("manager1", "ready", None), ("worker1", "ready", None), ("worker2", "ready", None)]
+        ("manager1", "ready", None),
+        ("worker1", "ready", None),
+        ("worker2", "ready", None),
+    ]
     assert len(snap.running("web")) == 3
 
 
@@ -77,8 +81,7 @@ def test_after_the_election_the_new_leader_is_reported(at):
     assert snap.node("manager1").fault == "killed" and snap.node("manager1").reachability == "unreachable"
 
 
-@pytest.mark.parametrize("scenario,up,total,needed", [
-    ("quorum-lost-1-of-3", 1, 3, 2), ("quorum-lost-2-of-5", 2, 5, 3)])
+@pytest.mark.parametrize("scenario,up,total,needed", [("quorum-lost-1-of-3", 1, 3, 2), ("quorum-lost-2-of-5", 2, 5, 3)])
 def test_quorum_lost_while_a_stale_leader_still_answers(scenario, up, total, needed):
     snap, _ = decide(scenario)
     # The minority's leader still answers reads for a while: the snapshot shows it, but flags the lost quorum.
@@ -87,8 +90,9 @@ def test_quorum_lost_while_a_stale_leader_still_answers(scenario, up, total, nee
     assert len(killed) == total - up
 
 
-@pytest.mark.parametrize("scenario,up,total,needed", [
-    ("quorum-lost-1-of-3-40s", 1, 3, 2), ("quorum-lost-2-of-5-40s", 2, 5, 3)])
+@pytest.mark.parametrize(
+    "scenario,up,total,needed", [("quorum-lost-1-of-3-40s", 1, 3, 2), ("quorum-lost-2-of-5-40s", 2, 5, 3)]
+)
 def test_quorum_lost_once_managers_say_there_is_no_leader(scenario, up, total, needed):
     snap, _ = decide(scenario)
     assert not snap.quorum and snap.manager is None
@@ -106,8 +110,13 @@ def test_paused_manager_is_skipped_and_shown_paused():
 def test_partitioned_manager_is_skipped_and_its_own_view_times_out():
     snap, asked = decide("partitioned-manager", answered="manager3")
     assert "manager3" not in asked and snap.quorum and snap.node("manager3").fault == "disconnected"
-    alone = judge("x", [parse_answer("manager3", 0, recorded("partitioned-manager")["answers"]["manager3"]["stdout"])],
-                  {"manager3": None}, ["manager1", "manager2", "manager3"], 0.0)
+    alone = judge(
+        "x",
+        [parse_answer("manager3", 0, recorded("partitioned-manager")["answers"]["manager3"]["stdout"])],
+        {"manager3": None},
+        ["manager1", "manager2", "manager3"],
+        0.0,
+    )
     assert alone.error.startswith("no manager answered in time"), alone.error
 
 
@@ -137,8 +146,9 @@ def test_engines_without_a_swarm_say_so():
 def test_candidate_order():
     roles = {"manager1": "manager", "manager2": "manager", "worker1": "worker", "worker2": "worker"}
     assert manager_candidates(roles, [], None) == ["manager1", "manager2", "worker1", "worker2"]
-    assert manager_candidates(roles, ["worker2", "manager1"], "manager2") == ["manager2", "worker2", "manager1"], \
+    assert manager_candidates(roles, ["worker2", "manager1"], "manager2") == ["manager2", "worker2", "manager1"], (
         "once the swarm named its managers, only they (and the created managers) are asked"
+    )
     assert manager_candidates(roles, ["ghost"], "ghost") == ["manager1", "manager2"], "unknown names are dropped"
 
 
@@ -146,6 +156,7 @@ def test_every_fixture_is_used_by_a_test():
     used = {p.stem for p in FIXTURES.glob("*.json")}
     source = Path(__file__).read_text()
     for stem in used:
-        scenario, _, at = stem.rpartition("-") if stem[-1] == "s" and stem.rsplit("-", 1)[-1][0].isdigit() else (
-            stem, "", "")
+        scenario, _, at = (
+            stem.rpartition("-") if stem[-1] == "s" and stem.rsplit("-", 1)[-1][0].isdigit() else (stem, "", "")
+        )
         assert stem in source or (scenario in source and at in source), f"fixture {stem} is never judged"

@@ -11,8 +11,9 @@ import labkit
 
 def run_cli(*args):
     env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/labkit-test.sock"}
-    return subprocess.run([sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "labkit.cli", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 @pytest.mark.parametrize("args", [["status"], ["up", "--name", "nope"], ["down", "--all"], ["images", "ls"]])

@@ -6,14 +6,15 @@ import threading
 import pytest
 
 import labkit
-from labkit.swarm.decide import container_fault
-from labkit.front.progress import Progress
 from labkit.cli import build_parser
+from labkit.front.progress import Progress
+from labkit.swarm.decide import container_fault
 
 
 def test_command_error_carries_argv_code_and_output():
-    err = labkit.CommandError(["sh", "-c", "docker node ls"], 1, "", "Error: This node is not a swarm manager.",
-                              node="worker1")
+    err = labkit.CommandError(
+        ["sh", "-c", "docker node ls"], 1, "", "Error: This node is not a swarm manager.", node="worker1"
+    )
     assert err.argv == ["sh", "-c", "docker node ls"] and err.exit_code == 1
     assert "on worker1 (exit code 1): docker node ls" in str(err)
     assert "not a swarm manager" in str(err)
@@ -31,14 +32,17 @@ def test_public_api_is_explicit_and_sorted():
         assert getattr(labkit, name).__doc__, f"{name} has no docstring"
 
 
-@pytest.mark.parametrize("state,exit_code,networks,expected", [
-    ("running", None, {"lab-net": {}}, None),
-    ("paused", None, {"lab-net": {}}, "paused"),
-    ("exited", 137, {}, "killed"),
-    ("exited", 0, {}, "stopped"),
-    ("created", None, {}, "stopped"),
-    ("running", None, {"bridge": {}}, "disconnected"),
-])
+@pytest.mark.parametrize(
+    "state,exit_code,networks,expected",
+    [
+        ("running", None, {"lab-net": {}}, None),
+        ("paused", None, {"lab-net": {}}, "paused"),
+        ("exited", 137, {}, "killed"),
+        ("exited", 0, {}, "stopped"),
+        ("created", None, {}, "stopped"),
+        ("running", None, {"bridge": {}}, "disconnected"),
+    ],
+)
 def test_fault_classification(state, exit_code, networks, expected):
     summary = {"State": state, "NetworkSettings": {"Networks": networks}}
     assert container_fault(summary, exit_code, "lab-net") == expected
@@ -74,7 +78,7 @@ def test_lab_rejects_bad_input_before_touching_docker():
         labkit.Lab(name="Bad Name")
     lab = labkit.Lab(name="never-started")
     with pytest.raises(labkit.LabNotRunning, match="not started yet"):
-        lab.nodes
+        lab.nodes  # noqa: B018 (reading the property is the act under test)
 
 
 def test_streamed_output_is_passed_on_a_line_at_a_time():

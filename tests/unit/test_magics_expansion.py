@@ -40,12 +40,18 @@ def test_an_unknown_name_leaves_the_cell_unchanged(shell):
     assert expand(shell, cell) == cell
 
 
-@pytest.mark.parametrize("code,output,expected", [
-    (1, "Error: This node is already part of a swarm.", None),
-    (0, "Swarm initialized", 'expected this to fail with "already part of a swarm"; it succeeded'),
-    (1, "Error: something else\n", 'expected this to fail with "already part of a swarm"; it failed with: Error: '
-                                   'something else'),
-])
+@pytest.mark.parametrize(
+    "code,output,expected",
+    [
+        (1, "Error: This node is already part of a swarm.", None),
+        (0, "Swarm initialized", 'expected this to fail with "already part of a swarm"; it succeeded'),
+        (
+            1,
+            "Error: something else\n",
+            'expected this to fail with "already part of a swarm"; it failed with: Error: something else',
+        ),
+    ],
+)
 def test_expect_error_passes_only_on_the_expected_failure(code, output, expected):
     from labkit.front.magics import expected_failure
 

@@ -25,14 +25,17 @@ def test_generated_names_are_valid_and_distinct():
     assert container_name("demo", "worker2") == "demo-worker2"
 
 
-@pytest.mark.parametrize("managers,workers,match", [
-    (0, 2, "managers must be an integer >= 1"),
-    (-1, 0, "managers must be an integer >= 1"),
-    (1, -1, "workers must be an integer >= 0"),
-    (1.5, 0, "managers must be an integer"),
-    (11, 0, "too large"),
-    (3, 30, "too large"),
-])
+@pytest.mark.parametrize(
+    "managers,workers,match",
+    [
+        (0, 2, "managers must be an integer >= 1"),
+        (-1, 0, "managers must be an integer >= 1"),
+        (1, -1, "workers must be an integer >= 0"),
+        (1.5, 0, "managers must be an integer"),
+        (11, 0, "too large"),
+        (3, 30, "too large"),
+    ],
+)
 def test_impossible_shapes_raise(managers, workers, match):
     with pytest.raises(ValueError, match=match):
         check_shape(managers, workers)

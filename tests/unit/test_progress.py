@@ -45,7 +45,9 @@ def test_hints_come_one_at_a_time_and_the_solution_last():
     early = solution(ex.id)
     assert "hint(s) first" in early.heading and hints_seen(ex.id) == 0
     shown = [hint(ex.id) for _ in ex.hints]
-    assert [n.heading for n in shown] == [f"Hint {i} of {len(ex.hints)} for {ex.id}" for i in range(1, len(ex.hints) + 1)]
+    assert [n.heading for n in shown] == [
+        f"Hint {i} of {len(ex.hints)} for {ex.id}" for i in range(1, len(ex.hints) + 1)
+    ]
     assert shown[0].body.startswith(ex.hints[0]) and "last one" in shown[-1].body
     assert "No more hints" in hint(ex.id).heading
     final = solution(ex.id)
@@ -84,6 +86,7 @@ def test_labkit_progress_prints_the_map_and_resets(store):
     assert out.returncode == 0 and "1 of" in out.stdout and "04-cover-worker3" in out.stdout
     row = next(line for line in out.stdout.splitlines() if "04-cover-worker3" in line)
     assert "✓" in row
-    reset = subprocess.run([sys.executable, "-m", "labkit.cli", "progress", "--reset"], capture_output=True, text=True,
-                           timeout=60)
+    reset = subprocess.run(
+        [sys.executable, "-m", "labkit.cli", "progress", "--reset"], capture_output=True, text=True, timeout=60
+    )
     assert reset.returncode == 0 and "forgot 1" in reset.stdout and read_events() == []

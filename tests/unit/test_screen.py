@@ -27,7 +27,7 @@ def rendered(text: str, chunk: int | None = None) -> str:
     terminal = TerminalText()
     step = chunk or len(text) or 1
     for start in range(0, len(text), step):
-        terminal.feed(text[start:start + step])
+        terminal.feed(text[start : start + step])
     return terminal.text()
 
 
@@ -35,9 +35,11 @@ def test_service_create_ends_as_its_final_screen_not_a_line_per_tick():
     raw = recorded("service-create-2-replicas.bin")
     assert raw.count("verify:") > 10, "the recording holds the redraws a stream would show as lines"
     lines = rendered(raw).splitlines()
-    assert lines[1:4] == ["overall progress: 2 out of 2 tasks",
-                          "1/2: running   [==================================================>]",
-                          "2/2: running   [==================================================>]"]
+    assert lines[1:4] == [
+        "overall progress: 2 out of 2 tasks",
+        "1/2: running   [==================================================>]",
+        "2/2: running   [==================================================>]",
+    ]
     assert [line for line in lines if line.startswith("verify:")] == [lines[-1]]
     assert lines[-1].startswith("verify: Service ") and lines[-1].endswith(" converged")
     assert len(lines) == 5
@@ -75,14 +77,17 @@ def test_a_redraw_after_scrolling_changes_only_the_screen():
     assert lines[-1] == "100%" and lines[0] == "row 0" and len(lines) == screen.LINES + 6
 
 
-@pytest.mark.parametrize("raw,shown", [
-    ("\x1b[31mred\x1b[0m and plain\r\n", "red and plain"),  # colours are dropped, the text stays
-    ("downloading 10%\rdownloading 100%\r\n", "downloading 100%"),
-    ("wide 日本 chars\r\n", "wide 日本 chars"),
-    ("no newline at the end", "no newline at the end"),
-    ("trailing blanks   \r\n\r\n\r\n", "trailing blanks"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "raw,shown",
+    [
+        ("\x1b[31mred\x1b[0m and plain\r\n", "red and plain"),  # colours are dropped, the text stays
+        ("downloading 10%\rdownloading 100%\r\n", "downloading 100%"),
+        ("wide 日本 chars\r\n", "wide 日本 chars"),
+        ("no newline at the end", "no newline at the end"),
+        ("trailing blanks   \r\n\r\n\r\n", "trailing blanks"),
+        ("", ""),
+    ],
+)
 def test_what_a_terminal_would_show(raw, shown):
     assert rendered(raw) == shown
 

@@ -88,14 +88,24 @@ def test_service_actions():
 
 def test_errors_show_in_the_log_never_raise(capfd):
     lab, w, b = make([web_snapshot(1)])
-    lab.sh_error = CommandError(["sh", "-c", "docker node demote manager1"], 1, "",
-                                "Error response from daemon: rpc error: cannot demote the last manager", "manager1")
+    lab.sh_error = CommandError(
+        ["sh", "-c", "docker node demote manager1"],
+        1,
+        "",
+        "Error response from daemon: rpc error: cannot demote the last manager",
+        "manager1",
+    )
     b.act("demote", "manager1")
     b.wait(5)
     assert b.log[-1]["status"] == "error" and "cannot demote the last manager" in b.log[-1]["output"]
     assert [e for e in w.events if e["level"] == "error"][-1]["text"].endswith("cannot demote the last manager")
-    for bad in [("explode", "worker1", None), ("kill", "worker9", None), ("drain", "w1; rm -rf /", None),
-                ("scale", "web", "many"), ("scale", "web", 1000)]:
+    for bad in [
+        ("explode", "worker1", None),
+        ("kill", "worker9", None),
+        ("drain", "w1; rm -rf /", None),
+        ("scale", "web", "many"),
+        ("scale", "web", 1000),
+    ]:
         entry = b.act(*bad)
         assert entry["status"] == "error" and entry["output"]
     assert capfd.readouterr() == ("", "")
@@ -141,8 +151,12 @@ def test_filters_are_synced_traits():
 def test_marks_reach_the_trait_and_expire_on_later_ticks():
     from .widgets_support import raw_service, raw_task, snapshot, three_nodes
 
-    moved = snapshot(three_nodes(), [raw_service("s1", "web")],
-                     [raw_task("t1", "s1", 1, "n1"), raw_task("t2", "s1", 2, "n2"), raw_task("t9", "s1", 3, "n2")], t=2)
+    moved = snapshot(
+        three_nodes(),
+        [raw_service("s1", "web")],
+        [raw_task("t1", "s1", 1, "n1"), raw_task("t2", "s1", 2, "n2"), raw_task("t9", "s1", 3, "n2")],
+        t=2,
+    )
     clock = FakeClock()
     lab, w, b = make([web_snapshot(1), moved], clock=clock, hold=4.0)
     w.tick()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from .widgets_support import raw_node, raw_service, raw_task, snapshot, three_nodes, web_snapshot, web_tasks
-
 from labkit.swarm.state import SwarmSnapshot
 from labkit.widgets._diff import diff_snapshots, make_event, quorum_events
+
+from .widgets_support import raw_node, raw_service, raw_task, snapshot, three_nodes, web_snapshot, web_tasks
 
 
 def texts(events):
@@ -33,8 +33,13 @@ def test_killed_worker_then_down():
     killed = web_snapshot(2, faults={"worker2": "killed"})
     [ev] = diff_snapshots(before, killed)
     assert ev["kind"] == "node" and ev["level"] == "warn" and "worker2" in ev["text"] and "killed" in ev["text"]
-    down = snapshot(three_nodes(worker2={"state": "down", "message": "heartbeat failure"}), [raw_service("s1", "web")],
-                    web_tasks(), t=3, faults={"worker2": "killed"})
+    down = snapshot(
+        three_nodes(worker2={"state": "down", "message": "heartbeat failure"}),
+        [raw_service("s1", "web")],
+        web_tasks(),
+        t=3,
+        faults={"worker2": "killed"},
+    )
     [ev] = diff_snapshots(killed, down)
     assert ev["level"] == "error"
     assert ev["text"] == "worker2 is down (heartbeat failure) (was ready)"
@@ -42,8 +47,12 @@ def test_killed_worker_then_down():
 
 def test_availability_role_and_reachability():
     before = web_snapshot(1)
-    after = snapshot(three_nodes(worker1={"availability": "drain"}, manager1={"reachability": "unreachable"}),
-                     [raw_service("s1", "web")], web_tasks(), t=2)
+    after = snapshot(
+        three_nodes(worker1={"availability": "drain"}, manager1={"reachability": "unreachable"}),
+        [raw_service("s1", "web")],
+        web_tasks(),
+        t=2,
+    )
     got = texts(diff_snapshots(before, after))
     assert "worker1 availability active → drain" in got
     assert "manager manager1 is unreachable" in got
@@ -84,9 +93,12 @@ def test_service_created_scaled_updated_removed():
 def test_task_transitions_and_rescheduling():
     before = web_snapshot(1)
     # worker2 (n3) is down: its task web.3 is shut down and a replacement is placed on worker1 (n2).
-    tasks = [raw_task("t1", "s1", 1, "n1"), raw_task("t2", "s1", 2, "n2"),
-             raw_task("t3", "s1", 3, "n3", state="shutdown", desired="shutdown"),
-             raw_task("t9", "s1", 3, "n2", state="preparing")]
+    tasks = [
+        raw_task("t1", "s1", 1, "n1"),
+        raw_task("t2", "s1", 2, "n2"),
+        raw_task("t3", "s1", 3, "n3", state="shutdown", desired="shutdown"),
+        raw_task("t9", "s1", 3, "n2", state="preparing"),
+    ]
     after = snapshot(three_nodes(), [raw_service("s1", "web")], tasks, t=2)
     got = texts(e for e in diff_snapshots(before, after) if e["kind"] == "task")
     assert set(got) == {"web.3 on worker2: running → shutdown (desired shutdown)", "web.3 new on worker1: preparing"}

@@ -9,14 +9,26 @@ from __future__ import annotations
 import os
 
 import pytest
-from .widgets_support import (CHROMIUM, WidgetPage, big_snapshot, raw_service, raw_task, snapshot, three_nodes,
-                             web_snapshot, web_tasks)
 
 from labkit.swarm.state import SwarmSnapshot
 from labkit.widgets._diff import make_event
 from labkit.widgets._model import ColorBook, MarkTracker, board_model, status_model
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (apt-get install chromium)")
+from .widgets_support import (
+    CHROMIUM,
+    WidgetPage,
+    big_snapshot,
+    raw_service,
+    raw_task,
+    snapshot,
+    three_nodes,
+    web_snapshot,
+    web_tasks,
+)
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="needs Debian's chromium (apt-get install chromium)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +46,15 @@ def page(browser):
 
 
 def board_state(snap, **kw):
-    state = {"lab_name": "t", "swarm": board_model(snap), "status": status_model(snap, snap), "log": [],
-             "history": False, "service_filter": "", "controls": True}
+    state = {
+        "lab_name": "t",
+        "swarm": board_model(snap),
+        "status": status_model(snap, snap),
+        "log": [],
+        "history": False,
+        "service_filter": "",
+        "controls": True,
+    }
     state.update(kw)
     return state
 
@@ -58,8 +77,10 @@ def test_card_moves_to_its_new_node_with_a_mark(page):
     first = web_snapshot(1)
     marks.update(first, 1)
     page.mount("board", board_state(first, swarm=board_model(first, marks, colors)))
-    tasks = web_tasks()[:2] + [raw_task("t3", "s1", 3, "n3", state="shutdown", desired="shutdown"),
-                               raw_task("t9", "s1", 3, "n2", state="starting")]
+    tasks = web_tasks()[:2] + [
+        raw_task("t3", "s1", 3, "n3", state="shutdown", desired="shutdown"),
+        raw_task("t9", "s1", 3, "n2", state="starting"),
+    ]
     second = snapshot(three_nodes(), [raw_service("s1", "web")], tasks, t=2)
     marks.update(second, 2)
     page.update(swarm=board_model(second, marks, colors))
@@ -88,11 +109,33 @@ def test_buttons_send_actions(page):
 
 
 def test_running_actions_disable_their_buttons_and_the_log_shows_commands(page):
-    log = [{"id": 1, "t": 0, "time": "10:00:00", "action": "kill", "target": "worker2", "status": "ok",
-            "command": "docker kill t-worker2", "where": "host", "note": "on the host: killed from outside",
-            "output": "", "seconds": 0.2},
-           {"id": 2, "t": 0, "time": "10:00:01", "action": "drain", "target": "worker1", "status": "running",
-            "command": "docker node update --availability drain worker1", "where": "manager", "note": "", "output": ""}]
+    log = [
+        {
+            "id": 1,
+            "t": 0,
+            "time": "10:00:00",
+            "action": "kill",
+            "target": "worker2",
+            "status": "ok",
+            "command": "docker kill t-worker2",
+            "where": "host",
+            "note": "on the host: killed from outside",
+            "output": "",
+            "seconds": 0.2,
+        },
+        {
+            "id": 2,
+            "t": 0,
+            "time": "10:00:01",
+            "action": "drain",
+            "target": "worker1",
+            "status": "running",
+            "command": "docker node update --availability drain worker1",
+            "where": "manager",
+            "note": "",
+            "output": "",
+        },
+    ]
     page.mount("board", board_state(web_snapshot(), log=log))
     p = page.page
     assert p.locator('.lk-node[data-node="worker1"] button[data-action="drain"]').is_disabled()
@@ -106,8 +149,10 @@ def test_running_actions_disable_their_buttons_and_the_log_shows_commands(page):
 
 
 def test_history_toggle_and_service_filter(page):
-    tasks = web_tasks() + [raw_task("old", "s1", 1, "n1", state="failed", desired="shutdown"),
-                           raw_task("d1", "s2", 1, "n2")]
+    tasks = web_tasks() + [
+        raw_task("old", "s1", 1, "n1", state="failed", desired="shutdown"),
+        raw_task("d1", "s2", 1, "n2"),
+    ]
     snap = snapshot(three_nodes(), [raw_service("s1", "web"), raw_service("s2", "db", replicas=1, ports=())], tasks)
     page.mount("board", board_state(snap))
     p = page.page
@@ -142,12 +187,29 @@ def test_ten_nodes_and_a_hundred_tasks_fit_without_horizontal_scrolling(page):
 
 
 def test_traffic_panel_draws_bars_failures_and_the_mesh_notice(page):
-    result = {"total": 30, "ok": 27, "failed": 3, "seconds": 1.5, "by_node": [],
-              "bars": [{"label": "web.1 @ manager1", "count": 14}, {"label": "web.2 @ worker1", "count": 13}],
-              "failures": [{"label": "via worker2: connection refused", "count": 3}]}
-    state = {"lab_name": "t", "service": "web", "port": 8080, "count": 30, "via": "all",
-             "nodes": ["manager1", "worker1", "worker2"], "mode": "host", "notice": "No routing mesh in this lab",
-             "targets": ["manager1", "worker1"], "result": result, "running": False, "error": ""}
+    result = {
+        "total": 30,
+        "ok": 27,
+        "failed": 3,
+        "seconds": 1.5,
+        "by_node": [],
+        "bars": [{"label": "web.1 @ manager1", "count": 14}, {"label": "web.2 @ worker1", "count": 13}],
+        "failures": [{"label": "via worker2: connection refused", "count": 3}],
+    }
+    state = {
+        "lab_name": "t",
+        "service": "web",
+        "port": 8080,
+        "count": 30,
+        "via": "all",
+        "nodes": ["manager1", "worker1", "worker2"],
+        "mode": "host",
+        "notice": "No routing mesh in this lab",
+        "targets": ["manager1", "worker1"],
+        "result": result,
+        "running": False,
+        "error": "",
+    }
     page.mount("traffic", state)
     p = page.page
     assert p.locator(".lk-bar.lk-ok").count() == 2 and p.locator(".lk-bar.lk-fail").count() == 1
@@ -160,8 +222,10 @@ def test_traffic_panel_draws_bars_failures_and_the_mesh_notice(page):
 
 
 def test_timeline_lists_events_and_filters_kinds(page):
-    events = [make_event(1_000, "node", "worker2 is down (was ready)", "error", "worker2"),
-              make_event(1_001, "task", "web.3 new on worker1: assigned", "info", "web.3")]
+    events = [
+        make_event(1_000, "node", "worker2 is down (was ready)", "error", "worker2"),
+        make_event(1_001, "task", "web.3 new on worker1: assigned", "info", "web.3"),
+    ]
     page.mount("timeline", {"lab_name": "t", "events": events, "kinds": [], "height": "10em"})
     p = page.page
     assert p.locator(".lk-tl-ev").count() == 2 and p.locator(".lk-tl-ev.lk-error").count() == 1
@@ -183,7 +247,9 @@ def test_availability_buttons_follow_the_nodes_availability(page):
     p = page.page
 
     def actions(node: str) -> set[str]:
-        return set(p.locator(f'.lk-node[data-node="{node}"] button').evaluate_all("bs => bs.map(b => b.dataset.action)"))
+        return set(
+            p.locator(f'.lk-node[data-node="{node}"] button').evaluate_all("bs => bs.map(b => b.dataset.action)")
+        )
 
     assert {"drain"} <= actions("manager1") and "activate" not in actions("manager1")
     assert {"activate"} <= actions("worker1") and "drain" not in actions("worker1")

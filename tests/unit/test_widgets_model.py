@@ -6,11 +6,21 @@ import dataclasses
 import json
 
 import pytest
-from .widgets_support import (big_snapshot, load_recorded, raw_service, raw_task, recorded_payloads, snapshot,
-                             three_nodes, web_snapshot, web_tasks)
 
 from labkit.swarm.state import SwarmSnapshot
 from labkit.widgets._model import ColorBook, MarkTracker, board_model, status_model
+
+from .widgets_support import (
+    big_snapshot,
+    load_recorded,
+    raw_service,
+    raw_task,
+    recorded_payloads,
+    snapshot,
+    three_nodes,
+    web_snapshot,
+    web_tasks,
+)
 
 
 def by_label(model):
@@ -21,8 +31,14 @@ def test_nodes_columns_carry_everything_the_header_shows():
     model = board_model(web_snapshot())
     assert [n["hostname"] for n in model["nodes"]] == ["manager1", "worker1", "worker2"]
     m1 = model["nodes"][0]
-    assert (m1["role"], m1["leader"], m1["availability"], m1["state"], m1["fault"], m1["down"]) == \
-        ("manager", True, "active", "ready", "", False)
+    assert (m1["role"], m1["leader"], m1["availability"], m1["state"], m1["fault"], m1["down"]) == (
+        "manager",
+        True,
+        "active",
+        "ready",
+        "",
+        False,
+    )
     json.dumps(model)  # it crosses the comm as JSON
 
 
@@ -57,8 +73,10 @@ def test_unassigned_tasks_have_no_node():
 
 
 def test_service_summary_lines():
-    svcs = [raw_service("s1", "web", replicas=4, ports=((8080, 80, "host"),), update_state="updating"),
-            raw_service("g", "agent", replicas=None, ports=())]
+    svcs = [
+        raw_service("s1", "web", replicas=4, ports=((8080, 80, "host"),), update_state="updating"),
+        raw_service("g", "agent", replicas=None, ports=()),
+    ]
     tasks = web_tasks(web2="preparing") + [raw_task(f"g{i}", "g", None, f"n{i}") for i in (1, 2, 3)]
     model = board_model(snapshot(three_nodes(), svcs, tasks))
     agent, web = model["services"]
@@ -82,9 +100,12 @@ def test_marks_arriving_and_leaving_then_expiring():
     marks.update(first, now=1)
     assert all(t["mark"] == "" for t in board_model(first, marks)["tasks"])  # no marks on the first paint
     # web.3 leaves worker2 (shut down) and a new web.3 arrives on worker1.
-    tasks = [raw_task("t1", "s1", 1, "n1"), raw_task("t2", "s1", 2, "n2"),
-             raw_task("t3", "s1", 3, "n3", state="shutdown", desired="shutdown"),
-             raw_task("t9", "s1", 3, "n2", state="assigned")]
+    tasks = [
+        raw_task("t1", "s1", 1, "n1"),
+        raw_task("t2", "s1", 2, "n2"),
+        raw_task("t3", "s1", 3, "n3", state="shutdown", desired="shutdown"),
+        raw_task("t9", "s1", 3, "n2", state="assigned"),
+    ]
     second = snapshot(three_nodes(), [raw_service("s1", "web")], tasks, t=2)
     marks.update(second, now=2)
     cards = {t["id"]: t for t in board_model(second, marks)["tasks"]}
@@ -144,10 +165,13 @@ def test_a_task_left_on_a_dead_node_leaves_the_board():
     marks = MarkTracker(hold=4)
     first = web_snapshot(1)
     marks.update(first, 1)
-    tasks = web_tasks()[:2] + [raw_task("t3", "s1", 3, "n3", state="running", desired="shutdown"),
-                               raw_task("t9", "s1", 3, "n1", state="ready", desired="ready")]
-    down = snapshot(three_nodes(worker2={"state": "down"}), [raw_service("s1", "web")], tasks, t=2,
-                    faults={"worker2": "killed"})
+    tasks = web_tasks()[:2] + [
+        raw_task("t3", "s1", 3, "n3", state="running", desired="shutdown"),
+        raw_task("t9", "s1", 3, "n1", state="ready", desired="ready"),
+    ]
+    down = snapshot(
+        three_nodes(worker2={"state": "down"}), [raw_service("s1", "web")], tasks, t=2, faults={"worker2": "killed"}
+    )
     marks.update(down, 2)
     cards = {t["id"]: t for t in board_model(down, marks)["tasks"]}
     assert cards["t3"]["current"] is False and cards["t3"]["mark"] == "leaving"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .widgets_support import StubLab, web_snapshot
-
 from labkit.widgets import timeline
 from labkit.widgets._timeline import format_events
 from labkit.widgets._watcher import Watcher
+
+from .widgets_support import StubLab, web_snapshot
 
 
 def test_timeline_starts_with_history_and_follows_the_watcher():

@@ -25,8 +25,11 @@ def test_answer_label_uses_the_snapshot_to_name_the_task():
 
 
 def test_summarize_counts_answers_and_failures():
-    replies = [reply("worker1", "aaaaaaaaaaaa")] * 3 + [reply("worker1", "bbbbbbbbbbbb")] + \
-        [reply("worker2", ok=False, error="curl: (7) Failed to connect\nmore")] * 2
+    replies = (
+        [reply("worker1", "aaaaaaaaaaaa")] * 3
+        + [reply("worker1", "bbbbbbbbbbbb")]
+        + [reply("worker2", ok=False, error="curl: (7) Failed to connect\nmore")] * 2
+    )
     s = summarize(replies, 1.234, {"aaaaaaaaaaaa": "web.1 @ manager1"})
     assert (s["total"], s["ok"], s["failed"], s["seconds"]) == (6, 4, 2, 1.23)
     assert s["bars"] == [{"label": "bbbbbbbbbbbb", "count": 1}, {"label": "web.1 @ manager1", "count": 3}]
@@ -63,8 +66,11 @@ def test_through_one_node():
 
 
 def test_without_mesh_the_panel_says_so_and_host_mode_targets_the_task_nodes():
-    host = snapshot(three_nodes(), [raw_service("s1", "web", replicas=2, ports=((8080, 80, "host"),))],
-                    web_tasks({1: "n1", 2: "n3"}))
+    host = snapshot(
+        three_nodes(),
+        [raw_service("s1", "web", replicas=2, ports=((8080, 80, "host"),))],
+        web_tasks({1: "n1", 2: "n3"}),
+    )
     lab = StubLab([host], mesh=False)
     p = traffic(lab, "web", 8080)
     assert p.mode == "host"

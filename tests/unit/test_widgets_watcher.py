@@ -168,8 +168,9 @@ def test_an_engine_event_asks_for_a_look_now_and_a_follow_up_but_an_exec_event_d
     clock.advance(w.FOLLOW_UP)
     assert w._next_wait(clock()) == 0.0 and w._next_wait(clock()) == 5.0, "the follow-up is due once, then the interval"
     w._on_engine_event("host", {"Type": "container", "Action": "exec_start: sh -c curl"})
-    assert not w._wake.is_set() and w.engine_events == 1 and w._next_wait(clock()) == 5.0, \
+    assert not w._wake.is_set() and w.engine_events == 1 and w._next_wait(clock()) == 5.0, (
         "exec events (the watcher's own snapshots) never trigger a look"
+    )
 
 
 def test_the_thread_looks_when_an_engine_event_arrives():

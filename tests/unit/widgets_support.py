@@ -22,64 +22,115 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def raw_node(nid: str, hostname: str, role: str = "worker", state: str = "ready", availability: str = "active",
-             leader: bool = False, reachability: str = "reachable", message: str = "") -> dict:
+def raw_node(
+    nid: str,
+    hostname: str,
+    role: str = "worker",
+    state: str = "ready",
+    availability: str = "active",
+    leader: bool = False,
+    reachability: str = "reachable",
+    message: str = "",
+) -> dict:
     """One GET /nodes item."""
-    raw = {"ID": nid, "Spec": {"Role": role, "Availability": availability},
-           "Description": {"Hostname": hostname, "Engine": {"EngineVersion": "26.1.5"}},
-           "Status": {"State": state, "Addr": f"10.0.0.{len(hostname)}", "Message": message}}
+    raw = {
+        "ID": nid,
+        "Spec": {"Role": role, "Availability": availability},
+        "Description": {"Hostname": hostname, "Engine": {"EngineVersion": "26.1.5"}},
+        "Status": {"State": state, "Addr": f"10.0.0.{len(hostname)}", "Message": message},
+    }
     if role == "manager":
         raw["ManagerStatus"] = {"Leader": leader, "Reachability": reachability, "Addr": "10.0.0.2:2377"}
     return raw
 
 
-def raw_service(sid: str, name: str, replicas: int | None = 3, ports: tuple = ((8080, 80, "ingress"),),
-                image: str = "labkit/whoami:latest", update_state: str | None = None) -> dict:
+def raw_service(
+    sid: str,
+    name: str,
+    replicas: int | None = 3,
+    ports: tuple = ((8080, 80, "ingress"),),
+    image: str = "labkit/whoami:latest",
+    update_state: str | None = None,
+) -> dict:
     """One GET /services item (replicas=None makes a global service)."""
     mode = {"Global": {}} if replicas is None else {"Replicated": {"Replicas": replicas}}
-    raw = {"ID": sid, "Spec": {"Name": name, "Mode": mode, "TaskTemplate": {"ContainerSpec": {"Image": image}}},
-           "Endpoint": {"Ports": [{"TargetPort": t, "PublishedPort": p, "Protocol": "tcp", "PublishMode": m}
-                                  for p, t, m in ports]}}
+    raw = {
+        "ID": sid,
+        "Spec": {"Name": name, "Mode": mode, "TaskTemplate": {"ContainerSpec": {"Image": image}}},
+        "Endpoint": {
+            "Ports": [{"TargetPort": t, "PublishedPort": p, "Protocol": "tcp", "PublishMode": m} for p, t, m in ports]
+        },
+    }
     if update_state:
         raw["UpdateStatus"] = {"State": update_state, "Message": f"update {update_state}"}
     return raw
 
 
-def raw_task(tid: str, service_id: str, slot: int | None, node_id: str | None, state: str = "running",
-             desired: str = "running", err: str = "", container: str | None = None) -> dict:
+def raw_task(
+    tid: str,
+    service_id: str,
+    slot: int | None,
+    node_id: str | None,
+    state: str = "running",
+    desired: str = "running",
+    err: str = "",
+    container: str | None = None,
+) -> dict:
     """One GET /tasks item."""
-    raw = {"ID": tid, "ServiceID": service_id, "NodeID": node_id, "DesiredState": desired,
-           "Spec": {"ContainerSpec": {"Image": "labkit/whoami:latest"}},
-           "Status": {"State": state, "Message": state, "Err": err, "Timestamp": "2026-11-26T10:00:00Z",
-                      "ContainerStatus": {"ContainerID": container or (tid * 8)[:64]}},
-           "CreatedAt": f"2026-11-26T10:00:0{len(tid) % 10}Z"}
+    raw = {
+        "ID": tid,
+        "ServiceID": service_id,
+        "NodeID": node_id,
+        "DesiredState": desired,
+        "Spec": {"ContainerSpec": {"Image": "labkit/whoami:latest"}},
+        "Status": {
+            "State": state,
+            "Message": state,
+            "Err": err,
+            "Timestamp": "2026-11-26T10:00:00Z",
+            "ContainerStatus": {"ContainerID": container or (tid * 8)[:64]},
+        },
+        "CreatedAt": f"2026-11-26T10:00:0{len(tid) % 10}Z",
+    }
     if slot is not None:
         raw["Slot"] = slot
     return raw
 
 
-def snapshot(nodes: list, services: list, tasks: list, t: float = 1_000.0, faults: dict | None = None,
-             lab: str = "t", manager: str = "manager1") -> SwarmSnapshot:
+def snapshot(
+    nodes: list,
+    services: list,
+    tasks: list,
+    t: float = 1_000.0,
+    faults: dict | None = None,
+    lab: str = "t",
+    manager: str = "manager1",
+) -> SwarmSnapshot:
     """A snapshot parsed from payloads, with labkit faults by hostname."""
     snap = parse_snapshot(lab, manager, nodes, services, tasks, taken_at=t)
     if faults:
-        snap = dataclasses.replace(snap, nodes=tuple(dataclasses.replace(n, fault=faults.get(n.hostname))
-                                                     for n in snap.nodes))
+        snap = dataclasses.replace(
+            snap, nodes=tuple(dataclasses.replace(n, fault=faults.get(n.hostname)) for n in snap.nodes)
+        )
     return snap
 
 
 def three_nodes(**overrides: dict) -> list:
     """manager1 (leader), worker1, worker2; overrides[hostname] changes fields of raw_node."""
     spec = {"manager1": ("n1", "manager", True), "worker1": ("n2", "worker", False), "worker2": ("n3", "worker", False)}
-    return [raw_node(nid, h, **{"role": role, "leader": leader, **overrides.get(h, {})})
-            for h, (nid, role, leader) in spec.items()]
+    return [
+        raw_node(nid, h, **{"role": role, "leader": leader, **overrides.get(h, {})})
+        for h, (nid, role, leader) in spec.items()
+    ]
 
 
 def web_tasks(placement: dict[int, str] | None = None, **states: str) -> list:
     """Tasks web.1..3 on n1..n3 by default; placement maps slot -> node id; states maps 'web1' -> state."""
     placement = placement or {1: "n1", 2: "n2", 3: "n3"}
-    return [raw_task(f"t{slot}", "s1", slot, nid, state=states.get(f"web{slot}", "running"))
-            for slot, nid in placement.items()]
+    return [
+        raw_task(f"t{slot}", "s1", slot, nid, state=states.get(f"web{slot}", "running"))
+        for slot, nid in placement.items()
+    ]
 
 
 def web_snapshot(t: float = 1_000.0, **kw: Any) -> SwarmSnapshot:
@@ -89,12 +140,19 @@ def web_snapshot(t: float = 1_000.0, **kw: Any) -> SwarmSnapshot:
 
 def big_snapshot(nodes: int = 10, tasks: int = 100, services: int = 5, t: float = 1_000.0) -> SwarmSnapshot:
     """A synthetic swarm of `nodes` nodes and `tasks` running tasks spread over `services` services."""
-    raw_nodes = [raw_node(f"n{i}", f"manager{i}" if i <= 3 else f"worker{i - 3}", "manager" if i <= 3 else "worker",
-                          leader=i == 1) for i in range(1, nodes + 1)]
+    raw_nodes = [
+        raw_node(
+            f"n{i}", f"manager{i}" if i <= 3 else f"worker{i - 3}", "manager" if i <= 3 else "worker", leader=i == 1
+        )
+        for i in range(1, nodes + 1)
+    ]
     per = tasks // services
     raw_services = [raw_service(f"s{k}", f"svc{k}", replicas=per, ports=()) for k in range(services)]
-    raw_tasks = [raw_task(f"t{k}x{j}", f"s{k}", j + 1, f"n{(k * per + j) % nodes + 1}")
-                 for k in range(services) for j in range(per)]
+    raw_tasks = [
+        raw_task(f"t{k}x{j}", f"s{k}", j + 1, f"n{(k * per + j) % nodes + 1}")
+        for k in range(services)
+        for j in range(per)
+    ]
     return snapshot(raw_nodes, raw_services, raw_tasks, t=t)
 
 
@@ -153,8 +211,9 @@ class StubFollower:
 class StubLab:
     """Stands in for Lab in unit tests: snapshots come from a list, actions are recorded."""
 
-    def __init__(self, snapshots: list, name: str = "t", hosts: tuple = ("manager1", "worker1", "worker2"),
-                 mesh: bool = True):
+    def __init__(
+        self, snapshots: list, name: str = "t", hosts: tuple = ("manager1", "worker1", "worker2"), mesh: bool = True
+    ):
         self.name, self.network_name = name, f"{name}-net"
         self._snapshots, self.calls, self.sh_error, self.running = list(snapshots), [], None, True
         self._nodes = {h: StubNode(self, h) for h in hosts}
@@ -243,8 +302,13 @@ window.lkMount = async (file, state) => {
 };
 </script></body></html>"""
 
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run"]
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def _serve(route: Any) -> None:

@@ -51,27 +51,10 @@ def course_map() -> CourseMap:
     return CourseMap(map_rows)
 
 
+# fmt: off
 __all__ = [
-    "check",
-    "hint",
-    "solution",
-    "reset",
-    "open_lab",
-    "course_map",
-    "ip",
-    "join_token",
-    "node_id",
-    "service_id",
-    "leader",
-    "node_with",
-    "node_without",
-    "faulted",
-    "all_faulted",
-    "survivor",
-    "task",
-    "engine_log",
-    "down_after",
-    "endpoint_mode",
-    "CheckResult",
-    "ExerciseNotDone",
+    "check", "hint", "solution", "reset", "open_lab", "course_map", "ip", "join_token", "node_id", "service_id",
+    "leader", "node_with", "node_without", "faulted", "all_faulted", "survivor", "task", "engine_log",
+    "down_after", "endpoint_mode", "CheckResult", "ExerciseNotDone",
 ]
+# fmt: on

@@ -6,7 +6,8 @@ offline  build from Debian packages: debootstrap + docker import
 online   pull the official images (docker:dind, registry, nginx, busybox)
 mirror   what the lab registry runs and serves
 boot     how a node boots: containerd, then dockerd with the lab registry as its mirror
-archive  the image archive's format: one tar, each member's sha256, verified before anything loads
+archive  the image archive: one tar, each member's sha256, verified before anything loads (reading it; every
+         name of it); archive_format: its layout and manifest; archive_writer: writing it in one pass
 transfer `labkit images export|import FILE`: the images and the registry's cache, for rooms offline
 recipes/ the files both builds use
 """

@@ -9,6 +9,7 @@ operations  deploy, wait, HTTP, commands, faults, images, DOCKER_HOST for other 
 nodes       the node and registry containers (testcontainers DockerContainers)
 tls         the managers' TLS port: certificates and DockerHost
 report      what a failed test shows about its swarm
+progress    what a swarm tells as it starts, to the `labkit.testing` logger
 plugin      the pytest plugin (`swarm` fixture, `@pytest.mark.swarm(managers, workers)`)
 """
 

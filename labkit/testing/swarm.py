@@ -10,7 +10,6 @@ swarm's own cleanup (and `labkit down`) finds it by label.
 from __future__ import annotations
 
 import ipaddress
-import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -48,55 +47,10 @@ from ..swarm.node import Node
 from ..swarm.steps import nodes_created_as, wait_ready
 from .nodes import NodeContainer, NodePlan, RegistryContainer, session_labels
 from .operations import SwarmOperations
+from .progress import LogReport, log
 from .tls import SwarmCerts, make_certs
 
 __all__ = ["SwarmContainer"]
-
-log = logging.getLogger("labkit.testing")
-
-
-class _LogReport:
-    """A labkit Reporter that writes to the `labkit.testing` logger (pytest shows it with a failed test)."""
-
-    def title(self, text: str) -> None:
-        """Log a line."""
-        log.info("%s", text)
-
-    line = step = title
-
-    def begin(self, step: str, index: int, total: int) -> None:
-        """Log a start step."""
-        log.info("[%d/%d] %s", index, total, step)
-
-    def command(self, node: str, cmd: str) -> None:
-        """Log a command run in a node."""
-        log.info("%s$ %s", node, cmd)
-
-    def done(self, text: str, seconds: float) -> None:
-        """Log the end of a start."""
-        log.info("%s (%.1f s)", text, seconds)
-
-    def waiting(self, what: str, timeout: float) -> _LogWait:
-        """A wait: logged when it ends."""
-        return _LogWait(what)
-
-
-class _LogWait:
-    """A labkit Waiting that logs how a wait ended."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def tick(self) -> None:
-        """Nothing at each look."""
-
-    def done(self) -> None:
-        """Log the end of a wait."""
-        log.info("waited for %s", self.what)
-
-    def fail(self) -> None:
-        """Log a wait that failed."""
-        log.info("gave up waiting for %s", self.what)
 
 
 class SwarmContainer(SwarmOperations):
@@ -133,7 +87,7 @@ class SwarmContainer(SwarmOperations):
         check_shape(managers, workers)
         self.name = validate_lab_name(name) if name is not None else f"swarm-{secrets.token_hex(4)}"
         self._image, self._mode, self._tls, self._timeout = image, mode, tls, startup_timeout
-        self._state = LabState(self.name, managers, workers, heartbeat, True, report=_LogReport())
+        self._state = LabState(self.name, managers, workers, heartbeat, True, report=LogReport())
         self._network: Network | None = None
         self._containers: dict[str, DockerContainer] = {}
         self._certs: SwarmCerts | None = None

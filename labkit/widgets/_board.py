@@ -35,15 +35,23 @@ class SwarmBoard(anywidget.AnyWidget):
     lab_name = traitlets.Unicode("").tag(sync=True)
     swarm = traitlets.Dict().tag(sync=True)  # nodes, services, task cards (see _model.board_model)
     status = traitlets.Dict().tag(sync=True)  # see _model.status_model
-    log = traitlets.List().tag(sync=True)  # actions run from the board, newest last
+    log: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)  # actions run from the board, newest last
     history = traitlets.Bool(False).tag(sync=True)  # show shutdown/failed tasks too
     service_filter = traitlets.Unicode("").tag(sync=True)  # "" = all services
     controls = traitlets.Bool(True).tag(sync=True)  # show the buttons and sliders
 
-    def __init__(self, lab: LabView, *, history: bool = False, service: str = "", controls: bool = True,
-                 watcher: Watcher | None = None, hold: float = 4.0, **kwargs: Any):
-        super().__init__(lab_name=str(lab.name), history=history, service_filter=service, controls=controls,
-                         **kwargs)
+    def __init__(
+        self,
+        lab: LabView,
+        *,
+        history: bool = False,
+        service: str = "",
+        controls: bool = True,
+        watcher: Watcher | None = None,
+        hold: float = 4.0,
+        **kwargs: Any,
+    ):
+        super().__init__(lab_name=str(lab.name), history=history, service_filter=service, controls=controls, **kwargs)
         self._lab = lab
         self._watcher = watcher or watcher_for(lab)
         self._marks = MarkTracker(hold=hold)
@@ -176,8 +184,15 @@ class DockedBoard:
         return f"{self.board!r} → docked beside the notebook, in the tab 'Swarm board: {self.board.lab_name}'"
 
 
-def board(lab: LabView, *, history: bool = False, service: str = "", controls: bool = True, side: bool = False,
-          watcher: Watcher | None = None) -> SwarmBoard | DockedBoard:
+def board(
+    lab: LabView,
+    *,
+    history: bool = False,
+    service: str = "",
+    controls: bool = True,
+    side: bool = False,
+    watcher: Watcher | None = None,
+) -> SwarmBoard | DockedBoard:
     """The live board of a lab: `board(lab, history=False, service="", controls=True, side=False)`.
 
     `side=True` docks it in a panel to the right of the notebook (see `SwarmBoard.dock`), so it stays in view
@@ -185,6 +200,8 @@ def board(lab: LabView, *, history: bool = False, service: str = "", controls: b
     re-running a cell does not pile up boards that all follow the swarm.
     """
     w = watcher or watcher_for(lab)
-    shown = w.shared(("board", history, service, controls),
-                     lambda: SwarmBoard(lab, history=history, service=service, controls=controls, watcher=w))
+    shown = w.shared(
+        ("board", history, service, controls),
+        lambda: SwarmBoard(lab, history=history, service=service, controls=controls, watcher=w),
+    )
     return shown.dock() if side else shown

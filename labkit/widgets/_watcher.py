@@ -4,6 +4,8 @@ Rules learned the hard way (see shared/reference/jupyter.md §2): the thread
 only assigns traits (through subscriber callbacks); it never prints or
 displays, because since ipykernel 7.1 thread output lands in whatever cell
 runs last. Errors are kept in `errors`, never raised out of the thread.
+
+What the thread asks the lab (a snapshot, whether it runs) is in _lab_link.py.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import collections
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 from ..swarm.state import SwarmSnapshot
 from ._diff import diff_snapshots, make_event, quorum_events
+from ._lab_link import error_snapshot, hold, is_running, snapshot_of
 from ._protocol import Follower, LabView
 
 __all__ = ["Watcher", "watcher_for"]
@@ -35,14 +37,6 @@ def watcher_for(lab: LabView, interval: float = 1.0) -> Watcher:
             w = Watcher(lab, interval=interval)
             _REGISTRY[id(lab)] = w
         return w
-
-
-def _ref(obj: LabView) -> Callable[[], LabView | None]:
-    # A weak reference so a forgotten lab can be collected; fall back to a strong one.
-    try:
-        return weakref.ref(obj)
-    except TypeError:
-        return lambda: obj
 
 
 def _first_event(snap: SwarmSnapshot) -> dict:
@@ -74,7 +68,7 @@ class Watcher:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self._lab = _ref(lab)
+        self._lab = hold(lab)
         self.clock, self._sleep = clock, sleep  # every duration is read from clock(): unit tests pass a fake one
         self.lab_name = str(lab.name)
         self.interval = interval
@@ -178,43 +172,21 @@ class Watcher:
     def _take(self) -> SwarmSnapshot:
         started = self.waiting_since = self.clock()
         try:
-            snap = self._take_once()
+            snap = snapshot_of(self.lab, self.lab_name, self.errors)
             quick = self.clock() - started < self.SLOW
             if (
                 snap.error is not None
                 and quick
                 and (self.latest is None or self.latest.error is None)
-                and self._lab_running()
+                and is_running(self.lab)
             ):
                 # One failed answer on a loaded machine is not an outage: ask again once before
                 # turning the board red, so a learner does not see a false "no manager answered".
                 self._sleep(self.RETRY_DELAY)
-                snap = self._take_once()
+                snap = snapshot_of(self.lab, self.lab_name, self.errors)
             return snap
         finally:
             self.waiting_since = None
-
-    def _take_once(self) -> SwarmSnapshot:
-        lab = self.lab
-        if lab is None:
-            return self._error_snapshot("the lab object no longer exists")
-        try:
-            return lab.snapshot()
-        except Exception as exc:  # lab.snapshot() already tries every manager; show why it failed
-            self.errors.append(f"{type(exc).__name__}: {exc}")
-            return self._error_snapshot(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-
-    def _error_snapshot(self, error: str) -> SwarmSnapshot:
-        return SwarmSnapshot(lab=self.lab_name, taken_at=time.time(), manager=None, error=error, quorum=False)
-
-    def _lab_running(self) -> bool:
-        lab = self.lab
-        if lab is None:
-            return False
-        try:
-            return bool(lab.running)
-        except Exception:  # asking may itself fail while the engine restarts: keep watching
-            return True
 
     # -- thread ----------------------------------------------------------
     def start(self) -> None:
@@ -288,7 +260,7 @@ class Watcher:
                 self.tick()
             except Exception as exc:  # never let the thread die with a traceback on stderr
                 self.errors.append(f"{type(exc).__name__}: {exc}")
-            if not self._lab_running():
+            if not is_running(self.lab):
                 self._lab_stopped(stop)
                 return
             if self._follower is not None:
@@ -308,7 +280,7 @@ class Watcher:
 
     def _lab_stopped(self, stop: threading.Event) -> None:
         self.stopped_reason = "lab stopped"
-        self.latest = self._error_snapshot("the lab is stopped (start a new one to watch it)")
+        self.latest = error_snapshot(self.lab_name, "the lab is stopped (start a new one to watch it)")
         event = make_event(time.time(), "lab", f"lab {self.lab_name} stopped: the widgets no longer update", "warn")
         self.events.append(event)
         self._notify(self.latest, [event])

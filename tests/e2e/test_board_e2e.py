@@ -22,8 +22,13 @@ from .conftest import jupyter_server, open_notebook, write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 LAB = f"e2e-board-{os.getpid() % 10000}"
 
 pytestmark = pytest.mark.e2e
@@ -85,10 +90,17 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
 
         # 1. Columns and cards render from the real swarm.
         board = page.locator(".lk-board")
-        _wait(lambda: page.locator(".lk-board .lk-task[data-state=running]").count() == 7, 420,
-              "7 running task cards (web x4, hello x3)", page)
-        assert [board.locator(".lk-node").nth(i).get_attribute("data-node") for i in range(3)] == \
-            ["manager1", "worker1", "worker2"]
+        _wait(
+            lambda: page.locator(".lk-board .lk-task[data-state=running]").count() == 7,
+            420,
+            "7 running task cards (web x4, hello x3)",
+            page,
+        )
+        assert [board.locator(".lk-node").nth(i).get_attribute("data-node") for i in range(3)] == [
+            "manager1",
+            "worker1",
+            "worker2",
+        ]
         assert "★ leader" in board.locator('.lk-node[data-node="manager1"]').inner_text()
 
         # 2. The traffic panel reaches every node's host-mode port and names who answered.
@@ -111,11 +123,17 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
         _wait(lambda: worker2.get_attribute("data-state") == "down", 60, "the swarm to declare worker2 down", page)
         t_down = time.monotonic() - t0
         running_web = '.lk-node:not([data-node="worker2"]) .lk-task[data-service="web"][data-state=running]'
-        _wait(lambda: page.locator(running_web).count() == 4 and worker2.locator(".lk-task").count() == 0, 90,
-              "web's 4 replicas running on manager1 and worker1 only", page)
+        _wait(
+            lambda: page.locator(running_web).count() == 4 and worker2.locator(".lk-task").count() == 0,
+            90,
+            "web's 4 replicas running on manager1 and worker1 only",
+            page,
+        )
         t_moved = time.monotonic() - t0
-        print(f"\nkill worker2: column down after {t_fault:.1f} s, swarm Down after {t_down:.1f} s, "
-              f"tasks moved after {t_moved:.1f} s")
+        print(
+            f"\nkill worker2: column down after {t_fault:.1f} s, swarm Down after {t_down:.1f} s, "
+            f"tasks moved after {t_moved:.1f} s"
+        )
         page.wait_for_timeout(500)
         board.screenshot(path=str(_artifacts() / "e2e-board-after-kill.png"))
 
@@ -127,9 +145,14 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
         log = board.locator('.lk-log-entry[data-action="drain"]')
         _wait(lambda: log.count() == 1 and log.get_attribute("data-status") == "ok", 30, "the drain log entry", page)
         assert "docker node update --availability drain worker1" in log.inner_text()
-        _wait(lambda: page.locator(running_web.replace(":not([data-node=\"worker2\"])",
-                                                       '[data-node="manager1"]')).count() == 4, 90,
-              "web's replicas all on manager1 after the drain", page)
+        _wait(
+            lambda: (
+                page.locator(running_web.replace(':not([data-node="worker2"])', '[data-node="manager1"]')).count() == 4
+            ),
+            90,
+            "web's replicas all on manager1 after the drain",
+            page,
+        )
 
         # 5. The timeline told the story.
         timeline = page.locator(".lk-timeline").inner_text()
@@ -137,8 +160,12 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
         assert "worker2 is down" in timeline and "worker1 availability active → drain" in timeline
         assert "✓ docker node update --availability drain worker1" in timeline
 
-        _wait(lambda: page.locator('.lk-board .lk-task:not([data-mark=""])').count() == 0, 15,
-              "the arrival/leaving marks to fade (for the README picture)", page)
+        _wait(
+            lambda: page.locator('.lk-board .lk-task:not([data-mark=""])').count() == 0,
+            15,
+            "the arrival/leaving marks to fade (for the README picture)",
+            page,
+        )
         board.screenshot(path=str(_artifacts() / "e2e-board.png"))
         if os.environ.get("LABKIT_UPDATE_DOCS") == "1":  # refresh the README picture only when asked
             shutil.copy(_artifacts() / "e2e-board.png", _docs_png())

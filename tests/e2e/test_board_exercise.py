@@ -9,8 +9,13 @@ from ..support import wait_until
 from .conftest import CHROMIUM, ROOT, jupyter_server, open_notebook, write_notebook
 
 pytestmark = pytest.mark.e2e
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 CELLS = [
     'from labkit.course import *\nlab = reset("02", section="drain")',
@@ -23,10 +28,12 @@ def run_cells(page, *, above: int | None = None, only: int | None = None) -> Non
     """Run the cells above index `above`, or the one cell `only`, as JupyterLab's menu commands do."""
     index = above if above is not None else only
     # The board's panel takes the focus when it opens: find the notebook among the main area's widgets.
-    page.evaluate("() => { const shell = window.jupyterapp.shell;"
-                  " const nb = Array.from(shell.widgets('main'))"
-                  ".find(w => w.content && 'activeCellIndex' in w.content);"
-                  f" shell.activateById(nb.id); nb.content.activeCellIndex = {index}; }}")
+    page.evaluate(
+        "() => { const shell = window.jupyterapp.shell;"
+        " const nb = Array.from(shell.widgets('main'))"
+        ".find(w => w.content && 'activeCellIndex' in w.content);"
+        f" shell.activateById(nb.id); nb.content.activeCellIndex = {index}; }}"
+    )
     command = "notebook:run-all-above" if above is not None else "notebook:run-cell"
     page.evaluate(f"() => {{ window.jupyterapp.commands.execute('{command}'); }}")
 
@@ -48,17 +55,29 @@ def test_an_exercise_solved_with_the_board_passes_its_check(tmp_path):
                 page.screenshot(path=str(ROOT / "artifacts" / "e2e-board-exercise-failure.png"), full_page=True)
                 print(page.inner_text(".jp-Notebook")[-3000:])
 
-            wait_until(lambda: worker2.locator('button[data-action="drain"]').count() == 1, 240,
-                       "the board with worker2's drain button", on_timeout=show_notebook)
+            wait_until(
+                lambda: worker2.locator('button[data-action="drain"]').count() == 1,
+                240,
+                "the board with worker2's drain button",
+                on_timeout=show_notebook,
+            )
             check_output = page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea")
             worker2.locator('button[data-action="drain"]').click()
             assert page.locator(".jp-Cell").nth(1).locator(".lk-board").count() == 0, "not in the cell as well"
             assert any("Swarm board: nb02" in tab for tab in page.locator(".lm-TabBar-tab").all_inner_texts())
-            wait_until(lambda: worker2.get_attribute("data-availability") == "drain", 60,
-                       "worker2 drained on the board", on_timeout=show_notebook)
+            wait_until(
+                lambda: worker2.get_attribute("data-availability") == "drain",
+                60,
+                "worker2 drained on the board",
+                on_timeout=show_notebook,
+            )
             run_cells(page, only=2)
-            wait_until(lambda: "✓ 02-drain-worker2" in check_output.inner_text(), 120, "the check to pass",
-                       on_timeout=show_notebook)
+            wait_until(
+                lambda: "✓ 02-drain-worker2" in check_output.inner_text(),
+                120,
+                "the check to pass",
+                on_timeout=show_notebook,
+            )
             page.screenshot(path=str(ROOT / "artifacts" / "e2e-board-exercise.png"), full_page=True)
             browser.close()
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..model import Check, Evidence, NotebookPlan, Section, Verdict, failed, passed, waiting
-
 from ..verdicts import in_state_for, missing_service
 
 SWARM_PORTS = (("tcp", 2377), ("tcp", 7946), ("udp", 7946), ("udp", 4789))
@@ -65,7 +64,8 @@ PLAN = NotebookPlan(
                      "command the task runs.",
                      "docker service create --name hello busybox sleep 1d"),
               solution="%%node manager1\ndocker service create --name hello busybox sleep 1d",
-              wrong=(("%%node manager1\ndocker service create --detach --name hello busybox", "end as soon as they start"),),
+              wrong=(("%%node manager1\ndocker service create --detach --name hello busybox",
+                      "end as soon as they start"),),
               wait=60),
         Check("00-input-accepts-swarm-ports", "firewall", "the swarm ports have ACCEPT rules",
               input_accepts_swarm_ports, unsolved="no ACCEPT rule for 2377/tcp", probes=(("manager1", IPTABLES),),

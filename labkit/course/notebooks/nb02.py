@@ -154,7 +154,8 @@ def drain_worker2(ev: Evidence) -> Verdict:
     if others:
         return failed(f"{nodes_text(others)} is drained too; expected only worker2 out of scheduling "
                       f"(and {nodes_text(others)} active)")
-    still = [t.label for t in snap.tasks_of("web", current=False) if t.node_hostname == "worker2" and t.state == "running"]
+    still = [t.label for t in snap.tasks_of("web", current=False)
+             if t.node_hostname == "worker2" and t.state == "running"]
     if still:
         return waiting(f"worker2 is drained; {nodes_text(still)} is stopping there")
     if len(snap.running("web")) < 8:

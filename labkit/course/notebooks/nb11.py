@@ -1,5 +1,4 @@
-"""11 · Stacks: an application in one compose file (endpoint mode chosen by this host's IPVS, a placement
-constraint), deployed, namespaced, scaled from the board and reset by the file, version 2, and removed."""
+"""11 · Stacks: one compose file (endpoint mode by this host's IPVS) deployed, scaled, reset, updated, removed."""
 
 from __future__ import annotations
 
@@ -54,7 +53,7 @@ def _write_v1() -> Step:
 
 def _counts(s, **want: int) -> bool:
     return all(len(s.running(f"app_{k}")) == n for k, n in want.items())
-
+_DEPLOYED = wait(lambda s: _counts(s, web=2, client=1), "app_web 2, app_client 1")  # the stack as the file says
 
 def _stack(ev: Evidence, name: str) -> list[str]:
     """The services labelled as parts of a stack."""
@@ -67,7 +66,7 @@ def _env(ev: Evidence, service: str) -> list[str]:
 
 def _answered_by(ev: Evidence) -> set[str]:
     """The web containers that answered the client's last requests."""
-    return {line.split()[1] for line in ev.output("manager1", CLIENT_LOGS).splitlines() if line.startswith("hostname: ")}
+    return {ln.split()[1] for ln in ev.output("manager1", CLIENT_LOGS).splitlines() if ln.startswith("hostname: ")}
 
 
 def _web_ids(ev: Evidence) -> set[str]:
@@ -82,7 +81,8 @@ def app_deployed(ev: Evidence) -> Verdict:
         if (v := missing_service(snap, name)) is not None:
             return v
     if _stack(ev, "app") != ["app_client", "app_web"]:
-        return failed(f"the services labelled {NS}=app are {nodes_text(_stack(ev, 'app'))}; expected app_client, app_web")
+        return failed(f"the services labelled {NS}=app are {nodes_text(_stack(ev, 'app'))}; "
+                      "expected app_client, app_web")
     net = network(ev, "app_backend") or {}
     if net.get("Driver") != "overlay" or (net.get("Labels") or {}).get(NS) != "app":
         return failed(f"app_backend is {net.get('Driver') or 'missing'}; expected the stack's overlay network")
@@ -93,7 +93,8 @@ def app_deployed(ev: Evidence) -> Verdict:
     if managers:
         return failed(f"app_web runs on {nodes_text(managers)}, a manager; expected workers only")
     if not _counts(snap, web=2, client=1):
-        return waiting(f"app_web runs {placement_text(snap, 'app_web')}; app_client {placement_text(snap, 'app_client')}")
+        return waiting(f"app_web runs {placement_text(snap, 'app_web')}; "
+                       f"app_client {placement_text(snap, 'app_client')}")
     return passed(f"stack app: app_web 2 ({placement_text(snap, 'app_web')}: workers only), app_client 1, network "
                   f"app_backend (overlay), all labelled {NS}=app")
 
@@ -180,7 +181,8 @@ def staging_stack(ev: Evidence) -> Verdict:
     if gone:
         return failed(f"{nodes_text(gone)} is gone; expected app and staging side by side")
     if staging != ["staging_client", "staging_web"]:
-        return failed(f"stack staging has {nodes_text(staging)}; expected staging_client and staging_web, from the file")
+        return failed(f"stack staging has {nodes_text(staging)}; "
+                      "expected staging_client and staging_web, from the file")
     if snap.service("staging_web").replicas != 2:
         return failed(f"staging_web wants {snap.service('staging_web').replicas} replicas; the file says 2 — expected "
                       "the unchanged file")
@@ -245,9 +247,9 @@ PLAN = NotebookPlan(
         Section("compose-file", "The compose file"),
         Section("deploy", "Deploy", (_write_v1(),)),
         Section("desired-state", "The file is the desired state", (
-            _write_v1(), sh("manager1", DEPLOY), wait(lambda s: _counts(s, web=2, client=1), "app_web 2, app_client 1"))),
+            _write_v1(), sh("manager1", DEPLOY), _DEPLOYED)),
         Section("version-2", "Version 2: change the file, deploy again", (
-            _write_v1(), sh("manager1", DEPLOY), wait(lambda s: _counts(s, web=2, client=1), "app_web 2, app_client 1"))),
+            _write_v1(), sh("manager1", DEPLOY), _DEPLOYED)),
         Section("remove", "Remove the stack", (
             _write_v1(), sh("manager1", V2), sh("manager1", AGENT), sh("manager1", DEPLOY),
             wait(lambda s: _counts(s, web=4, client=1, agent=3), "app_web 4, app_client 1, app_agent 3", 120))),

@@ -40,6 +40,7 @@ __all__ = [
     "EngineUnavailable",
     "EngineError",
     "ApiUnanswered",
+    "ExecStreamBroken",
     "ImageUnavailable",
     "InvalidInput",
     "LabNotRunning",
@@ -110,6 +111,10 @@ class EngineError(LabkitError):
 
 class ApiUnanswered(LabkitError):
     """No manager answered an Engine API read in time; usually passing (a busy host, an election): ask again."""
+
+
+class ExecStreamBroken(LabkitError):
+    """The engine's reply to a command in a container could not be read (its stream frames were garbled)."""
 
 
 class ImageUnavailable(LabkitError):

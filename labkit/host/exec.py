@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import docker.errors
 
-from ..base.errors import CommandError
+from ..base.errors import CommandError, ExecStreamBroken
 from .api_errors import reason
 from .engine import client
 
@@ -146,17 +146,22 @@ def run_in_container(
         frames = api.exec_start(exec_id, stream=True, demux=True, tty=tty)
         if tty:
             _fit_window(api, exec_id, window)
-        for out, err in frames:
-            if out:
-                text = out_text.decode(out)
-                out_chunks.append(text)
-                if out_sink:
-                    out_sink.write(text)
-            if err:
-                text = err_text.decode(err)
-                err_chunks.append(text)
-                if err_sink:
-                    err_sink.write(text)
+        try:
+            for out, err in frames:
+                if out:
+                    text = out_text.decode(out)
+                    out_chunks.append(text)
+                    if out_sink:
+                        out_sink.write(text)
+                if err:
+                    text = err_text.decode(err)
+                    err_chunks.append(text)
+                    if err_sink:
+                        err_sink.write(text)
+        except ValueError as exc:  # docker-py's demux met a byte that is no frame header: the stream is garbled
+            raise ExecStreamBroken(
+                f"the engine's reply to `{argv[0]}` in {container} could not be read ({exc}); run it again"
+            ) from exc
     finally:  # a last partial line is shown even after Ctrl-C
         for sink in (out_sink, err_sink):
             if sink:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from ..base.errors import ExecStreamBroken
 from ..host.exec import ContainerNotRunning, run_in_container
 from ..host.inventory import exit_codes, node_containers
 from .answers import SNAPSHOT_SCRIPT, Answer, parse_answer
@@ -29,7 +30,7 @@ def ask_manager(state: LabState, hostname: str) -> Answer:
     """Run the snapshot script in one node and read its answer."""
     try:
         r = run_in_container(state.container_of(hostname), ["sh", "-c", SNAPSHOT_SCRIPT], check=False)
-    except ContainerNotRunning as exc:
+    except (ContainerNotRunning, ExecStreamBroken) as exc:  # no readable answer: the next look asks again
         return parse_answer(hostname, None, "", exec_error=str(exc))
     return parse_answer(hostname, r.exit_code, r.stdout)
 

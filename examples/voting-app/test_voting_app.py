@@ -13,6 +13,7 @@ SERVICES = ["vote_redis", "vote_db", "vote_vote", "vote_result", "vote_worker"]
 
 @pytest.mark.swarm(managers=1, workers=2, fresh=True)
 def test_the_stack_converges_and_survives_a_lost_worker(swarm):
+    """Deploy the stack, wait for every service, lose a worker, and wait for every service again."""
     swarm.deploy(STACK, name="vote")
     swarm.wait_stack("vote", timeout=300)  # the first deploy pulls every image
     snap = swarm.snapshot()

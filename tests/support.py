@@ -57,3 +57,13 @@ def wait_http(url: str, timeout: float, what: str, alive: Callable[[], bool] = l
             return False
 
     wait_until(answers, timeout, what, interval=0.5)
+
+
+def two_nginx_tasks_run(labkit: Callable[..., Any], lab: str) -> None:
+    """Through `labkit exec` (labkit(*args) runs the CLI), create the tutorial's 2-replica nginx on a lab and
+    assert both tasks run: the proof, on an engine just set up, that images and the registry serve a service."""
+    create = labkit("exec", lab, "manager1", "--", "docker", "service", "create", "--name", "nginx", "--replicas", "2",
+                    "nginx")  # fmt: skip
+    assert create.returncode == 0, create.stdout + create.stderr  # the CLI waits until both tasks run
+    ps = labkit("exec", lab, "manager1", "--", "docker", "service", "ps", "nginx", "--format", "{{.CurrentState}}")
+    assert ps.stdout.count("Running") == 2, ps.stdout

@@ -29,7 +29,7 @@ from labkit.images.archive import verify
 from labkit.images.specs import BUSYBOX, IMAGES, LABEL_RECIPE
 
 from ..nested_engine import nested_engine
-from ..support import HANG
+from ..support import HANG, two_nginx_tasks_run
 from .conftest import unique
 
 OFFLINE = {
@@ -130,36 +130,7 @@ def test_after_an_import_a_lab_starts_with_no_build_and_no_download(exported):
             assert up.returncode == 0, up.stdout + up.stderr
             for word in ("debootstrap", "building", "docker pull", "docker push"):
                 assert word not in up.stdout, f"{word!r}: the lab must start from what was imported\n{up.stdout}"
-            create = cli(
-                "exec",
-                name,
-                "manager1",
-                "--",
-                "docker",
-                "service",
-                "create",
-                "--name",
-                "nginx",
-                "--replicas",
-                "2",
-                "nginx",
-                url=url,
-            )  # waits until both tasks run
-            assert create.returncode == 0, create.stdout + create.stderr
-            ps = cli(
-                "exec",
-                name,
-                "manager1",
-                "--",
-                "docker",
-                "service",
-                "ps",
-                "nginx",
-                "--format",
-                "{{.CurrentState}}",
-                url=url,
-            )
-            assert ps.stdout.count("Running") == 2, ps.stdout
+            two_nginx_tasks_run(lambda *args: cli(*args, url=url), name)
         finally:
             assert cli("down", name, url=url).returncode == 0
 

@@ -32,6 +32,7 @@ from labkit.images.specs import BUSYBOX, DIND_IMAGE, IMAGES, NGINX, REGISTRY_ONL
 from labkit.swarm.waits import all_ready
 
 from ..nested_engine import nested_engine
+from ..support import two_nginx_tasks_run
 from .conftest import unique
 
 HOST_ENGINE = os.environ.get("DOCKER_HOST")  # the engine the learner engine runs on
@@ -206,36 +207,5 @@ def test_the_online_path_builds_its_images_and_runs_a_lab(inside):
     assert (
         engine.client().api.inspect_container(f"{name}-worker1")["Config"]["Image"] == "labkit-online-test/node:latest"
     )
-    create = labkit_cli(
-        url,
-        "exec",
-        name,
-        "manager1",
-        "--",
-        "docker",
-        "service",
-        "create",
-        "--name",
-        "nginx",
-        "--replicas",
-        "2",
-        "nginx",
-        env=env,
-    )
-    assert create.returncode == 0, create.stderr
-    ps = labkit_cli(
-        url,
-        "exec",
-        name,
-        "manager1",
-        "--",
-        "docker",
-        "service",
-        "ps",
-        "nginx",
-        "--format",
-        "{{.CurrentState}}",
-        env=env,
-    )
-    assert ps.stdout.count("Running") == 2, ps.stdout
+    two_nginx_tasks_run(lambda *args: labkit_cli(url, *args, env=env), name)
     assert labkit_cli(url, "down", name, env=env).returncode == 0

@@ -37,6 +37,8 @@ COURSE_LAB_FILES = {
     "tests/integration/test_notebook_undone.py": "nb04",
     "tests/integration/test_notebook_rerun.py": "nb04",
 }
+# Test files that bring up a workshop room: an engine holds one room at a time, so they share one scope.
+ROOM_FILES = {"tests/integration/test_workshop.py": "workshop", "tests/e2e/test_workshop_browser.py": "workshop"}
 
 # Seconds a test of each kind takes when it is not in durations.json (averages of a measured run).
 _BY_KIND = {".ipynb": 3.0, "tests/integration/": 8.0, "tests/e2e/": 20.0}
@@ -47,7 +49,7 @@ def scope_of(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
     if path.endswith(".ipynb"):
         return "nb" + path.rsplit("/", 1)[-1][:2]
-    return COURSE_LAB_FILES.get(path, path)
+    return COURSE_LAB_FILES.get(path) or ROOM_FILES.get(path, path)
 
 
 def _measured() -> dict[str, float]:

@@ -32,6 +32,9 @@ LABEL_SHAPE = "labkit.shape"  # "<managers>+<workers>" asked for at start
 LABEL_HEARTBEAT = "labkit.heartbeat"
 LABEL_SWARM = "labkit.swarm"  # "false" for an engines-only lab
 LABEL_ENGINE = "labkit.engine"  # the engine ID a probe result belongs to
+# On an engine (dockerd --label): bytes its labs may use in all; labkit refuses a lab that would not fit. A workshop
+# learner's engine has it (labkit/workshop/engine.py); a laptop's engine does not, and nothing is checked there.
+LABEL_LABS_MEMORY = "labkit.labs-memory"
 
 KIND_NODE, KIND_NETWORK, KIND_VOLUME, KIND_READY, KIND_PREPARED = "node", "network", "volume", "ready", "prepared"
 KIND_REGISTRY, KIND_REGISTRY_DATA, KIND_PROBE, KIND_PROBE_RESULT = "registry", "registry-data", "probe", "probe-result"
@@ -243,6 +246,27 @@ def cli_lab_exists(name: str) -> str:
 def cli_warning(message: str) -> str:
     """A warning as the `labkit` command prints it: one line, no source path."""
     return f"labkit: warning: {' '.join(str(message).split())}"
+
+
+def over_memory(nodes: int, per_node_mib: int, free_mib: int, budget_mib: int, labs: list[str]) -> str:
+    """A lab (or node) refused before anything was created: it would not fit in the memory this engine's labs
+    may use (a workshop learner's limit)."""
+    running = f" Your labs now: {', '.join(labs)}." if labs else ""
+    return (
+        f"not enough memory for {nodes} more node(s): each needs about {per_node_mib} MiB, and of the "
+        f"{budget_mib} MiB your labs may use in this workshop, {max(free_mib, 0)} MiB is free. Nothing was started."
+        f"{running} Stop a lab you no longer need (`labkit status`, then `labkit down NAME`, or lab.stop() in its "
+        "notebook) or start a smaller one; if you need more, ask the instructor."
+    )
+
+
+def node_out_of_memory(hostname: str, budget_mib: int) -> str:
+    """A node killed for lack of memory while it started: the labs hit the engine's limit."""
+    return (
+        f"node {hostname} was killed for lack of memory: your labs reached the {budget_mib} MiB they may use in "
+        "this workshop. Stop a lab you no longer need (`labkit status`, then `labkit down NAME`) and start "
+        "this one again; if you need more, ask the instructor."
+    )
 
 
 def no_engine(address: str, from_env: bool) -> str:

@@ -7,8 +7,8 @@ In a notebook (the first cell of every course notebook does this):
     %load_ext labkit
     lab = open_lab("04")                 # attaches to lab nb04 if it runs, else starts it
 
-    check("04-global-everywhere")        # ✓ or ✗ with what it saw and what it expected
-    hint("04-global-everywhere")         # the next hint; solution(...) comes after the last one
+    check("04-web-on-workers")        # ✓ or ✗ with what it saw and what it expected
+    hint("04-web-on-workers")         # the next hint; solution(...) comes after the last one
     reset("04", section="drain")         # the lab as that section starts, in seconds
 
 Each check is a pure verdict over a snapshot and Engine API lists (see model.py), so it is unit-tested

@@ -139,7 +139,7 @@ class Check:
 
     @property
     def notebook(self) -> str:
-        """ "04" for "04-global-everywhere"."""
+        """ "04" for "04-web-on-workers"."""
         return self.id[:2]
 
     @property

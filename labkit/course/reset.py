@@ -20,7 +20,7 @@ from ..swarm.prepared import budget, prepared_nodes
 from . import progress
 from .catalog import PLANS, plan_of
 
-__all__ = ["open_lab", "reset", "prepare_next"]
+__all__ = ["open_lab", "reset", "prepare_next", "prepare_for", "warm_start"]
 
 
 def _health(name: str):
@@ -69,9 +69,22 @@ def open_lab(notebook: str) -> Lab:
 def prepare_next(notebook: str) -> str | None:
     """Start the next notebook's lab in the background (a separate process), within LABKIT_POOL; its name or None."""
     later = sorted(n for n in PLANS if n > notebook)
-    if not later or budget() == 0:  # preparing is off: ask the engine nothing
+    return prepare_for(later[0]) if later else None
+
+
+def warm_start() -> str | None:
+    """Prepare the lab a learner opens first: their last notebook's (from their progress record), else the first
+    notebook's. A workshop's server runs this as it starts, so the first `open_lab` takes a ready lab."""
+    events = progress.read_events()
+    last = str(events[-1].get("notebook", "")) if events else ""
+    return prepare_for(last if last in PLANS else min(PLANS))
+
+
+def prepare_for(notebook: str) -> str | None:
+    """Start this notebook's lab in the background (a separate process), within LABKIT_POOL; its name or None."""
+    if budget() == 0:  # preparing is off: ask the engine nothing
         return None
-    nxt = PLANS[later[0]]
+    nxt = PLANS[notebook]
     if _health(nxt.lab_name) is not None or prepared_nodes() + nxt.managers + nxt.workers > budget():
         return None
     argv = [

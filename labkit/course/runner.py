@@ -8,7 +8,7 @@ Every attempt, hint and solution is recorded in the progress store.
 
 from __future__ import annotations
 
-from ..base.errors import ApiUnanswered, InvalidInput, WaitTimeout
+from ..base.errors import ApiUnanswered, ExecStreamBroken, InvalidInput, WaitTimeout
 from ..base.poll import poll
 from ..front.lab import Lab, current_lab
 from . import progress
@@ -28,7 +28,7 @@ def judge_now(lab: Lab, ex: Check) -> Verdict:
     """One look: the verdict on the lab as it is right now."""
     try:
         ev = gather(lab, ex)
-    except ApiUnanswered as exc:  # passing (a busy host, an election): the check asks again until its wait ends
+    except (ApiUnanswered, ExecStreamBroken) as exc:  # passing (a busy host, an election, a garbled reply): ask again
         return waiting(str(exc))
     if ev.snapshot.error is not None:
         if ev.snapshot.quorum:  # a leader is being elected: the managers answer again in seconds

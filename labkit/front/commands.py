@@ -55,6 +55,10 @@ def _setup(args: argparse.Namespace) -> int:
     ensure_images()
     ensure_registry(registry_plan())  # fills the registry's data volume now, so a lab start only starts the container
     release_registry()
+    if args.cmd == "setup":  # not `labkit lab`: a learner's laptop never waits for a workshop's image
+        from ..workshop.image import setup_user_image
+
+        setup_user_image()
     print("✓ engine, images and lab registry data are ready (the registry container runs while labs do)")
     return 0
 

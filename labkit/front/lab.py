@@ -243,10 +243,11 @@ class Lab(LabViews):
         self._require_running()
         return membership.add_node(self._state, "worker")
 
-    def add_manager(self) -> Node:
-        """Create one more manager node and join it to the swarm."""
+    def add_manager(self, join: bool = True) -> Node:
+        """Create one more manager node and join it to the swarm; join=False leaves it a fresh engine outside any
+        swarm (a spare machine: a swarm can be restored on it from a backup)."""
         self._require_running()
-        return membership.add_node(self._state, "manager")
+        return membership.add_node(self._state, "manager", join=join)
 
     def remove_node(self, name: str) -> None:
         """Take a node out of the swarm (leave, node rm) and delete its container and volume."""

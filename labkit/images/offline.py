@@ -17,8 +17,8 @@ from pathlib import Path
 from ..base.errors import ImageUnavailable
 from ..host.image_store import import_rootfs
 from .local import current
-from .online import build_whoami
-from .specs import BUSYBOX, LABEL_RECIPE, NGINX, NODE, RECIPES, SUITE, WHOAMI, ImageSpec
+from .online import build_web, build_whoami
+from .specs import BUSYBOX, LABEL_RECIPE, NGINX, NODE, RECIPES, SUITE, WEB_RELEASES, WHOAMI, ImageSpec
 
 __all__ = ["build", "apt_mirror"]
 
@@ -30,6 +30,11 @@ def build(spec: ImageSpec, log: Callable[[str], None]) -> None:
         if not current(NGINX):  # whoami is built FROM labkit's nginx
             build(NGINX, log)
         build_whoami(log, labels)
+        return
+    if spec in WEB_RELEASES:
+        if not current(WHOAMI):  # the web releases are built FROM labkit's whoami
+            build(WHOAMI, log)
+        build_web(spec, log, labels)
         return
     with tempfile.TemporaryDirectory(prefix="labkit-rootfs-") as tmp:
         root = Path(tmp) / "rootfs"

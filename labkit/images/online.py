@@ -12,9 +12,19 @@ from pathlib import Path
 
 from ..base.errors import EngineError, ImageUnavailable
 from ..host import image_store
-from .specs import DIND_IMAGE, LABEL_RECIPE, NGINX, NODE, RECIPES, REGISTRY_ONLINE_IMAGE, WHOAMI, ImageSpec
+from .specs import (
+    DIND_IMAGE,
+    LABEL_RECIPE,
+    NGINX,
+    NODE,
+    RECIPES,
+    REGISTRY_ONLINE_IMAGE,
+    WEB_RELEASES,
+    WHOAMI,
+    ImageSpec,
+)
 
-__all__ = ["build", "build_whoami", "pull_if_missing"]
+__all__ = ["build", "build_whoami", "build_web", "pull_if_missing"]
 
 
 def pull_if_missing(tag: str, log: Callable[[str], None]) -> None:
@@ -36,6 +46,8 @@ def build(spec: ImageSpec, log: Callable[[str], None]) -> None:
             pull_if_missing(REGISTRY_ONLINE_IMAGE, log)
         elif spec is WHOAMI:
             build_whoami(log, labels)
+        elif spec in WEB_RELEASES:
+            build_web(spec, log, labels)
         elif spec.online is None:  # a programming error: every other image is made from an official one
             raise ValueError(f"image {spec.key} names no official image to start from")
         else:
@@ -55,6 +67,16 @@ def build_whoami(log: Callable[[str], None], labels: dict[str, str]) -> None:
     """labkit/whoami: labkit's nginx answering with the container that served the request."""
     log(f"$ docker build -t {WHOAMI.tag} -f whoami.Dockerfile .   # FROM {NGINX.tag}")
     _build(str(RECIPES), "whoami.Dockerfile", WHOAMI.tag, labels, {"BASE": NGINX.tag})
+
+
+def build_web(spec: ImageSpec, log: Callable[[str], None], labels: dict[str, str]) -> None:
+    """labkit/web:vN: a release of the small web app, built FROM labkit's whoami (which must be current)."""
+    args = {"BASE": WHOAMI.tag, **dict(spec.build_args)}
+    log(
+        f"$ docker build -t {spec.tag} -f web.Dockerfile .   # FROM {WHOAMI.tag}, "
+        + " ".join(f"{k}={v}" for k, v in spec.build_args)
+    )
+    _build(str(RECIPES), "web.Dockerfile", spec.tag, labels, args)
 
 
 _build = image_store.build

@@ -21,6 +21,7 @@ __all__ = [
     "NGINX",
     "BUSYBOX",
     "WHOAMI",
+    "WEB_RELEASES",
     "RECIPES",
     "SUITE",
     "DIND_IMAGE",
@@ -48,21 +49,24 @@ def namespace() -> str:
 class ImageSpec:
     """One image: its key, the name nodes pull it by, and how to make it."""
 
-    key: str  # node | nginx | busybox | whoami
+    key: str  # node | nginx | busybox | whoami | web-v1 | web-v2 | web-v3
     mirror_as: str | None  # repository:tag inside the lab registry, None if nodes don't pull it
     packages: tuple[str, ...] = ()  # offline: Debian packages for debootstrap
     online: str | None = None  # online: official image to pull (or Dockerfile base)
     purpose: str = ""
     files: tuple[str, ...] = ()  # files of recipes/ the builds of this image use
+    build_args: tuple[tuple[str, str], ...] = ()  # `docker build --build-arg` pairs (the web releases)
+    repo: str = ""  # the host tag's repository when several images share one (labkit/web:v1, :v2); else the key
+    version: str = "latest"  # the host tag's version
 
     @property
     def tag(self) -> str:
         """The tag on the host engine, e.g. `labkit/node:latest`."""
-        return f"{namespace()}/{self.key}:latest"
+        return f"{namespace()}/{self.repo or self.key}:{self.version}"
 
     def recipe(self) -> str:
         """A hash of everything the builds use; a change triggers a rebuild."""
-        h = hashlib.sha256(f"{RECIPE_VERSION}|{SUITE}|{self.packages}|{self.online}".encode())
+        h = hashlib.sha256(f"{RECIPE_VERSION}|{SUITE}|{self.packages}|{self.online}|{self.build_args}".encode())
         for name in self.files:
             h.update(name.encode() + (RECIPES / name).read_bytes())
         return h.hexdigest()[:16]
@@ -105,4 +109,24 @@ WHOAMI = ImageSpec(
     purpose="web server answering with the container that served the request",
     files=("whoami.Dockerfile", "whoami.conf"),
 )
-IMAGES = (NODE, NGINX, BUSYBOX, WHOAMI)
+
+
+def _web(version: str, healthy: bool, purpose: str) -> ImageSpec:
+    return ImageSpec(
+        f"web-{version}",
+        f"labkit/web:{version}",
+        purpose=purpose,
+        files=("web.Dockerfile", "web.conf", "web-start.sh"),
+        build_args=(("VERSION", version), ("HEALTHY", "yes" if healthy else "no")),
+        repo="web",
+        version=version,
+    )
+
+
+# One app in three releases, so `docker service update --image labkit/web:v2` is a real version bump.
+WEB_RELEASES = (
+    _web("v1", True, "web app, release v1: answers `web v1 on <container>`; HEALTHCHECK on /health"),
+    _web("v2", True, "web app, release v2 (same app, next version)"),
+    _web("v3", False, "web app, release v3: a broken release whose HEALTHCHECK fails (/health answers 503)"),
+)
+IMAGES = (NODE, NGINX, BUSYBOX, WHOAMI, *WEB_RELEASES)

@@ -8,6 +8,7 @@ from ..host import teardown
 from .context import LabState
 from .decide import manager_candidates
 from .formation import join_nodes
+from .memory import check_memory
 from .node import Node
 from .snapshot import lab_faults, read_snapshot
 from .steps import provision, wait_engines, wait_ready
@@ -25,8 +26,9 @@ def a_manager(state: LabState) -> Node:
     raise LabBroken(f"no manager of lab {state.name!r} is running; start one with lab.node('manager1').start()")
 
 
-def add_node(state: LabState, role: str) -> Node:
-    """Create one more node of a role and join it to the running swarm."""
+def add_node(state: LabState, role: str, join: bool = True) -> Node:
+    """Create one more node of a role and join it to the running swarm (join=False: its engine only, no swarm)."""
+    check_memory(state, 1, adding=True)
     record = state.plan_node(role)
     try:
         provision(state, [record])
@@ -35,8 +37,9 @@ def add_node(state: LabState, role: str) -> Node:
         teardown.remove_lab(state.name, node=record.hostname)
         raise
     wait_engines(state, [record.hostname])
-    join_nodes(state, a_manager(state), [Node(state, record.hostname)], role)
-    wait_ready(state, [record.hostname])
+    if join:
+        join_nodes(state, a_manager(state), [Node(state, record.hostname)], role)
+        wait_ready(state, [record.hostname])
     return Node(state, record.hostname)
 
 

@@ -6,13 +6,14 @@ import os
 from collections.abc import Callable, Sequence
 from typing import IO
 
-from ..base.errors import LabBroken, LabkitError, LabNotRunning, NodeNotRunning, WaitTimeout
-from ..base.facts import lab_stopped
+from ..base.errors import EngineError, LabBroken, LabkitError, LabNotRunning, NodeNotRunning, WaitTimeout
+from ..base.facts import lab_stopped, node_out_of_memory
 from ..base.faults import fault_leaving, fault_named, host_command
 from ..base.poll import poll
 from ..base.quoting import sh_join
 from ..host import containers
 from ..host.exec import CommandResult, ContainerNotRunning, run_in_container
+from ..host.memory import labs_memory_limit, oom_killed
 from ..host.terminal import interactive
 from .context import LabPhase, LabState
 from .snapshot import lab_faults, read_snapshot
@@ -170,6 +171,9 @@ class Node:
             try:
                 return run_in_container(self.container_name, _ENGINE_UP, node=self.name, check=False)
             except ContainerNotRunning as exc:
+                budget = labs_memory_limit() if oom_killed(self.container_name) else None
+                if budget is not None:  # the labs reached the engine's limit (a workshop's): say so at once
+                    raise EngineError(node_out_of_memory(self.name, budget // 2**20)) from exc
                 return exc.state
 
         def answered(r: CommandResult | str) -> bool:

@@ -21,6 +21,7 @@ from ..images.boot import node_command
 from ..images.specs import NODE
 from .context import LabState, NodeRecord
 from .formation import init_swarm, join_nodes
+from .memory import check_memory
 from .node import Node
 from .waits import all_ready, wait_for
 
@@ -48,8 +49,11 @@ def _first_manager(state: LabState) -> Node:
     return Node(state, nodes_created_as(state, "manager")[0])
 
 
-def prepare(state: LabState) -> None:
-    """Make sure the images are there, and know how nodes run on this engine (measured once per engine)."""
+def prepare(state: LabState, in_advance: bool = False) -> None:
+    """Make sure the images are there, know how nodes run on this engine (measured once per engine), and that the
+    lab fits the memory the engine gives labs, if it says (a workshop's limit; prepared labs may make room for a
+    start, never for another lab in advance)."""
+    check_memory(state, state.managers + state.workers, may_release=not in_advance)  # first: refused at once
     ensure_images(log=state.report.line)
     mode = probe.node_mode(NODE.tag)
     state.choose_runtime(NODE.tag, mode)
@@ -147,6 +151,7 @@ def wait_ready(state: LabState, hostnames: list[str], timeout: float = 60) -> No
 
 # The steps, as objects: the front end may act on one of them by identity (never by matching its title).
 PREPARE = Step("prepare engine and images", prepare)
+PREPARE_IN_ADVANCE = Step(PREPARE.title, lambda s: prepare(s, in_advance=True))
 REMOVE_PREVIOUS = Step("remove the previous lab of that name", remove_previous)
 CLAIM_NETWORK = Step("create the lab network", claim_network)
 PROVISION = Step("provision nodes and the lab registry", provision_all)
@@ -162,7 +167,8 @@ MARK_READY = Step("mark the lab ready", lambda s: inventory.mark_ready(s.name, s
 def start_steps(replace: bool, swarm: bool, in_advance: bool = False) -> list[Step]:
     """The steps of a start, in order; `in_advance` marks the lab prepared (for a later start of its name to take)
     instead of ready."""
-    steps = [PREPARE] + ([REMOVE_PREVIOUS] if replace else []) + [CLAIM_NETWORK, PROVISION, WAIT_ENGINES]
+    first = PREPARE_IN_ADVANCE if in_advance else PREPARE
+    steps = [first] + ([REMOVE_PREVIOUS] if replace else []) + [CLAIM_NETWORK, PROVISION, WAIT_ENGINES]
     if swarm:
         steps += [INIT_SWARM, JOIN_MANAGERS, JOIN_WORKERS, WAIT_READY]
     return steps + [MARK_PREPARED if in_advance else MARK_READY]

@@ -2,7 +2,9 @@
 
     names     names, labels and places of a room (one source of truth)
     image     the learner's single-user image, built offline
+    limits    what one learner may use (memory, CPU) and Docker's size strings
     engine    a learner's own Docker engine (Docker in Docker), its network and volumes
+    firewall  the room's own rules: nothing from one learner's network reaches another's
     mirror    the shared read-only registry every learner engine pulls through
     passwords login passwords and their hashes (the plain text goes to the login cards only)
     hubconfig the JupyterHub configuration labkit writes

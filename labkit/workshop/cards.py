@@ -18,20 +18,31 @@ body { font-family: sans-serif; margin: 1cm; }
 .card { border: 1px dashed #555; padding: 0.5cm; break-inside: avoid; page-break-inside: avoid; }
 .card h2 { margin: 0 0 0.3cm 0; font-size: 14pt; }
 .card dt { font-size: 9pt; color: #555; } .card dd { margin: 0 0 0.2cm 0; font: 13pt monospace; }
+.card dd.fingerprint { font-size: 6.5pt; word-break: break-all; }
 .note { font-size: 9pt; color: #555; }
 @media print { body { margin: 0; } }
 """
 
 
-def write_cards(path: Path, url: str, logins: dict[str, str], limits: str, title: str = "labkit workshop") -> Path:
-    """Write the cards page for {user: password}; return its path (created owner-only)."""
+def write_cards(
+    path: Path,
+    url: str,
+    logins: dict[str, str],
+    limits: str,
+    title: str = "labkit workshop",
+    fingerprint: str | None = None,
+) -> Path:
+    """Write the cards page for {user: password}; return its path (created owner-only).
+
+    `fingerprint`: the SHA-256 of the hub's certificate, so a learner can check what the browser's warning shows."""
+    tls = f'<dt>certificate SHA-256</dt><dd class="fingerprint">{html.escape(fingerprint)}</dd>' if fingerprint else ""
     cards = []
     for user, password in logins.items():
         cards.append(
             f'<div class="card" data-user="{html.escape(user)}"><h2>{html.escape(title)}</h2><dl>'
             f'<dt>URL</dt><dd class="url">{html.escape(url)}</dd>'
             f'<dt>user</dt><dd class="user">{html.escape(user)}</dd>'
-            f'<dt>password</dt><dd class="password">{html.escape(password)}</dd></dl>'
+            f'<dt>password</dt><dd class="password">{html.escape(password)}</dd>{tls}</dl>'
             f'<p class="note">Your own JupyterLab and Docker engine. Limits: {html.escape(limits)}.</p></div>'
         )
     page = (

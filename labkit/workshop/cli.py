@@ -40,6 +40,8 @@ def _up(args: argparse.Namespace) -> int:
         limits=limits,
         idle_timeout=args.idle_timeout,
         cards=Path(args.cards) if args.cards else None,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     print(f"✓ workshop up in {room.seconds:.0f} s: {len(room.learners)} learners at {room.url}")
     print(f"  login cards (the passwords, printable): {room.cards}")

@@ -15,7 +15,8 @@ text); `down` removes every container, network and volume of the room, and the h
 EXAMPLES = """\
 examples:
   labkit workshop up --learners 10             learner1 ... learner10, cards in ./labkit-workshop-cards.html
-  labkit workshop up --roster names.txt --listen 0.0.0.0 --port 8000
+  labkit workshop up --roster names.txt --listen 0.0.0.0 --port 8000   HTTPS, a certificate made for the room
+  labkit workshop up --learners 30 --listen 0.0.0.0 --tls-cert hub.pem --tls-key hub-key.pem
   labkit workshop status
   labkit workshop reset learner3 --keep-progress
   labkit workshop down"""
@@ -34,8 +35,14 @@ def add_workshop(sub: argparse._SubParsersAction, formatter: type[argparse.HelpF
         "--listen",
         default="127.0.0.1",
         metavar="ADDR",
-        help="the address the hub listens on (default: %(default)s, this machine only)",
+        help="the address the hub listens on (default: %(default)s, this machine only; any other: HTTPS)",
     )
+    up.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="serve HTTPS with this PEM certificate (with --tls-key); default beyond loopback: one made for the room",
+    )
+    up.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM, unencrypted)")
     up.add_argument(
         "--memory",
         default="3g",

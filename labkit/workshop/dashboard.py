@@ -33,6 +33,7 @@ __all__ = [
     "room_view",
     "homes_in",
     "as_json",
+    "service_spec",
 ]
 
 SERVICE_NAME = "labkit-dashboard"  # the hub service that shows this view: /services/labkit-dashboard/
@@ -203,3 +204,22 @@ def as_json(rows: Iterable[LearnerView], now: datetime, stuck_after: timedelta =
             for r in rows
         ],
     }
+
+
+def service_spec(
+    port: int, python: str = "python3", homes: str | None = None, environment: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The `c.JupyterHub.services` entry that runs the dashboard (hub-managed, on loopback at `port`).
+
+    No role is needed: the hub lets a visitor through its OAuth only with `access:services!service=<this one>`,
+    which the admin role has and the learners' `user` role (`self`) has not. `environment`: what the service
+    needs beyond the few variables the hub passes on (DOCKER_HOST, to find the home volumes).
+    """
+    where = [f"--homes={homes}"] if homes else ["--docker-homes"]
+    command = [python, "-m", "labkit.workshop.dashboard_service", *where]
+    spec: dict[str, Any] = {"name": SERVICE_NAME, "url": f"http://127.0.0.1:{port}", "command": command}
+    spec["oauth_no_confirm"] = True  # part of the hub, for its admins: no "authorize this service?" page
+    spec["display"] = True  # listed in the hub's Services menu, for those who may open it
+    if environment:
+        spec["environment"] = dict(environment)
+    return spec

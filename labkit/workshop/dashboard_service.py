@@ -14,6 +14,7 @@ this server) is read again at every refresh, so a learner added or reset shows u
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import os
@@ -30,7 +31,7 @@ from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from tornado.ioloop import IOLoop
 from tornado.web import Application, HTTPError, RequestHandler, authenticated
 
-from .dashboard import SERVICE_NAME, STUCK_AFTER, as_json, homes_in, room_view
+from .dashboard import SERVICE_NAME, STUCK_AFTER, as_json, homes_in, room_view, service_spec
 
 __all__ = ["render_page", "make_app", "docker_homes", "service_spec", "main", "NAME", "REFRESH_SECONDS"]
 
@@ -169,28 +170,28 @@ def make_app(sources: Sources, prefix: str = "/", clock: Callable[[], datetime] 
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _engine() -> Any:
+    """The host engine's client, made once: the page asks for the volumes every few seconds."""
+    from ..host.engine import client  # the engine only when asked: --homes needs none
+
+    return client()
+
+
 def docker_homes() -> dict[str, Path]:
     """{learner: their home volume's directory on this server}, for every home volume of the room (one server).
 
     The service runs beside the hub on the Docker host, as the hub's user, so it reads the volume's
     Mountpoint directly; the record is then `.local/share/labkit/progress.jsonl` inside it (dashboard.RECORD_NAMES).
     """
-    from ..host.engine import client  # the engine only when asked: --homes needs none
     from .names import KIND_VOLUME, LABEL_LEARNER, home_volume, room_filter
 
     found = {}
-    for volume in (client().api.volumes(filters=room_filter(KIND_VOLUME)) or {}).get("Volumes") or []:
+    for volume in (_engine().api.volumes(filters=room_filter(KIND_VOLUME)) or {}).get("Volumes") or []:
         learner = (volume.get("Labels") or {}).get(LABEL_LEARNER)
         if learner and volume["Name"] == home_volume(learner) and volume.get("Mountpoint"):
             found[learner] = Path(volume["Mountpoint"])
     return found
-
-
-def service_spec(port: int, python: str = "python3", homes: str | None = None) -> dict[str, Any]:
-    """The `c.JupyterHub.services` entry that runs this dashboard (hub-managed, on loopback at `port`)."""
-    where = [f"--homes={homes}"] if homes else ["--docker-homes"]
-    command = [python, "-m", "labkit.workshop.dashboard_service", *where]
-    return {"name": NAME, "url": f"http://127.0.0.1:{port}", "command": command, "oauth_no_confirm": True}
 
 
 def main(argv: list[str] | None = None) -> None:

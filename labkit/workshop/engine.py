@@ -12,17 +12,19 @@ import contextlib
 import functools
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..base.errors import EngineError, InvalidInput
+from ..base.errors import EngineError
+from ..base.facts import KIND_REGISTRY_DATA, LABEL_KIND, LABEL_LABS_MEMORY
 from ..base.poll import poll
 from ..host.api_errors import engine_error, reason, removed
 from ..host.engine import client
 from ..host.exec import run_in_container
 from ..host.probe import node_mode
 from ..images.specs import IMAGES, NODE
+from .firewall import isolate, release
+from .limits import Limits, to_bytes
 from .names import (
     ENGINE_SOCKET_DIR,
     KIND_ENGINE,
@@ -46,58 +48,25 @@ _ATTEMPTS = 20  # subnets tried when other learners' networks are being created 
 LEARNER_GID = 1000  # the learner's group in the single-user image: it may use the engine's socket
 
 
-@dataclass(frozen=True)
-class Limits:
-    """What one learner may use: their engine (which holds their labs) and their JupyterLab server."""
-
-    engine_memory: str = "3g"
-    engine_cpus: float = 1.0
-    server_memory: str = "1g"
-    server_cpus: float = 1.0
-
-    def describe(self) -> str:
-        """One line for messages and the login cards."""
-        return (
-            f"labs (your Docker engine): {_size(self.engine_memory)} memory, {self.engine_cpus:g} CPU; "
-            f"JupyterLab: {_size(self.server_memory)} memory, {self.server_cpus:g} CPU"
-        )
-
-
-def to_bytes(docker_size: str) -> int:
-    """Docker's `3g` (k, m, g; b optional) as bytes; InvalidInput for anything else."""
-    s = docker_size.strip().lower().removesuffix("b")
-    factor = {"k": 2**10, "m": 2**20, "g": 2**30}.get(s[-1:], 1)
-    try:
-        value = float(s[:-1] if factor > 1 else s) * factor
-    except ValueError:
-        value = 0
-    if value < 64 * 2**20:
-        raise InvalidInput(f"invalid memory size {docker_size!r}: use e.g. 512m or 3g (at least 64m)")
-    return int(value)
-
-
-def _size(docker_size: str) -> str:
-    """Docker's `3g` as `3 GiB` (what a learner reads)."""
-    units = {"k": "KiB", "m": "MiB", "g": "GiB"}
-    s = docker_size.strip().lower().removesuffix("b")
-    return f"{s[:-1]} {units[s[-1]]}" if s and s[-1] in units else docker_size
-
-
 def engine_socket() -> str:
     """The learner server's DOCKER_HOST."""
     return f"unix://{ENGINE_SOCKET_DIR}/docker.sock"
 
 
 # The engine's own cgroup (cgroup v1 with the host's hierarchy mounted, as restricted mode needs) becomes the
-# parent of every container it starts: the engine container's memory and CPU limits then hold the labs too.
+# parent of every container it starts: the engine container's memory and CPU limits then hold the labs too. The
+# labs' cgroup gets a lower limit (the engine's less its reserve): out of memory, the kernel then kills a node's
+# process, not the learner's dockerd (which would take their whole engine down).
 _BOOT = (
     'cg=$(sed -n "s/^[0-9]*:memory:\\(.*\\)$/\\1/p" /proc/self/cgroup); '
-    'if [ -n "$cg" ] && [ "$cg" != / ]; then set -- "$@" "--cgroup-parent=$cg/labs"; fi; '
+    'if [ -n "$cg" ] && [ "$cg" != / ]; then set -- "$@" "--cgroup-parent=$cg/labs"; '
+    'd="/sys/fs/cgroup/memory$cg/labs"; mkdir -p "$d" 2>/dev/null && '
+    'echo "$LABKIT_LABS_MEMORY" > "$d/memory.limit_in_bytes" 2>/dev/null || :; fi; '
     'exec /usr/local/bin/labkit-entrypoint "$@"'
 )
 
 
-def _command() -> list[str]:
+def _command(limits: Limits) -> list[str]:
     mirror = f"{MIRROR_ALIAS}:{MIRROR_PORT}"
     return [
         "dockerd",
@@ -106,13 +75,21 @@ def _command() -> list[str]:
         f"--group={LEARNER_GID}",
         f"--registry-mirror=http://{mirror}",
         f"--insecure-registry={mirror}",
+        # The engine says what its labs may use: labkit refuses a lab that would not fit (swarm/memory.py).
+        f"--label={LABEL_LABS_MEMORY}={limits.labs_memory()}",
     ]
 
 
+def _subnet(net: dict) -> str:
+    return next((c["Subnet"] for c in ((net.get("IPAM") or {}).get("Config") or []) if "Subnet" in c), "")
+
+
 def _network(learner: str) -> str:
+    """The learner's network, created if needed, and isolated from every other learner's (firewall.py)."""
     api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     name = network_name(learner)
-    if api.networks(names=[name], filters=room_filter()):
+    for net in api.networks(names=[name], filters=room_filter()):
+        isolate(net["Id"], _subnet(net))
         return name
     used = {
         ipaddress.ip_network(c["Subnet"])
@@ -124,11 +101,13 @@ def _network(learner: str) -> str:
     for subnet in [s for s in SUBNETS if not any(s.overlaps(u) for u in used)][:_ATTEMPTS]:
         ipam = {"Driver": "default", "Config": [{"Subnet": str(subnet)}], "Options": {}}
         try:
-            api.create_network(name, driver="bridge", ipam=ipam, labels=room_labels(KIND_NETWORK, learner))
-            return name
+            created = api.create_network(name, driver="bridge", ipam=ipam, labels=room_labels(KIND_NETWORK, learner))
         except Exception as exc:
             if "overlaps" not in str(exc):
                 raise engine_error(f"create {learner}'s network", exc) from exc
+            continue
+        isolate(created["Id"], str(subnet))
+        return name
     raise EngineError("no free 172.30.x.0/24 subnet is left for another learner's network")
 
 
@@ -175,10 +154,11 @@ def ensure_engine(learner: str, limits: Limits, mirror: str | None, log: Callabl
         containers: Any = client().containers
         containers.run(
             NODE.tag,
-            _command(),
+            _command(limits),
             entrypoint=["sh", "-c", _BOOT, "engine"],
             name=name,
             hostname=f"{learner}-engine",
+            environment={"LABKIT_LABS_MEMORY": str(limits.labs_memory())},
             detach=True,
             labels=room_labels(KIND_ENGINE, learner),
             network=net,
@@ -193,8 +173,17 @@ def ensure_engine(learner: str, limits: Limits, mirror: str | None, log: Callabl
     except Exception as exc:
         raise engine_error(f"start {learner}'s Docker engine", exc) from exc
     _wait(name)
+    # A fresh engine on the learner's kept volume: what labs left there (stopped nodes) goes, the images stay.
+    run_in_container(name, ["sh", "-c", _EMPTY])
     _pull_images(name, log)
     return net
+
+
+# The lab registry's data stays too: it is the images again, and refilling it would slow the next first lab.
+_EMPTY = (
+    "docker ps -aq | xargs -r docker rm -f -v >/dev/null; docker network prune -f >/dev/null; "
+    f"docker volume prune -af --filter 'label!={LABEL_KIND}={KIND_REGISTRY_DATA}' >/dev/null"
+)
 
 
 def _mount(target: str, source: str, kind: str) -> dict[str, object]:
@@ -253,6 +242,7 @@ def remove_learner(learner: str | None = None, keep: tuple[str, ...] = ()) -> No
             remove_engine(c["Labels"].get("labkit.learner", ""))
         removed(functools.partial(api.remove_container, c["Id"], force=True, v=True))
     for n in api.networks(filters=room_filter(KIND_NETWORK, learner)):
+        release(n["Id"], _subnet(n))
         for cid in api.inspect_network(n["Id"]).get("Containers") or {}:
             with contextlib.suppress(Exception):  # it left already
                 api.disconnect_container_from_network(cid, n["Id"], force=True)

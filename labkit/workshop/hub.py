@@ -1,7 +1,8 @@
 """The hub process and its REST API: start it detached, find it again by its pid file, stop it, ask it things.
 
 `workshop up` starts JupyterHub in its own session (it outlives the command); its pid goes in the state dir
-and is trusted only while /proc says that pid is a jupyterhub run with this room's config.
+and is trusted only while /proc says that pid is a jupyterhub run with this room's config. Over HTTPS, labkit's
+own requests trust exactly the certificate the room serves (tls.PIN), whoever signed it and whatever names it holds.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import contextlib
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -20,10 +22,25 @@ from typing import Any
 
 from ..base.errors import EngineError
 from ..base.poll import poll
+from .names import state_dir
+from .tls import PIN
 
 __all__ = ["start_hub", "hub_pid", "stop_hub", "HubAPI"]
 
 PID_FILE = "hub.pid"
+
+
+def pinned_context(url: str, state: Path) -> ssl.SSLContext | None:
+    """For an https URL, a TLS context that trusts the served certificate only (None for http)."""
+    if not url.startswith("https:"):
+        return None
+    pin = state / PIN
+    if not pin.exists():
+        raise EngineError(f"the hub serves HTTPS but its certificate is not in {pin}: `labkit workshop down`, then up")
+    ctx = ssl.create_default_context(cafile=str(pin))
+    ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN  # the served certificate itself is the trust anchor
+    ctx.check_hostname = False  # we dial 127.0.0.1, which the instructor's own certificate need not name
+    return ctx
 
 
 def start_hub(state: Path, config: Path, url: str) -> int:
@@ -39,13 +56,14 @@ def start_hub(state: Path, config: Path, url: str) -> int:
     )
     log.close()
     (state / PID_FILE).write_text(str(proc.pid))
+    context = pinned_context(url, state)
 
     def answers() -> bool:
         if proc.poll() is not None:
             tail = (state / "jupyterhub.log").read_text(errors="replace").splitlines()[-15:]
             raise EngineError("JupyterHub exited while starting:\n" + "\n".join(tail))
         try:
-            with urllib.request.urlopen(url + "hub/api/", timeout=2) as r:
+            with urllib.request.urlopen(url + "hub/api/", timeout=2, context=context) as r:
                 return r.status == 200
         except (OSError, urllib.error.URLError):
             return False
@@ -95,9 +113,10 @@ def stop_hub(state: Path, timeout: float = 60.0) -> bool:
 class HubAPI:
     """JupyterHub's REST API as the labkit-cli service."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, state: Path | None = None) -> None:
         self.base = url.rstrip("/") + "/hub/api"
         self.token = token
+        self.context = pinned_context(url, state or state_dir())
 
     def call(self, method: str, path: str, body: dict | None = None) -> Any:
         """One request; the decoded JSON answer (None for an empty one)."""
@@ -108,7 +127,7 @@ class HubAPI:
             method=method,
             headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=30) as r:
+        with urllib.request.urlopen(req, timeout=30, context=self.context) as r:
             text = r.read().decode()
         return json.loads(text) if text.strip() else None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -37,6 +38,9 @@ SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the labkit checkout (pyproj
 _START = f"""#!/bin/sh
 # The learner's server starts here: the course is copied into their home once (their edits are theirs).
 [ -d {HOME}/course ] || cp -r /opt/labkit-course {HOME}/course
+# Warm start: the lab the learner opens first is prepared in their engine (which is up: the spawner waited for it)
+# while JupyterLab starts; their first open_lab takes it, and each open_lab prepares the next notebook's.
+python -c 'from labkit.course.reset import warm_start; warm_start()' >/dev/null 2>&1 &
 exec "$@"
 """
 _DOCKERFILE = f"""FROM {BASE_IMAGE}
@@ -91,6 +95,7 @@ def user_image_current() -> bool:
 def ensure_user_image(log: Callable[[str], None] = print) -> None:
     """Build the base and single-user images when missing or stale; say how long each took."""
     if not _current(BASE_IMAGE, _base_recipe()):
+        log(f"workshop: building {BASE_IMAGE} (~100 s; `labkit setup` with the workshop extra builds it ahead)")
         started = time.monotonic()
         _build_base(log)
         size = (inspect_image(BASE_IMAGE) or {}).get("Size", 0) / 1e6
@@ -100,6 +105,23 @@ def ensure_user_image(log: Callable[[str], None] = print) -> None:
         _build_user(log)
         size = (inspect_image(USER_IMAGE) or {}).get("Size", 0) / 1e6
         log(f"workshop: built {USER_IMAGE} ({size:.0f} MB) in {time.monotonic() - started:.0f} s")
+
+
+def setup_user_image(log: Callable[[str], None] = print) -> bool:
+    """`labkit setup` with the workshop extra installed: build the learners' image now (~100 s the first time)
+    rather than in the first `workshop up`; a machine that cannot build it gets a warning, not a failed set-up.
+    True if the image is current."""
+    if importlib.util.find_spec("jupyterhub") is None:  # no workshop extra: nothing to prepare
+        return False
+    if user_image_current():
+        return True
+    log(f"workshop: building the learners' image {USER_IMAGE} (JupyterLab, labkit and the course; ~100 s once)")
+    try:
+        ensure_user_image(log)
+    except ImageUnavailable as exc:
+        log(f"labkit: warning: the workshop image was not built ({exc}); `labkit workshop up` tries again")
+        return False
+    return True
 
 
 def _run(argv: list[str], what: str, **kwargs: object) -> None:

@@ -34,8 +34,13 @@ def _run(mode: str) -> str:
     api: Any = client().api  # docker-py's low-level API (its stubs do not know the Engine API's dicts)
     name = mirror_name()
     ports = {MIRROR_PORT: ("127.0.0.1", None)} if mode == "rw" else {}
+    # The mirror has a leg on every learner's network: it must never route between them (a container's network
+    # namespace starts with forwarding on, inherited from the host).
     host_config = api.create_host_config(
-        binds=[f"{mirror_volume()}:{_DATA}:rw"], port_bindings=ports, restart_policy={"Name": "unless-stopped"}
+        binds=[f"{mirror_volume()}:{_DATA}:rw"],
+        port_bindings=ports,
+        restart_policy={"Name": "unless-stopped"},
+        sysctls={"net.ipv4.ip_forward": "0"},
     )
     try:
         created = api.create_container(

@@ -25,6 +25,7 @@ from ..host.exec import run_in_container
 from ..images.ensure import ensure_images
 from .cards import write_cards
 from .engine import Limits, remove_engine, remove_learner, to_bytes
+from .firewall import check_firewall, remove_chain
 from .hub import HubAPI, hub_pid, start_hub, stop_hub
 from .hubconfig import CLI_TOKEN, INSTRUCTOR, HubSettings, write_config
 from .image import ensure_user_image
@@ -41,6 +42,7 @@ from .names import (
 )
 from .passwords import hash_password, new_password, write_users
 from .proxy import ensure_proxy
+from .tls import check_given, hub_tls
 
 __all__ = ["Room", "read_roster", "up", "down", "status", "reset"]
 
@@ -102,6 +104,8 @@ def up(
     limits: Limits | None = None,
     idle_timeout: int = 3600,
     cards: Path | None = None,
+    tls_cert: str | Path | None = None,
+    tls_key: str | Path | None = None,
     log: Callable[[str], None] = print,
 ) -> Room:
     """Bring a room up for these learners; refuse if one is up already."""
@@ -111,8 +115,12 @@ def up(
     if hub_pid(state) is not None:
         raise InvalidInput("a workshop is up already (`labkit workshop status`); `labkit workshop down` first")
     to_bytes((limits or Limits()).engine_memory), to_bytes((limits or Limits()).server_memory)  # bad sizes: refused now
+    if (limits or Limits()).labs_memory() < 256 * 2**20:
+        raise InvalidInput("a learner's engine needs at least 512m of memory: its own share and room for a lab")
+    check_firewall()  # the room keeps learners apart with its own rules: refused now if it cannot
     if not 1 <= port <= 65534:
         raise InvalidInput(f"invalid port {port}: 1-65534 (the proxy's API takes the next one)")
+    given_tls = check_given(tls_cert, tls_key)  # bad TLS flags: refused before anything is made
     ensure_images(log)
     ensure_user_image(log)
     proxy = ensure_proxy(log)
@@ -133,12 +141,17 @@ def up(
         listen=listen,
         limits=limits or Limits(),
         idle_timeout=idle_timeout,
+        tls=hub_tls(state, listen, given_tls, log),
     )
     config = write_config(settings)
     log(f"$ jupyterhub -f {config}   # detached; log in {state / 'jupyterhub.log'}")
     start_hub(state, config, settings.url)
     cards_path = write_cards(
-        cards or Path.cwd() / "labkit-workshop-cards.html", settings.url, logins, settings.limits.describe()
+        cards or Path.cwd() / "labkit-workshop-cards.html",
+        settings.url,
+        logins,
+        settings.limits.describe(),
+        fingerprint=settings.tls.fingerprint if settings.tls else None,
     )
     (state / "url").write_text(settings.url)
     return Room(settings.url, tuple(names), cards_path, time.monotonic() - started)
@@ -163,6 +176,7 @@ def down(log: Callable[[str], None] = print) -> list[str]:
     volumes = (api.volumes(filters=room_filter()) or {}).get("Volumes") or []
     remove_learner(None)
     remove_mirror()
+    remove_chain()
     if containers or networks or volumes:
         done.append(f"{len(containers)} container(s), {len(networks)} network(s), {len(volumes)} volume(s)")
     if state.exists():
@@ -202,12 +216,10 @@ def status() -> list[dict[str, str]]:
         engine = api.containers(filters=room_filter(KIND_ENGINE, name))
         labs = nodes = "-"
         if engine:
-            r = run_in_container(
-                engine[0]["Id"],
-                ["docker", "ps", "--filter", "label=labkit.kind=node", "--format", '{{.Label "labkit.lab"}}'],
-                check=False,
-            )
-            found = [line for line in r.stdout.split() if line] if r.ok else []
+            r = run_in_container(engine[0]["Id"], ["sh", "-c", _LABS], check=False)
+            out = r.stdout.split("--ready--") if r.ok else ["", ""]
+            ready = set(out[-1].split())  # not a lab prepared in advance (labkit's until taken) nor one starting
+            found = [line for line in out[0].split() if line in ready]
             labs, nodes = str(len(set(found))), str(len(found))
         memory = sum(_mem(c["Id"]) for c in server + engine)
         rows.append(
@@ -225,6 +237,13 @@ def status() -> list[dict[str, str]]:
     return rows
 
 
+# A learner's node containers by lab, then the labs whose start finished (their ready marker).
+_LABS = (
+    "docker ps --filter label=labkit.kind=node --format '{{.Label \"labkit.lab\"}}'; echo --ready--; "
+    "docker volume ls --filter label=labkit.kind=ready --format '{{.Label \"labkit.lab\"}}'"
+)
+
+
 def reset(learner: str, keep_progress: bool = False, log: Callable[[str], None] = print) -> float:
     """Give a learner a fresh engine (their labs gone) and, unless keep_progress, a fresh home; seconds taken."""
     started = time.monotonic()
@@ -238,13 +257,5 @@ def reset(learner: str, keep_progress: bool = False, log: Callable[[str], None] 
     keep = (home_volume(learner),) if keep_progress else ()
     remove_learner(learner, keep=keep + (docker_volume(learner),))  # the images stay: a fresh start in seconds
     log(f"starting {learner}'s server again" + (" (progress kept)" if keep_progress else " (fresh home)"))
-    hub.start_server(learner)
-    # The engine kept its volume (the pulled images): what the labs left there goes, the images stay.
-    run_in_container(engine_name(learner), ["sh", "-c", _EMPTY])
+    hub.start_server(learner)  # its fresh engine empties what the labs left on the kept volume (engine.py)
     return time.monotonic() - started
-
-
-_EMPTY = (
-    "docker ps -aq | xargs -r docker rm -f -v >/dev/null; docker network prune -f >/dev/null; "
-    "docker volume prune -af >/dev/null"
-)

@@ -103,7 +103,10 @@ def test_every_third_party_import_is_a_declared_dependency():
     plugins = set(PYPROJECT["entry-points"]["pytest11"].values())
     assert imports.pop("pytest", set()) <= plugins, "only the pytest plugin may import pytest"
     # An optional extra may serve only its own package: `labkit workshop` needs JupyterHub, `import labkit` does not.
-    extras = {"labkit.workshop": {canonicalize_name(r.name) for r in requirements("workshop")}}
+    extras = {
+        "labkit.workshop": {canonicalize_name(r.name) for r in requirements("workshop")},
+        "labkit.publish": {canonicalize_name(r.name) for r in requirements("site")},
+    }
 
     def served(module: str, importers: set[str]) -> bool:
         names = {canonicalize_name(d) for d in distributions.get(module, [])}

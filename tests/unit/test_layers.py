@@ -34,6 +34,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "workshop": {"base", "host", "images", "swarm"},
     "front": {"base", "host", "images", "swarm", "widgets", "workshop"},  # Lab, the `labkit` commands, magics
     "course": {"base", "swarm", "front", "widgets"},  # the course builds on front's Lab; front never calls it
+    "publish": {"base", "swarm", "front", "widgets", "course"},  # recorded notebooks and the site built from them
     "labkit": {"base", "host", "swarm", "front"},  # labkit/__init__.py: the public API
     "labkit.cli": {"front", "course"},  # the `labkit` command: front's commands joined with the course's
 }

@@ -24,8 +24,8 @@ def store(tmp_path, monkeypatch):
 
 
 def test_every_event_is_one_documented_json_line(store):
-    record("check", "04", "04-cover-worker3", passed=False, reason="nginx wants 3 replicas")
-    record("hint", "04", "04-cover-worker3", hint=1)
+    record("check", "04", "04-task-onto-worker3", passed=False, reason="nginx wants 3 replicas")
+    record("hint", "04", "04-task-onto-worker3", hint=1)
     lines = store.read_text().splitlines()
     assert len(lines) == 2
     first = json.loads(lines[0])
@@ -41,7 +41,7 @@ def test_unreadable_lines_are_skipped(store):
 
 
 def test_hints_come_one_at_a_time_and_the_solution_last():
-    ex = check_by_id("04-cover-worker3")
+    ex = check_by_id("04-task-onto-worker3")
     early = solution(ex.id)
     assert "hint(s) first" in early.heading and hints_seen(ex.id) == 0
     shown = [hint(ex.id) for _ in ex.hints]
@@ -62,18 +62,18 @@ def test_lesson_checks_have_no_hints():
 
 
 def test_the_course_map_counts_exercises_done_hints_and_solutions():
-    record("check", "04", "04-cover-worker3", passed=False, reason="x")
-    record("check", "04", "04-cover-worker3", passed=True, reason="y")
-    record("hint", "04", "04-global-everywhere", hint=1)
-    record("solution", "04", "04-global-everywhere")
+    record("check", "04", "04-task-onto-worker3", passed=False, reason="x")
+    record("check", "04", "04-task-onto-worker3", passed=True, reason="y")
+    record("hint", "04", "04-web-on-workers", hint=1)
+    record("solution", "04", "04-web-on-workers")
     rows = {p.exercise: p for p in course_map([(c.id, c.title) for c in all_exercises()], read_events())}
-    assert rows["04-cover-worker3"].done and rows["04-cover-worker3"].attempts == 2
-    assert not rows["04-global-everywhere"].done and rows["04-global-everywhere"].hints == 1
-    assert rows["04-global-everywhere"].solution
+    assert rows["04-task-onto-worker3"].done and rows["04-task-onto-worker3"].attempts == 2
+    assert not rows["04-web-on-workers"].done and rows["04-web-on-workers"].hints == 1
+    assert rows["04-web-on-workers"].solution
 
 
 def test_forgetting_one_notebook_keeps_the_others():
-    record("check", "04", "04-cover-worker3", passed=True, reason="y")
+    record("check", "04", "04-task-onto-worker3", passed=True, reason="y")
     record("check", "00", "00-hello-service", passed=True, reason="y")
     assert forget("04") == 1
     assert [e["notebook"] for e in read_events()] == ["00"]
@@ -81,10 +81,10 @@ def test_forgetting_one_notebook_keeps_the_others():
 
 
 def test_labkit_progress_prints_the_map_and_resets(store):
-    record("check", "04", "04-cover-worker3", passed=True, reason="y")
+    record("check", "04", "04-task-onto-worker3", passed=True, reason="y")
     out = subprocess.run([sys.executable, "-m", "labkit.cli", "progress"], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0 and "1 of" in out.stdout and "04-cover-worker3" in out.stdout
-    row = next(line for line in out.stdout.splitlines() if "04-cover-worker3" in line)
+    assert out.returncode == 0 and "1 of" in out.stdout and "04-task-onto-worker3" in out.stdout
+    row = next(line for line in out.stdout.splitlines() if "04-task-onto-worker3" in line)
     assert "✓" in row
     reset = subprocess.run(
         [sys.executable, "-m", "labkit.cli", "progress", "--reset"], capture_output=True, text=True, timeout=60

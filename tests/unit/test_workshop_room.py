@@ -97,3 +97,99 @@ def test_cli_parses_workshop_commands():
     assert args.keep_progress and args.learner == "alice"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["workshop", "up"])  # --learners or --roster is required
+
+
+# -- limits: a lab that would not fit the learner's engine is refused before anything is made ---------------------
+MIB = 2**20
+
+
+def test_memory_verdict_fits_refuses_or_releases_prepared_labs():
+    from labkit.swarm.memory import judge
+
+    assert judge(1000 * MIB, 200 * MIB, {}, 3, [], per_node=100 * MIB).fits
+    refused = judge(1000 * MIB, 200 * MIB, {}, 40, ["nb04", "big"], per_node=100 * MIB)
+    assert not refused.fits and refused.release == ()
+    assert "40 more node(s)" in refused.message and "800 MiB is free" in refused.message
+    assert "1000 MiB your labs may use" in refused.message and "Nothing was started" in refused.message
+    assert "nb04, big" in refused.message and "labkit down NAME" in refused.message
+    # Labs prepared in advance are a cache: the largest goes first, and only as many as needed.
+    fit = judge(1000 * MIB, 500 * MIB, {"nb05": 300 * MIB, "nb01": 100 * MIB}, 4, [], per_node=100 * MIB)
+    assert fit.fits and fit.release == ("nb05",)
+    # A lab started in advance never pushes another out; nor does a start that would not fit even then.
+    assert not judge(1000 * MIB, 500 * MIB, {"nb05": 300 * MIB}, 5, [], may_release=False, per_node=100 * MIB).fits
+    assert not judge(1000 * MIB, 900 * MIB, {"nb05": 50 * MIB}, 2, [], per_node=100 * MIB).fits
+
+
+def test_learner_engine_says_what_its_labs_may_use():
+    from labkit.base.facts import LABEL_LABS_MEMORY
+    from labkit.workshop.engine import _command
+    from labkit.workshop.limits import ENGINE_RESERVE
+
+    limits = Limits(engine_memory="2g")
+    assert limits.labs_memory() == 2 * 2**30 - ENGINE_RESERVE
+    assert f"--label={LABEL_LABS_MEMORY}={limits.labs_memory()}" in _command(limits)
+
+
+def test_firewall_rules_keep_a_learner_network_to_itself():
+    from labkit.workshop.firewall import ROOM_RANGE, bridge_of, rules_for
+
+    rules = rules_for(bridge_of("0123456789abcdef"), "172.30.7.0/24")
+    assert rules == [
+        ["-i", "br-0123456789ab", "-d", "172.30.7.0/24", "-j", "RETURN"],
+        ["-i", "br-0123456789ab", "-d", ROOM_RANGE, "-j", "DROP"],
+    ]
+    import ipaddress
+
+    from labkit.workshop.engine import SUBNETS
+
+    assert all(s.subnet_of(ipaddress.ip_network(ROOM_RANGE)) for s in SUBNETS)
+
+
+def test_warm_start_prepares_the_last_notebook_or_the_first(tmp_path, monkeypatch):
+    import importlib
+
+    from labkit.course import progress
+
+    reset = importlib.import_module("labkit.course.reset")  # the package exports a function of that name
+    asked: list[str] = []
+    monkeypatch.setattr(reset, "prepare_for", lambda nb: asked.append(nb) or nb)
+    monkeypatch.setenv("LABKIT_PROGRESS_FILE", str(tmp_path / "progress.jsonl"))
+    reset.warm_start()
+    progress.record("check", "04", "04-scale")
+    reset.warm_start()
+    assert asked == ["00", "04"]
+
+
+def test_memory_check_counts_running_labs_releases_prepared_ones_and_skips_engines_without_a_limit(monkeypatch):
+    from labkit.base.errors import EngineError
+    from labkit.host.inventory import LabObjects
+    from labkit.swarm import memory
+    from labkit.swarm.context import LabState
+
+    labs = {
+        "nb04": LabObjects("nb04", ready=True),
+        "nb05": LabObjects("nb05", prepared=True),
+        "big": LabObjects("big", ready=True),  # replaced by the start of the same name: not counted
+    }
+    node = {"labkit.kind": "node"}
+    in_use = {
+        "a": ({**node, "labkit.lab": "nb04"}, 600 * MIB),
+        "b": ({**node, "labkit.lab": "nb05"}, 300 * MIB),
+        "c": ({**node, "labkit.lab": "big"}, 900 * MIB),
+        "r": ({"labkit.kind": "registry"}, 50 * MIB),
+    }
+    released: list[str] = []
+    monkeypatch.setattr(memory, "find_labs", lambda: labs)
+    monkeypatch.setattr(memory, "memory_in_use", lambda: in_use)
+    monkeypatch.setattr(memory, "remove_lab", released.append)
+    monkeypatch.setattr(memory, "labs_memory_limit", lambda: None)
+    memory.check_memory(LabState("big", 1, 19), 20)  # a laptop's engine: no limit, nothing asked
+    monkeypatch.setattr(memory, "labs_memory_limit", lambda: 1500 * MIB)
+    memory.check_memory(LabState("big", 1, 3), 4)  # 650 used + 4 x 96 fits without nb05
+    assert released == []
+    memory.check_memory(LabState("big", 1, 6), 7)  # 650 + 672 > 1200 free: nb05 goes
+    assert released == ["nb05"]
+    with pytest.raises(EngineError, match="not enough memory for 7 more"):
+        memory.check_memory(LabState("big", 1, 6), 7, may_release=False)
+    with pytest.raises(EngineError, match="not enough memory for 1 more"):  # one more node: big itself counts
+        memory.check_memory(LabState("big", 1, 2), 1, adding=True)

@@ -62,7 +62,8 @@ PLAN = NotebookPlan(
                      "command.",
                      "`docker service create --name NAME IMAGE [COMMAND ARGS…]`: what comes after the image is the "
                      "command the task runs.",
-                     "docker service create --name hello busybox sleep 1d"),
+                     "The image is `busybox`. Its default command ends at once, so give it one that keeps running, "
+                     "like `sleep 1d` (a day); `--name` names the service."),
               solution="%%node manager1\ndocker service create --name hello busybox sleep 1d",
               wrong=(("%%node manager1\ndocker service create --detach --name hello busybox",
                       "end as soon as they start"),),

@@ -109,8 +109,9 @@ def join_worker2(ev: Evidence) -> Verdict:
     return passed("worker2 joined as a worker and is Ready, like worker1")
 
 
-def third_manager(ev: Evidence) -> Verdict:
-    """Exercise: three managers (manager1-3), so that the swarm survives the loss of any one; workers stay workers."""
+def third_manager_no_tasks(ev: Evidence) -> Verdict:
+    """Exercise: three managers (manager1-3), so that the swarm survives the loss of any one, manager3 drained (a
+    manager the scheduler gives no task); workers stay workers."""
     snap = ev.snapshot
     if (v := _no_swarm(snap, "a swarm with 3 managers")) is not None:
         return v
@@ -128,6 +129,13 @@ def third_manager(ev: Evidence) -> Verdict:
                       f"{'either' if len(managers) == 2 else 'it'} one loses the majority; expected 3 managers")
     if managers != ["manager1", "manager2", "manager3"]:
         return failed(f"managers: {nodes_text(managers)}; expected manager1, manager2 and manager3")
+    m3 = snap.node("manager3")
+    if m3.availability == "active":
+        return failed("manager3 is a manager, but Active: the scheduler may give it tasks like any node; expected "
+                      "manager3 drained, so that it runs none")
+    if m3.availability == "pause":
+        return failed("manager3 is paused: it takes no new task but keeps the ones it runs; expected manager3 "
+                      "drained, so that it runs none")
     late = [n.hostname for n in snap.nodes if n.role == "manager" and n.reachability != "reachable"]
     if late:
         return waiting(f"{nodes_text(late)}: not Reachable yet")
@@ -136,7 +144,7 @@ def third_manager(ev: Evidence) -> Verdict:
         return waiting(f"{nodes_text(down)}: not Ready yet")
     leader = snap.leader.hostname if snap.leader else "none"
     return passed(f"3 managers (leader {leader}; manager1, manager2, manager3 Reachable): the swarm survives the loss "
-                  "of any one; worker1 and worker2 are workers")
+                  "of any one; manager3 is drained and runs no task; worker1 and worker2 are workers")
 
 
 PLAN = NotebookPlan(
@@ -161,20 +169,25 @@ PLAN = NotebookPlan(
               unsolved="worker1 is not in the swarm", wait=30),
         Check("01-join-worker2", "join-workers", "worker2 joins, like worker1", join_worker2,
               hints=("The join command runs on the node that joins, here worker2. The cell above did it for worker1.",
-                     "It needs the worker token and manager1's address on port 2377. In a `%%node` cell, "
-                     "`{join_token('worker')}` and `{ip('manager1')}` expand to both.",
-                     "On worker2: docker swarm join --token {join_token('worker')} {ip('manager1')}:2377"),
+                     "It needs two things: the worker token, and manager1's address on port 2377.",
+                     "In a `%%node` cell `{join_token('worker')}` and `{ip('manager1')}` expand to the token and the "
+                     "address; the command is the `docker swarm join` of Step 5, run on worker2."),
               solution="%%node worker2\n" + JOIN % "worker",
               unsolved="worker2 is not in the swarm", wait=30,
               wrong=(("%%node worker2\n" + JOIN % "manager", "joined as a manager"),)),
         Check("01-two-managers", "add-managers", "manager2 joins as a manager", two_managers,
               unsolved="manager2 is not in the swarm", wait=60),
-        Check("01-third-manager", "odd-managers", "three managers: one may fail", third_manager,
-              hints=("N managers survive ⌊(N−1)/2⌋ failures (the table above). How many do you need to survive one?",
-                     "A node joins as a manager when it uses the manager token. manager2 did, a few cells above.",
-                     "On manager3: docker swarm join --token {join_token('manager')} {ip('manager1')}:2377"),
-              solution="%%node manager3\n" + JOIN % "manager",
+        Check("01-third-manager-no-tasks", "odd-managers", "three managers, the third runs no tasks",
+              third_manager_no_tasks,
+              hints=("N managers survive ⌊(N−1)/2⌋ failures (the table above): you need a third manager. The token "
+                     "a node joins with decides its role.",
+                     "Whether the scheduler may give a node tasks is its *availability* (`docker node ls` shows it). "
+                     "`docker swarm join --help` lists what a node can set as it joins.",
+                     "Join manager3 with the manager token and the availability `drain` (the join's "
+                     "`--availability` flag)."),
+              solution="%%node manager3\n" + JOIN % "manager" + " --availability drain",
               unsolved="the swarm has 2 managers", wait=60,
-              wrong=(("%%node manager3\n" + JOIN % "worker", "manager3 joined as a worker"),)),
+              wrong=(("%%node manager3\n" + JOIN % "manager", "but Active"),
+                     ("%%node manager3\n" + JOIN % "worker" + " --availability drain", "manager3 joined as a worker"))),
     ),
 )

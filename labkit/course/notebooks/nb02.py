@@ -17,10 +17,6 @@ def _managers(snap) -> list[str]:
     return [n.hostname for n in snap.nodes if n.role == "manager"]
 
 
-def _manager_count(names: list[str]) -> str:
-    return f"{len(names)} manager{'s' if len(names) != 1 else ''} ({nodes_text(names)})"
-
-
 # -- lesson checks ------------------------------------------------------------------------------
 def worker1_manager(ev: Evidence) -> Verdict:
     """worker1 promoted: a manager, Reachable."""
@@ -33,7 +29,7 @@ def worker1_manager(ev: Evidence) -> Verdict:
 
 
 def one_manager(ev: Evidence) -> Verdict:
-    """worker1 and worker2 demoted: manager1 is the only manager again."""
+    """worker1 demoted: manager1 is the only manager again."""
     snap = ev.snapshot
     managers = _managers(snap)
     if managers != ["manager1"]:
@@ -108,25 +104,24 @@ def worker3_gone(ev: Evidence) -> Verdict:
 
 
 # -- exercises ----------------------------------------------------------------------------------
-def third_manager(ev: Evidence) -> Verdict:
-    """Exercise: 3 managers (manager1, worker1, worker2) so that one may fail; worker3 stays a worker."""
-    snap = ev.snapshot
-    managers = _managers(snap)
-    if "worker3" in managers:
-        return failed("worker3 is a manager; expected worker3 to stay a worker and worker2 to be the third manager — "
-                      "docker node demote worker3")
-    if len(managers) < 3:
-        why = ("an even number adds no fault tolerance: 2 tolerate no failure, like 1" if len(managers) == 2
-               else "a single manager tolerates no failure")
-        return failed(f"{_manager_count(managers)}: {why}; expected 3 managers")
-    if len(managers) > 3:
-        return failed(f"{_manager_count(managers)}: {len(managers)} tolerate one failure, like 3; expected exactly 3")
-    if managers != ["manager1", "worker1", "worker2"]:
-        return failed(f"managers: {nodes_text(managers)}; expected manager1, worker1 and worker2")
-    late = [n.hostname for n in snap.nodes if n.role == "manager" and n.reachability != "reachable"]
-    if late:
-        return waiting(f"{nodes_text(late)}: {snap.node(late[0]).reachability or 'not yet in the Raft group'}")
-    return passed("3 managers (manager1, worker1, worker2), all Reachable: the swarm survives the loss of any one")
+def _labels(ev: Evidence) -> dict[str, dict]:
+    """Each node's labels (its Spec's), by hostname, from the raw /nodes list."""
+    return {n.get("Description", {}).get("Hostname", "?"): (n.get("Spec") or {}).get("Labels") or {}
+            for n in ev.api.get("nodes") or []}
+
+
+def rack_label(ev: Evidence) -> Verdict:
+    """Exercise: worker2 carries the node label rack=b (a field of its Spec, set from a manager)."""
+    labels = _labels(ev)
+    mine = labels.get("worker2", {})
+    if mine.get("rack") == "b":
+        return passed("worker2's Spec has the label rack=b (docker node inspect shows it under Labels)")
+    if "rack" in mine:
+        return failed(f"worker2 has rack={mine['rack'] or '(no value)'}; expected the value b: a label is key=value")
+    elsewhere = [h for h, ls in sorted(labels.items()) if ls.get("rack") == "b"]
+    if elsewhere:
+        return failed(f"{nodes_text(elsewhere)} has the label rack=b; expected it on worker2")
+    return failed("worker2 has no label rack; expected rack=b in worker2's Spec")
 
 
 def drain_worker2(ev: Evidence) -> Verdict:
@@ -170,9 +165,9 @@ PLAN = NotebookPlan(
         Section("roles", "Roles: docker node promote and docker node demote"),
         Section("promote", "Promote a worker: docker node promote <HOSTNAME>"),
         Section("demote", "Demote a manager: docker node demote <HOSTNAME>", (
-            sh("manager1", "docker node promote worker1 worker2"),
-            wait(lambda s: sum(n.role == "manager" and n.reachability == "reachable" for n in s.nodes) == 3,
-                 "3 Reachable managers", 60))),
+            sh("manager1", "docker node promote worker1"),
+            wait(lambda s: sum(n.role == "manager" and n.reachability == "reachable" for n in s.nodes) == 2,
+                 "2 Reachable managers", 60))),
         Section("availability", "Availability: active, pause, drain"),
         Section("drain", "Drain", (
             sh("manager1", WEB), wait_service("web", 4),
@@ -189,14 +184,16 @@ PLAN = NotebookPlan(
     checks=(
         Check("02-worker1-manager", "promote", "worker1 promoted", worker1_manager,
               unsolved="worker1 is a worker", wait=30),
-        Check("02-third-manager", "promote", "a third manager: one may fail", third_manager,
-              hints=("Notebook 01's table: how many managers survive one failure?",
-                     "A worker becomes a manager with one `docker node …` command, typed on a manager, as worker1 "
-                     "just did.",
-                     "docker node promote worker2"),
-              solution="%%node manager1\ndocker node promote worker2",
-              unsolved="2 managers (manager1, worker1)", wait=60,
-              wrong=(("%%node manager1\ndocker node promote worker3", "worker3 is a manager"),)),
+        Check("02-rack-label", "promote", "worker2 labelled rack=b", rack_label, needs=("nodes",),
+              hints=("A label is something *you* decide about a node, so it lives in the node's Spec, next to its "
+                     "role and its availability (the inspect section above).",
+                     "`promote` is a shortcut that changes one field of a Spec. The general command that changes a "
+                     "node's Spec is `docker node update`: its `--help` lists a flag for labels.",
+                     "The flag is `--label-add`, and it takes the label as `key=value`."),
+              solution="%%node manager1\ndocker node update --label-add rack=b worker2",
+              unsolved="worker2 has no label rack", wait=10,
+              wrong=(("%%node manager1\ndocker node update --label-add rack=b worker1", "expected it on worker2"),
+                     ("%%node manager1\ndocker node update --label-add rack worker2", "expected the value b"))),
         Check("02-one-manager", "demote", "back to one manager", one_manager,
               unsolved="expected manager1 alone", wait=30),
         Check("02-pause-keeps-task", "availability", "a paused node keeps its task", pause_keeps_task,
@@ -205,7 +202,8 @@ PLAN = NotebookPlan(
               hints=("Look at worker2's buttons on the board: one of them changes its availability.",
                      "Pause only stops new tasks from arriving. The other availability also moves the tasks that "
                      "are running.",
-                     "Press drain on worker2 (the board's log shows the command it ran)."),
+                     "The availability that also shuts the running tasks down, so that the swarm replaces them "
+                     "elsewhere, is `drain`: a button on every node's column."),
               solution='board = lab.board()\nboard.act("drain", "worker2")\nboard.wait()', board=True,
               unsolved="worker2 is paused: a paused node keeps its task", wait=60,
               wrong=(('board = lab.board()\nboard.act("kill", "worker2")\nboard.wait()', "looks dead"),)),

@@ -147,31 +147,32 @@ def two_per_node(ev: Evidence) -> Verdict:
     return failed(f"web runs 6 tasks placed {placement_text(snap, 'web')}; expected 2 on each node")
 
 
-def fail_slot2(ev: Evidence) -> Verdict:
-    """Exercise: web.2's task fails (its container killed) and the swarm replaces it; the service is unchanged."""
+def restart_on_failure(ev: Evidence) -> Verdict:
+    """Exercise: web's restart policy replaces a task only when it fails (condition on-failure); still 6 replicas."""
     snap = ev.snapshot
     if (v := missing_service(snap, "web")) is not None:
         return failed(v.text + '; expected web with 6 replicas — reset("03", section="task-bound")')
     svc = snap.service("web")
     if svc.replicas != 6:
-        return failed(f"web wants {_replicas(svc.replicas)}; expected 6 — do not change the service")
-    slots = sorted({t.slot for t in snap.tasks_of("web", current=False) if t.slot})
-    history = {s: _slot(snap, s)[0] for s in slots}
-    updated = [s for s in slots if s not in (1, 2) and any(t.state == "shutdown" for t in history[s])]
-    if updated:
-        return failed(f"slots {', '.join(map(str, updated))} have history too, ended Shutdown: web was updated and its "
-                      "tasks replaced; expected only slot 2 replaced, after a failure")
-    if not history.get(2):
-        killed = [s for s in slots if s not in (1, 2) and history[s]]
-        if killed:
-            return failed(f"slot 2 has no history, but web.{killed[0]} has a new failed task: you killed "
-                          f"web.{killed[0]}; expected web.2")
-        return _first_task_still_up(ev, 2)
-    old = history[2][-1]
-    if old.state != "failed":
-        return failed(f"web.2's old task ended {old.state} ({old.error or old.message}): its container was stopped "
-                      "cleanly; expected it to fail as after a crash (docker kill, exit 137)")
-    return _replaced(snap, 2)
+        return failed(f"web wants {_replicas(svc.replicas)}; expected 6 — change only what happens when a task ends")
+    policy = ((ev.service_spec("web") or {}).get("TaskTemplate") or {}).get("RestartPolicy") or {}
+    condition = policy.get("Condition") or "any"
+    if condition == "any":
+        return failed("web's restart condition is any (the default): a task that exits cleanly is replaced too; "
+                      "expected only failed tasks replaced")
+    if condition == "none":
+        return failed("web's restart condition is none: a task that fails is not replaced either; expected failed "
+                      "tasks still replaced, and clean exits left ended")
+    if condition != "on-failure":
+        return failed(f"web's restart condition is {condition}; expected on-failure")
+    if svc.update_state == "paused":
+        return failed(f"web's update to the new restart policy paused: {svc.update_message}")
+    running = len(snap.running("web"))
+    if svc.update_state == "updating" or running != 6:
+        return waiting(f"web's restart condition is on-failure; its tasks are being replaced with the new spec "
+                       f"({running} of 6 running)")
+    return passed("web's restart condition is on-failure: a task that fails is replaced, one that exits 0 stays "
+                  f"ended ({placement_text(snap, 'web')})")
 
 
 def zero_tasks(ev: Evidence) -> Verdict:
@@ -223,28 +224,32 @@ PLAN = NotebookPlan(
               hints=("How many tasks is 2 on each of 3 nodes?",
                      "The board's row for web has a scale control: set the number and press scale. The board's log "
                      "shows the command it ran.",
-                     "Scale web to 6 on the board."),
+                     "The scheduler spreads a service's tasks evenly: a multiple of the number of nodes gives each "
+                     "node the same count."),
               solution='board = lab.board()\nboard.act("scale", "web", 6)\nboard.wait()', board=True,
               unsolved="web wants 5 replicas", wait=60,
               wrong=(('board = lab.board()\nboard.act("scale", "web", 7)\nboard.wait()', "cannot be 2 on each"),)),
         Check("03-slot1-replaced", "task-bound", "a killed task is replaced, not moved", slot1_replaced,
               probes=PROBES, unsolved="web.1 still runs its first task", wait=60),
-        Check("03-fail-slot2", "task-bound", "make web.2 fail", fail_slot2,
-              hints=("Which node runs web.2? `docker service ps web` on manager1 says so; its container is on that "
-                     "node.",
-                     "On that node the container is named `web.2.<task id>`: `docker ps --filter name=web.2.` finds "
-                     "it. Change the cell's first line to `%%node <that node>`.",
-                     "On the node that runs web.2: docker kill $(docker ps -q --filter name=web.2.)"),
-              solution="%%node {task('web', 2).node_hostname}\ndocker kill $(docker ps -q --filter name=web.2.)",
-              probes=PROBES, unsolved="web.2 still runs its first task", wait=60,
-              wrong=(("%%node {task('web', 2).node_hostname}\ndocker stop $(docker ps -q --filter name=web.2.)",
-                      "stopped cleanly"),)),
+        Check("03-restart-on-failure", "task-bound", "replace failed tasks only", restart_on_failure,
+              needs=("services",),
+              hints=("What the swarm does when a task's container ends is web's *restart policy*, part of its spec. "
+                     "The cell above named its default.",
+                     "A service's spec is changed with `docker service update`; `docker service update --help | grep "
+                     "restart` lists the restart settings.",
+                     "The setting is `--restart-condition`. Of its three values, `none` replaces nothing and `any` "
+                     "everything."),
+              solution="%%node manager1\ndocker service update --detach --restart-condition on-failure web",
+              unsolved="restart condition is any", wait=120,
+              wrong=(("%%node manager1\ndocker service update --detach --restart-condition none web",
+                      "not replaced either"),)),
         Check("03-scaled-down", "scale-down", "scaled down to 2", scaled_down,
               unsolved="web wants 6 replicas; expected 2", wait=30),
         Check("03-zero-tasks", "scale-down", "no task, service kept", zero_tasks,
               hints=("How many tasks to run is part of the desired state. Which number means none?",
                      "It is the command used just above, with another number.",
-                     "docker service scale web=0"),
+                     "A scale to the number that means none keeps the service, its spec and its history; "
+                     "`docker service rm` would delete them."),
               solution="%%node manager1\ndocker service scale web=0",
               unsolved="web still wants 2 replicas", wait=30,
               wrong=(("%%node manager1\ndocker service rm web", "removing deletes its definition"),)),

@@ -8,7 +8,8 @@ from ..verdicts import active_nodes, missing_service, nodes_text, one_per_node, 
 
 NGINX_REPLICATED = "docker service create --name nginx --replicas {n} --publish 8080:80 nginx"
 NGINX_GLOBAL = "docker service create --name nginx --mode global --publish 8080:80 nginx"
-WEB_GLOBAL = "docker service create --detach --name web --mode global labkit/whoami"
+WEB_GLOBAL = "docker service create --detach --name web --mode global --constraint node.role==worker labkit/whoami"
+WORKERS = ["worker1", "worker2", "worker3", "worker4"]
 
 
 def _spread(name: str, n: int, nodes: list[str]):
@@ -69,7 +70,7 @@ def global_nginx(ev: Evidence) -> Verdict:
 
 
 def worker4_got_tasks(ev: Evidence) -> Verdict:
-    """The new worker4 got one task of each global service, by itself."""
+    """The new worker4 got one task of each global service, by itself (web: the workers only)."""
     snap = ev.snapshot
     if not any(n.hostname == "worker4" for n in snap.nodes):
         return failed("worker4 is not in the swarm; expected lab.add_worker() to have added it")
@@ -77,8 +78,8 @@ def worker4_got_tasks(ev: Evidence) -> Verdict:
         if (v := missing_service(snap, name)) is not None:
             return v
     got = {name: snap.placement(name).get("worker4", 0) for name in ("nginx", "web")}
-    if got == {"nginx": 1, "web": 1} and all(len(snap.running(s)) == 5 for s in ("nginx", "web")):
-        return passed("worker4 got its nginx and web tasks automatically: 5 + 5 running")
+    if got == {"nginx": 1, "web": 1} and len(snap.running("nginx")) == 5 and len(snap.running("web")) == 4:
+        return passed("worker4 got its nginx and web tasks automatically: 5 nginx (every node) + 4 web (the workers)")
     return waiting(f"worker4 runs nginx {got['nginx']}, web {got['web']} (a new node first joins the ingress "
                    "network and pulls the image)")
 
@@ -88,53 +89,76 @@ def back_on_worker1(ev: Evidence) -> Verdict:
     snap = ev.snapshot
     if snap.node("worker1").availability != "active":
         return failed(f"worker1 is {snap.node('worker1').availability}; expected active")
-    if all(snap.placement(s).get("worker1") == 1 and len(snap.running(s)) == 5 for s in ("nginx", "web")):
-        return passed("back to one nginx and one web task on each of the 5 nodes")
+    total = {"nginx": 5, "web": 4}  # web runs on the workers only
+    if all(snap.placement(s).get("worker1") == 1 and len(snap.running(s)) == n for s, n in total.items()):
+        return passed("back to one nginx task on each of the 5 nodes, and one web task on each of the 4 workers")
     return waiting(f"nginx on worker1: {snap.placement('nginx').get('worker1', 0)}, web: "
                    f"{snap.placement('web').get('worker1', 0)}")
 
 
 # -- exercises ----------------------------------------------------------------------------------
-def cover_worker3(ev: Evidence) -> Verdict:
-    """Exercise: keep nginx replicated and make it run one task on every node, worker3 included."""
+def task_onto_worker3(ev: Evidence) -> Verdict:
+    """Exercise: one of nginx's 3 tasks moves to worker3 without changing nginx (still replicated, 3 replicas), and
+    every node is active again afterwards."""
     snap = ev.snapshot
     if (v := missing_service(snap, "nginx")) is not None:
         return v
-    svc, nodes = snap.service("nginx"), active_nodes(snap)
+    svc = snap.service("nginx")
     if svc.mode != "replicated":
-        return failed(f"nginx is {svc.mode}: it was removed and created again; expected the replicated nginx with "
-                      'one task per node (reset("04", section="fixed-count") brings it back)')
-    if svc.replicas == 3 and "worker3" not in snap.placement("nginx"):
-        return failed("nginx wants 3 replicas and worker3 has none: a replicated service does not follow new nodes; "
-                      f"expected one task on each of the {len(nodes)} nodes")
-    if svc.replicas != len(nodes):
-        return failed(f"nginx wants {svc.replicas} replicas on {len(nodes)} nodes; expected exactly one per node")
-    if one_per_node(snap, "nginx", nodes):
-        return passed(f"nginx wants {svc.replicas}, one on each node: {placement_text(snap, 'nginx')}")
-    return waiting(f"nginx wants {svc.replicas}; running: {placement_text(snap, 'nginx')}")
+        return failed(f"nginx is {svc.mode}: it was removed and created again; expected the same replicated nginx "
+                      '(reset("04", section="fixed-count") brings it back)')
+    if svc.replicas != 3:
+        return failed(f"nginx wants {svc.replicas} replicas; expected 3 — get one of its tasks onto worker3 instead "
+                      "of adding tasks")
+    here = snap.placement("nginx").get("worker3", 0)
+    held = [n for n in snap.nodes if n.availability != "active"]
+    if held and not here:
+        return waiting(f"{held[0].hostname} is {held[0].availability}; nginx runs {placement_text(snap, 'nginx')}")
+    if held:
+        return failed(f"worker3 runs an nginx task, but {held[0].hostname} is still {held[0].availability}; expected "
+                      "every node active again when you are done")
+    if not here:
+        return failed(f"nginx runs {placement_text(snap, 'nginx')}: worker3 has no task; a running task never moves "
+                      "by itself — expected one of nginx's 3 tasks replaced on worker3")
+    if len(snap.running("nginx")) != 3:
+        return waiting(f"nginx runs {placement_text(snap, 'nginx')}; waiting for 3")
+    return passed(f"nginx still wants 3, and worker3 runs one of them ({placement_text(snap, 'nginx')}); every node "
+                  "is active")
 
 
-def global_everywhere(ev: Evidence) -> Verdict:
-    """Exercise: web on every node, including nodes that join later (same name, same image)."""
+def _constraints(ev: Evidence, name: str) -> list[str]:
+    """A service's placement constraints, spaces removed ("node.role==worker")."""
+    placement = ((ev.service_spec(name) or {}).get("TaskTemplate") or {}).get("Placement") or {}
+    return [c.replace(" ", "") for c in placement.get("Constraints") or []]
+
+
+def web_on_workers(ev: Evidence) -> Verdict:
+    """Exercise: web does what the article said a global service does: one task on every worker, now and later,
+    none on managers (global mode and a constraint on the node's role)."""
     snap = ev.snapshot
     if (v := missing_service(snap, "web")) is not None:
         return failed(v.text + "; expected web in global mode (a service's mode is set when it is created: "
                       "remove it and create it again)")
-    svc, nodes = snap.service("web"), active_nodes(snap)
-    if svc.mode == "replicated":
-        bare = [h for h in nodes if h not in snap.placement("web")]
-        if bare:
-            return failed(f"web is replicated with {svc.replicas} replicas: {nodes_text(bare)} has no web task; a "
-                          "replicated service does not follow the nodes; expected web in global mode")
-        return failed(f"web is replicated with {svc.replicas} replicas: one per node today, but a node that joins "
-                      "later gets none; expected web in global mode")
+    svc = snap.service("web")
+    drained = [n.hostname for n in snap.nodes if n.role == "manager" and n.availability != "active"]
+    if drained:
+        return failed(f"{nodes_text(drained)} is {snap.node(drained[0]).availability}: that keeps every service off "
+                      "it; expected a rule of web's own, with the managers active")
     if svc.mode != "global":
-        return failed(f"web is a {svc.mode} service; expected a global service")
+        return failed(f"web is {svc.mode} with {svc.replicas} replicas: a node that joins later gets none; "
+                      "expected web in global mode")
     if not svc.image.startswith("labkit/whoami"):
         return failed(f"web is global but runs {svc.image}; expected labkit/whoami")
-    if one_per_node(snap, "web", nodes):
-        return passed(f"web is global: one task on each of {nodes_text(nodes)}, and on any node that joins")
-    return waiting(f"web is global; running: {placement_text(snap, 'web')}")
+    rules = _constraints(ev, "web")
+    if not {"node.role==worker", "node.role!=manager"} & set(rules):
+        return failed(f"web is global and runs on manager1 too ({placement_text(snap, 'web')}): a global service runs "
+                      "on every available node, managers included; expected workers only, as a placement rule "
+                      "on the node's role")
+    workers = [h for h in active_nodes(snap) if snap.node(h).role == "worker"]
+    if one_per_node(snap, "web", workers):
+        return passed(f"web is global on the workers only: one task on each of {nodes_text(workers)}, none on "
+                      "manager1, and one on any worker that joins")
+    return waiting(f"web is global, workers only; running: {placement_text(snap, 'web')}")
 
 
 def empty_worker1(ev: Evidence) -> Verdict:
@@ -169,14 +193,14 @@ PLAN = NotebookPlan(
         Section("fixed-count", "The count does not follow the nodes", (
             sh("manager1", NGINX_REPLICATED.format(n=3)), _spread("nginx", 3, ["manager1", "worker1", "worker2"]))),
         Section("global", "A global service: one task on every node", (
-            add_worker(), sh("manager1", NGINX_REPLICATED.format(n=4)),
-            _spread("nginx", 4, ["manager1", "worker1", "worker2", "worker3"]))),
+            add_worker(), sh("manager1", NGINX_REPLICATED.format(n=3)),
+            wait(lambda s: len(s.running("nginx")) == 3, "3 running tasks of nginx", 120))),
         Section("new-node", "A new node gets a task automatically", (
             add_worker(), sh("manager1", NGINX_GLOBAL), sh("manager1", WEB_GLOBAL),
-            _spread("web", 4, ["manager1", "worker1", "worker2", "worker3"]))),
+            _spread("web", 3, WORKERS[:3]))),
         Section("drain", "A drained node loses its task", (
             add_worker(), add_worker(), sh("manager1", NGINX_GLOBAL), sh("manager1", WEB_GLOBAL),
-            _spread("web", 5, ["manager1", "worker1", "worker2", "worker3", "worker4"]))),
+            _spread("web", 4, WORKERS))),
     ),
     checks=(
         Check("04-two-of-three", "replicated", "2 replicas on 3 nodes", two_of_three, unsolved="no service nginx",
@@ -185,31 +209,45 @@ PLAN = NotebookPlan(
                  unsolved="wants 2 replica(s); expected 3", wait=90),
         Check("04-worker3-ignored", "fixed-count", "worker3 gets no task", worker3_ignored,
                  unsolved="worker3 is not in the swarm", wait=60),
-        Check("04-cover-worker3", "fixed-count", "nginx on every node, still replicated", cover_worker3,
-                 hints=("Which number in nginx's desired state fixes how many tasks run?",
-                        "The scheduler spreads one service's tasks: N nodes and N replicas give one each.",
-                        "docker service scale nginx=4"),
-                 solution="%%node manager1\ndocker service scale nginx=4",
-                 unsolved="a replicated service does not follow new nodes", wait=120,
-                 wrong=(("%%node manager1\ndocker service scale nginx=5", "expected exactly one per node"),)),
+        Check("04-task-onto-worker3", "fixed-count", "a task onto worker3, nginx unchanged", task_onto_worker3,
+                 hints=("A running task never moves. But the scheduler places every *new* task on the node that runs "
+                        "the fewest of that service's tasks: right now, worker3.",
+                        "So make the swarm replace one of nginx's tasks without touching nginx: notebook 02 showed a "
+                        "node setting that shuts a node's tasks down and starts them again elsewhere.",
+                        "Use the availability `drain` on a node that runs an nginx task, wait until the replacement "
+                        "runs, then set that node's availability back to `active`."),
+                 solution="%%node manager1\ndocker node update --availability drain worker1\n"
+                          "for i in $(seq 60); do  # until the replacement runs (a minute at most)\n"
+                          "  docker service ps nginx --format '{{.Node}} {{.CurrentState}}' | grep -q '^worker3 Run' "
+                          "&& break; sleep 1\ndone\n"
+                          "docker node update --availability active worker1",
+                 unsolved="worker3 has no task", wait=120,
+                 wrong=(("%%node manager1\ndocker service scale nginx=4", "expected 3"),
+                        ("%%node manager1\ndocker node update --availability drain worker1", "is still drain"))),
         Check("04-global-nginx", "global", "the global nginx on every node", global_nginx,
                  unsolved="there is no service nginx", wait=120),
-        Check("04-global-everywhere", "global", "web on every node, now and later", global_everywhere,
-                 hints=("A service has one of two modes. Which one means 'one task per node, new nodes included'?",
-                        "The mode is fixed when the service is created; `docker service update` cannot change it. "
-                        "Remove web and create it again.",
-                        "docker service rm web, then docker service create --name web --mode global labkit/whoami"),
-                 solution="%%node manager1\ndocker service rm web\n"
-                          "docker service create --name web --mode global labkit/whoami",
-                 unsolved="a replicated service does not follow the nodes", wait=90,
-                 wrong=(("%%node manager1\ndocker service scale web=4",
-                         "a node that joins later gets none; expected web in global mode"),)),
+        Check("04-web-on-workers", "global", "web on every worker, now and later", web_on_workers,
+                 needs=("services",),
+                 hints=("Two things: a mode that follows the nodes as they join, and a rule that keeps the managers "
+                        "out.",
+                        "The mode is fixed when a service is created (`docker service update` cannot change it): "
+                        "remove web and create it again. The rule is a *placement constraint* on a property of the "
+                        "node.",
+                        "`--mode global`, and `--constraint` on `node.role` (`docker service create --help` shows "
+                        "the flag)."),
+                 solution="%%node manager1\ndocker service rm web\n" + WEB_GLOBAL.replace("--detach ", ""),
+                 unsolved="a node that joins later gets none", wait=90,
+                 wrong=(("%%node manager1\ndocker service rm web\n"
+                         "docker service create --name web --mode global labkit/whoami", "managers included"),
+                        ("%%node manager1\ndocker node update --availability drain manager1",
+                         "expected a rule of web's own"))),
         Check("04-worker4-got-tasks", "new-node", "worker4 gets its tasks by itself", worker4_got_tasks,
                  unsolved="worker4 is not in the swarm", wait=120),
         Check("04-empty-worker1", "drain", "worker1 out of service, still Ready", empty_worker1,
                  hints=("Notebook 02: a node's availability decides whether it gets tasks.",
                         "`pause` keeps the running tasks; the other one shuts them down.",
-                        "docker node update --availability drain worker1 (or the board's drain button)"),
+                        "The availability that shuts a node's tasks down and keeps new ones away is `drain` (the "
+                        "board has a button for it)."),
                  solution="%%node manager1\ndocker node update --availability drain worker1",
                  unsolved="worker1 is active", wait=60,
                  wrong=(("%%node manager1\ndocker node update --availability pause worker1",

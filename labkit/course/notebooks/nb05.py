@@ -220,7 +220,8 @@ PLAN = NotebookPlan(
         Check("05-auto-port", "auto-port", "a port the swarm picks", auto_port,
               hints=("`--publish` has a long form, `published=…,target=…`. Which part can you leave out?",
                      "Leave out the published port and the swarm allocates one itself.",
-                     "docker service create --detach --name auto --publish target=80 nginx"),
+                     "Give `--publish` only `target=80`: with no `published=` part, the swarm picks a port in "
+                     "30000–32767."),
               solution="%%node manager1\ndocker service create --detach --name auto --publish target=80 nginx",
               unsolved="there is no service auto", needs=("services",), wait=60,
               wrong=(("%%node manager1\ndocker service create --detach --name auto --publish 30080:80 nginx",
@@ -238,8 +239,8 @@ PLAN = NotebookPlan(
               hints=("You need two things: a service mode that follows the nodes (notebook 04) and a publish mode "
                      "that skips the mesh (this section).",
                      "A service's mode is fixed when it is created: remove web and create it again with both.",
-                     "docker service rm web, then docker service create --detach --name web --mode global "
-                     "--publish published=8080,target=80,mode=host labkit/whoami"),
+                     "`--mode global` for the service, and `mode=host` in the long form of `--publish` (next to "
+                     "`published=8080,target=80`)."),
               solution="%%node manager1\ndocker service rm web\ndocker service create --detach --name web "
                        "--mode global --publish published=8080,target=80,mode=host labkit/whoami",
               unsolved="a node that joins later gets no task", needs=("mesh",), wait=60,

@@ -275,8 +275,8 @@ PLAN = NotebookPlan(
               hints=("Running tasks are never moved. To 'move' them they must be replaced by new tasks, and the "
                      "scheduler puts new tasks on the least loaded nodes.",
                      "A rolling update replaces every task, even when nothing in the spec changed, if you force it.",
-                     "docker service update -d --force --update-parallelism 3 web (--update-parallelism 3 just makes "
-                     "it quicker)"),
+                     "The flag is `--force` on `docker service update`; a higher `--update-parallelism` only makes "
+                     "it quicker."),
               solution="%%node manager1\ndocker service update -d --force --update-parallelism 3 web",
               unsolved="still runs none", wait=120,
               wrong=(("%%node manager1\ndocker service scale web=12", "expected 10"),)),

@@ -203,7 +203,7 @@ PLAN = NotebookPlan(
               hints=("A paused update waits for you: go forward with a spec that works, or back to the previous one.",
                      "The swarm keeps the spec from before the update (`PreviousSpec`). One `docker service` command "
                      "switches back to it.",
-                     "docker service rollback web"),
+                     "Going back to `PreviousSpec` is a *rollback*: `docker service --help` lists the command."),
               solution="%%node manager1\ndocker service rollback -d web",
               unsolved="web's update is paused", wait=90,
               wrong=(("%%node manager1\ndocker service rm web\n"
@@ -214,8 +214,8 @@ PLAN = NotebookPlan(
                      "under UpdateConfig.",
                      "`docker service update` has an `--update-…` flag for each one: parallelism, order, failure "
                      "action. Changing only those replaces no task.",
-                     "docker service update --update-parallelism 1 --update-order start-first "
-                     "--update-failure-action rollback web"),
+                     "The flags are `--update-parallelism`, `--update-order` (`start-first`) and "
+                     "`--update-failure-action` (`rollback`)."),
               solution="%%node manager1\ndocker service update --update-parallelism 1 --update-order start-first "
                        "--update-failure-action rollback web",
               unsolved="UpdateConfig.Parallelism is 2; expected 1", wait=30,

@@ -7,31 +7,20 @@ import json
 
 from ..model import Check, Evidence, NotebookPlan, Section, Verdict, failed, passed, waiting
 from ..verdicts import ca_digest, cert_fields, missing_service, nodes_text
+from .token_lessons import JOIN_SCRIPT, SWARM_STATE, _swarm, _worker2, join_script_fixed, worker_token_rotated
 
 NODES = ("manager1", "worker1", "worker2")
 CERTS = "/var/lib/docker/swarm/certificates"
 CERT = f"openssl x509 -in {CERTS}/swarm-node.crt -noout -subject -issuer"
 ROOT = f"cat {CERTS}/swarm-root-ca.crt"
-OLD_TOKEN = "cat /root/worker-token.old"
-SWARM_STATE = "docker info --format '{{.Swarm.NodeID}} {{.Swarm.LocalNodeState}}'"
 UNLOCK_KEY = "cat /root/unlock-key"
 APP_LOGS = "docker service logs app"
 NEW_ROOT = "Example Corp Swarm Root CA"
 HOUR = 3600 * 10**9  # nanoseconds
 
 
-def _swarm(ev: Evidence) -> dict:
-    return ev.api.get("swarm") or {}
-
-
 def _autolock(ev: Evidence) -> bool:
     return bool(((_swarm(ev).get("Spec") or {}).get("EncryptionConfig") or {}).get("AutoLockManagers"))
-
-
-def _worker2(ev: Evidence) -> tuple[str, str]:
-    """(node ID, LocalNodeState) as worker2's own engine reports them."""
-    parts = ev.output("worker2", SWARM_STATE).split()
-    return (parts[0], parts[1]) if len(parts) == 2 else ("", parts[0] if parts else "")
 
 
 def _certs_follow_roles(role: str):
@@ -53,21 +42,6 @@ def _certs_follow_roles(role: str):
     return verdict
 
 
-def worker_token_rotated(ev: Evidence) -> Verdict:
-    """The worker token changed: same digest (it pins the same root CA), new secret."""
-    old = ev.output("worker2", OLD_TOKEN).strip()
-    if not old.startswith("SWMTKN-1-"):
-        return failed("worker2 has no saved token in /root/worker-token.old; expected the copy made above")
-    swarm = _swarm(ev)
-    now = (swarm.get("JoinTokens") or {}).get("Worker", "")
-    if now == old:
-        return failed("the worker token is still the one saved in worker2's /root/worker-token.old; expected a new one")
-    digest = ca_digest((swarm.get("TLSInfo") or {}).get("TrustRoot", ""))
-    if now.split("-")[2] == old.split("-")[2] == digest:
-        return passed("new worker token: same digest (the SHA-256 of the swarm's root CA, in base 36), new secret")
-    return failed("the token's digest changed too; expected only the secret to change (was the CA rotated?)")
-
-
 def worker2_out(ev: Evidence) -> Verdict:
     """worker2 left, and the old token did not let it back in."""
     state = _worker2(ev)[1]
@@ -75,21 +49,6 @@ def worker2_out(ev: Evidence) -> Verdict:
         return passed("worker2 left, and the old token did not get it back in: it is in no swarm")
     return failed(f"worker2 is {state or 'unreadable'}; expected it out of the swarm (it left, and the old token was "
                   "refused)")
-
-
-def worker2_back(ev: Evidence) -> Verdict:
-    """Exercise: worker2 joined again, as a worker (with the current worker token)."""
-    nid, state = _worker2(ev)
-    if state != "active":
-        return failed(f"worker2 is in no swarm (its engine says {state or 'nothing'}); expected it back as a worker")
-    entry = next((n for n in ev.snapshot.nodes if n.id == nid), None)
-    if entry is None:
-        return waiting("worker2 joined; the manager does not list it yet")
-    if entry.role == "manager":
-        return failed("worker2 rejoined as a manager (with the manager token); expected a worker")
-    if entry.state != "ready":
-        return waiting(f"the new worker2 entry is {entry.state}")
-    return passed(f"worker2 is back as a new node (ID {nid[:12]}…), a Ready worker")
 
 
 def node_list_tidy(ev: Evidence) -> Verdict:
@@ -232,27 +191,30 @@ PLAN = NotebookPlan(
         Check("10-demoted-cert", "mtls", "back to a worker's certificate", _certs_follow_roles("worker"),
               probes=tuple((n, CERT) for n in NODES), unsolved="worker2 is a manager", wait=30),
         Check("10-worker-token-rotated", "rotate-token", "a new worker token", worker_token_rotated,
-              needs=("swarm",), probes=(("worker2", OLD_TOKEN),), unsolved="is still the one saved", wait=10),
+              needs=("swarm",), probes=(("worker2", JOIN_SCRIPT),), unsolved="is still the one in", wait=10),
         Check("10-worker2-out", "rotate-token", "the old token is refused", worker2_out,
               probes=(("worker2", SWARM_STATE),), unsolved="worker2 is active", wait=10),
-        Check("10-worker2-back", "rotate-token", "worker2 back, as a worker", worker2_back,
-              probes=(("worker2", SWARM_STATE),),
-              hints=("Joining happens on worker2, with the *current* worker token (a manager prints it: "
-                     "`docker swarm join-token worker`).",
-                     "In a `%%node` cell, `{join_token('worker')}` and `{ip('manager1')}` are replaced by the current "
-                     "token and manager1's address.",
-                     "docker swarm join --token {join_token('worker')} {ip('manager1')}:2377, on worker2"),
-              solution="%%node worker2\ndocker swarm join --token {join_token('worker')} {ip('manager1')}:2377",
-              unsolved="worker2 is in no swarm", wait=30,
-              wrong=(("%%node worker2\ndocker swarm join --token {join_token('manager')} {ip('manager1')}:2377",
-                      "rejoined as a manager"),)),
+        Check("10-join-script-fixed", "rotate-token", "the join script fixed, worker2 back", join_script_fixed,
+              needs=("swarm",), probes=(("worker2", SWARM_STATE), ("worker2", JOIN_SCRIPT)),
+              hints=("The script is fine except for one part that the rotation made stale. Which one?",
+                     "Only the token changed: a manager prints the current one (`docker swarm join-token -q worker`), "
+                     "and in a `%%node` or `%%nodefile --expand` cell `{join_token('worker')}` is replaced by it.",
+                     "Put the current worker token into /root/join.sh (rewrite it, or edit it in place with `sed`), "
+                     "then run the script on worker2 with `sh`."),
+              solution="%%node worker2\nsed -i \"s/SWMTKN-[^ ]*/{join_token('worker')}/\" /root/join.sh\n"
+                       "sh /root/join.sh",
+              unsolved="/root/join.sh holds an old token", wait=30,
+              wrong=(("%%node worker2\ndocker swarm join --token {join_token('worker')} {ip('manager1')}:2377",
+                      "joined by hand"),
+                     ("%%node worker2\nsed -i \"s/SWMTKN-[^ ]*/{join_token('manager')}/\" /root/join.sh",
+                      "holds the manager token"))),
         Check("10-node-list-tidy", "rotate-token", "each node listed once", node_list_tidy,
               probes=(("worker2", SWARM_STATE),),
               hints=("`docker node ls` on manager1: which worker2 is the one that left?",
                      "The old entry stays until a manager removes it. It can be removed once it is Down, and only "
                      "by its ID: both entries have the same hostname.",
-                     "docker node rm <ID of the Down worker2> on manager1 — or `docker node rm "
-                     "{node_id('worker2', state='down')}`"),
+                     "Removing is `docker node rm`, by ID: the ID of the entry that is Down (in a `%%node` cell, "
+                     "`{node_id('worker2', state='down')}` reads it)."),
               solution="%%node manager1\n"
                        "until docker node ls --filter name=worker2 | grep -q Down; do sleep 1; done\n"
                        "docker node rm $(docker node ls --filter name=worker2 | grep Down | cut -d' ' -f1)",
@@ -262,8 +224,9 @@ PLAN = NotebookPlan(
               unsolved="still issued by CN=swarm-ca", wait=120),
         Check("10-cert-expiry", "cert-expiry", "30-day certificates", cert_expiry, needs=("swarm",),
               hints=("It is a setting of the swarm itself, not of a node or a service.",
-                     "`docker swarm update --help` lists it. Durations are written like `720h`.",
-                     "docker swarm update --cert-expiry 720h"),
+                     "`docker swarm update --help` lists the swarm's settings. Durations are written in hours, like "
+                     "`24h`.",
+                     "The flag is `--cert-expiry`, and 30 days is 30 × 24 hours."),
               solution="%%node manager1\ndocker swarm update --cert-expiry 720h",
               unsolved="3 months, the default", wait=10,
               wrong=(("%%node manager1\ndocker swarm update --cert-expiry 30h", "expected 720h0m0s"),)),
@@ -279,8 +242,8 @@ PLAN = NotebookPlan(
               hints=("Two steps on manager1: first the secret, then the service.",
                      "`docker secret create NAME -` reads the value from stdin, and `docker service update` has a "
                      "flag that adds a secret to a running service.",
-                     "printf 's3cr3t' | docker secret create api_key -, then docker service update --secret-add "
-                     "api_key app"),
+                     "Pipe the value into `docker secret create` with `printf`; the flag that adds it to app is "
+                     "`--secret-add`."),
               solution="%%node manager1\nprintf 's3cr3t' | docker secret create api_key -\n"
                        "docker service update --secret-add api_key app",
               unsolved="there is no secret api_key", wait=60,

@@ -2,63 +2,20 @@
 
 from __future__ import annotations
 
-from ..helpers import endpoint_mode
-from ..model import Check, Evidence, NotebookPlan, Section, Step, Verdict, failed, passed, waiting
+from ..model import Check, Evidence, NotebookPlan, Section, Verdict, failed, passed, waiting
 from ..steps import sh, wait
 from ..verdicts import active_nodes, missing_service, network, nodes_text, one_per_node, placement_text, \
     raw_service, service_networks
+from .stack_files import FILE, NS, READ_FILE, agent_in_file, compose, staging_one_replica, stack as _stack, \
+    write_file
 
-NS = "com.docker.stack.namespace"
-# The compose file of the notebook; {mode} is vip where this host has IPVS, dnsrr (the fallback) where not.
-COMPOSE = """version: "3.8"
-
-services:
-  web:
-    image: labkit/whoami
-    networks: [backend]
-    deploy:
-      replicas: 2
-      endpoint_mode: {mode}
-      placement:
-        constraints: [node.role == worker]
-      update_config:
-        parallelism: 1
-        delay: 2s
-
-  client:
-    image: busybox
-    command: ["sh", "-c", "while true; do wget -qO- http://web | head -1; sleep 1; done"]
-    networks: [backend]
-
-networks:
-  backend:
-    driver: overlay
-"""
 DEPLOY = "cd /root/app && docker stack deploy -c docker-compose.yml app"
-V2 = ("cd /root/app && sed -i 's/replicas: 2/replicas: 4/' docker-compose.yml && sed -i 's/    image: labkit\\/whoami/"
-      "    image: labkit\\/whoami\\n    environment:\\n      RELEASE: \"2\"/' docker-compose.yml")
-AGENT = ("cd /root/app && sed -i 's/^networks:$/  agent:\\n    image: busybox\\n    command: [\"sleep\", \"1d\"]\\n"
-         "    networks: [backend]\\n    deploy:\\n      mode: global\\n\\nnetworks:/' docker-compose.yml")
 CLIENT_LOGS = "docker service logs --raw --tail 20 app_client"
-
-
-def _write_v1() -> Step:
-    """Write the compose file as the notebook's cell does (endpoint mode from this host's IPVS)."""
-    def run(lab):
-        mode = endpoint_mode(lab)
-        script = f"mkdir -p /root/app && cat > /root/app/docker-compose.yml <<'EOF'\n{COMPOSE.format(mode=mode)}EOF"
-        return lab.node("manager1").sh(script)
-    return Step("[manager1] $ cat > /root/app/docker-compose.yml  # the file of the notebook", run)
 
 
 def _counts(s, **want: int) -> bool:
     return all(len(s.running(f"app_{k}")) == n for k, n in want.items())
 _DEPLOYED = wait(lambda s: _counts(s, web=2, client=1), "app_web 2, app_client 1")  # the stack as the file says
-
-def _stack(ev: Evidence, name: str) -> list[str]:
-    """The services labelled as parts of a stack."""
-    return sorted(s["Spec"]["Name"] for s in ev.services() if (s["Spec"].get("Labels") or {}).get(NS) == name)
-
 
 def _env(ev: Evidence, service: str) -> list[str]:
     return raw_service(ev, service).get("Spec", {}).get("TaskTemplate", {}).get("ContainerSpec", {}).get("Env") or []
@@ -168,32 +125,6 @@ def stack_gone(ev: Evidence) -> Verdict:
 
 
 # -- exercises ----------------------------------------------------------------------------------
-def staging_stack(ev: Evidence) -> Verdict:
-    """Exercise: a second copy of the app from the same file, as the stack staging, app untouched."""
-    snap, staging = ev.snapshot, _stack(ev, "staging")
-    bare = sorted(s["Spec"]["Name"] for s in ev.services() if NS not in (s["Spec"].get("Labels") or {}))
-    if not staging:
-        if bare:
-            return failed(f"services {nodes_text(bare)} exist without a stack prefix or label: they were made by "
-                          "docker service create; expected the stack staging, deployed from the file")
-        return failed(f"no service carries the label {NS}=staging; expected a stack named staging")
-    gone = [n for n in ("app_web", "app_client") if n not in _stack(ev, "app")]
-    if gone:
-        return failed(f"{nodes_text(gone)} is gone; expected app and staging side by side")
-    if staging != ["staging_client", "staging_web"]:
-        return failed(f"stack staging has {nodes_text(staging)}; "
-                      "expected staging_client and staging_web, from the file")
-    if snap.service("staging_web").replicas != 2:
-        return failed(f"staging_web wants {snap.service('staging_web').replicas} replicas; the file says 2 — expected "
-                      "the unchanged file")
-    if (network(ev, "staging_backend") or {}).get("Driver") != "overlay":
-        return waiting("the network staging_backend is not there yet")
-    if len(snap.running("staging_web")) != 2 or len(snap.running("staging_client")) != 1:
-        return waiting(f"staging_web runs {placement_text(snap, 'staging_web')}; staging_client "
-                       f"{placement_text(snap, 'staging_client')}")
-    return passed("stack staging (staging_web 2, staging_client 1, network staging_backend) runs next to app")
-
-
 def scale_with_board(ev: Evidence) -> Verdict:
     """Board exercise: app_web scaled to 4 (by hand, outside the file)."""
     snap = ev.snapshot
@@ -211,7 +142,8 @@ def scale_with_board(ev: Evidence) -> Verdict:
 
 
 def agent_everywhere(ev: Evidence) -> Verdict:
-    """Exercise: agent, part of stack app, global, on app_backend; web still version 2."""
+    """After the file with agent is deployed: app_agent, part of stack app, global, on app_backend; web still
+    version 2."""
     snap = ev.snapshot
     if missing_service(snap, "app_agent") is not None:
         if not missing_service(snap, "agent"):
@@ -245,13 +177,11 @@ PLAN = NotebookPlan(
     "11", "Stacks", "11-stacks.ipynb", managers=1, workers=2,
     sections=(
         Section("compose-file", "The compose file"),
-        Section("deploy", "Deploy", (_write_v1(),)),
-        Section("desired-state", "The file is the desired state", (
-            _write_v1(), sh("manager1", DEPLOY), _DEPLOYED)),
+        Section("deploy", "Deploy", (write_file(1),)),
+        Section("desired-state", "The file is the desired state", (write_file(1), sh("manager1", DEPLOY), _DEPLOYED)),
         Section("version-2", "Version 2: change the file, deploy again", (
-            _write_v1(), sh("manager1", DEPLOY), _DEPLOYED)),
-        Section("remove", "Remove the stack", (
-            _write_v1(), sh("manager1", V2), sh("manager1", AGENT), sh("manager1", DEPLOY),
+            write_file(1), sh("manager1", DEPLOY), _DEPLOYED)),
+        Section("remove", "Remove the stack", (write_file(3), sh("manager1", DEPLOY),
             wait(lambda s: _counts(s, web=4, client=1, agent=3), "app_web 4, app_client 1, app_agent 3", 120))),
     ),
     checks=(
@@ -259,41 +189,47 @@ PLAN = NotebookPlan(
               needs=("services", "networks"), unsolved="there is no service app_web", wait=90),
         Check("11-client-reaches-both", "deploy", "services find each other by short name", client_reaches_both,
               probes=(("manager1", CLIENT_LOGS),), unsolved="there is no service app_client", wait=60),
-        Check("11-staging-stack", "deploy", "a second copy of the app", staging_stack,
-              needs=("services", "networks"),
-              hints=("The stack name is the last argument of the deploy command, and it prefixes everything.",
-                     "Same directory, same file, another name.",
-                     "cd /root/app && docker stack deploy -c docker-compose.yml staging"),
-              solution="%%node manager1\ncd /root/app && docker stack deploy -c docker-compose.yml staging",
+        Check("11-staging-one-replica", "deploy", "a staging copy, web at 1, same file", staging_one_replica,
+              needs=("services", "networks"), probes=(("manager1", READ_FILE),),
+              hints=("A stack's name is the last argument of `docker stack deploy`, and it prefixes everything, so "
+                     "one file can be deployed twice. The replica count is the part that must differ.",
+                     "Scaling staging_web after the deploy would not last: the next deploy of the file sets it back "
+                     "(you will see it below). What you deploy must already say 1.",
+                     "`docker stack deploy` takes `-c` more than once: a second, small compose file overrides the "
+                     "first one's values, and `-c -` reads one from stdin."),
+              solution="%%node manager1\ncd /root/app\nprintf 'version: \"3.8\"\\nservices:\\n  web:\\n    deploy:\\n"
+                       "      replicas: 1\\n' | docker stack deploy -c docker-compose.yml -c - staging",
               unsolved=f"no service carries the label {NS}=staging", wait=90,
-              wrong=(("%%node manager1\ndocker service create -d --name web labkit/whoami",
-                      "without a stack prefix or label"),)),
+              wrong=(("%%node manager1\ncd /root/app && docker stack deploy -c docker-compose.yml staging",
+                      "as the file says"),
+                     ("%%node manager1\ncd /root/app && docker stack deploy -c docker-compose.yml staging\n"
+                      "docker service scale -d staging_web=1", "was scaled after it was deployed"))),
         Check("11-staging-gone", "deploy", "staging removed, app untouched", staging_gone,
               needs=("services", "networks"), unsolved="still exist", wait=60),
         Check("11-scale-with-board", "desired-state", "app_web scaled from the board", scale_with_board,
               hints=("The board has one row per service.",
-                     "Set app_web's scale to 4 and let go of the slider. The log shows `docker service scale --detach "
-                     "app_web=4`.",
-                     "Scale app_web to 4 on the board."),
+                     "app_web's row has a scale control: set the number, then let go of it.",
+                     "The number is the goal's; the board's log then shows the command it ran for you."),
               solution='board = lab.board()\nboard.act("scale", "app_web", 4)\nboard.wait()', board=True,
               unsolved="app_web wants 2 replicas; expected 4", wait=60),
         Check("11-file-wins", "desired-state", "the file wins", file_wins,
               unsolved="the scale from the board is still in force", wait=60),
         Check("11-version-2", "version-2", "version 2 rolled out", version_2, needs=("services", "tasks"),
               probes=(("manager1", CLIENT_LOGS),), unsolved="expected version 2 of the file", wait=120),
-        Check("11-agent-everywhere", "version-2", "an agent on every node, in the stack", agent_everywhere,
-              needs=("services", "networks"),
-              hints=("Change the file, then deploy it again, as for version 2.",
-                     "Under `services:` add `agent:` with `image`, `command`, `networks: [backend]` and a `deploy:` "
-                     "section. 'One task per node' is a mode (notebook 04).",
-                     "Add before the top-level `networks:` line:\n  agent:\n    image: busybox\n    command: "
-                     "[\"sleep\", \"1d\"]\n    networks: [backend]\n    deploy:\n      mode: global\n"
-                     "then `docker stack deploy -c docker-compose.yml app`."),
-              solution="%%node manager1\n" + AGENT.replace(" && sed", "\nsed") + "\ndocker stack deploy -c "
-                       "docker-compose.yml app",
-              unsolved="there is no service app_agent", wait=90,
-              wrong=(("%%node manager1\ndocker service create -d --name agent --mode global busybox sleep 1d",
-                      "it was made by docker service create"),)),
+        Check("11-agent-in-file", "version-2", "an agent on every node, in the file", agent_in_file,
+              probes=(("manager1", READ_FILE),),
+              hints=("The stack is what the file says: the agent goes into the file, as one more service under "
+                     "`services:`, next to web and client.",
+                     "Copy client's shape: `image`, `command`, `networks`. Then a `deploy:` section for how many tasks "
+                     "run where.",
+                     "'One task per node' is a service mode (notebook 04): in a compose file, `mode:` under "
+                     "`deploy:`."),
+              solution=f"%%nodefile --expand manager1 {FILE}\n" + compose(3),
+              unsolved="has no service agent", wait=10,
+              wrong=((f"%%nodefile --expand manager1 {FILE}\n" + compose(3).replace("mode: global", "replicas: 1"),
+                      "is not global"),)),
+        Check("11-agent-everywhere", "version-2", "the agent runs on every node, in the stack", agent_everywhere,
+              needs=("services", "networks"), unsolved="there is no service app_agent", wait=90),
         Check("11-stack-gone", "remove", "the whole stack removed", stack_gone, needs=("networks",),
               unsolved="still exist", wait=60),
     ),

@@ -1,0 +1,269 @@
+"""A room of three in real Chromium (issue 12, "Done means"): `labkit workshop up --learners 3` prints three logins;
+each learner logs in with their card's password, opens notebook 04 on their own lab (inside their own engine) and
+runs the course's real cells, passing different checks; a learner who opens the instructor dashboard is refused,
+while the instructor's dashboard, left open, shows the three differently as it refreshes by itself.
+
+    learner1  the lab, the article's nginx, its check 04-two-of-three                   passed 1
+    learner2  the same, then `docker service scale nginx=3` and check 04-one-per-node   passed 2
+    learner3  the same as learner1, then the first exercise: a hint, and its check      passed 1, 1 hint, on it
+
+The room listens on the Docker bridge's gateway, an address beyond loopback, so it serves HTTPS with the certificate
+`up` made: the one the hub serves has the fingerprint the cards print, and plain HTTP gets no hub.
+
+Cells are found by their code in the notebook the learner image was built from, and run as a learner runs them: a
+click into the cell and Shift+Enter (the hub's JupyterLab does not expose its app object to the page). One room per
+engine: this file runs in test_workshop.py's scope (tests/scheduling.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from labkit.workshop import names, room
+from labkit.workshop.hub import hub_pid
+from labkit.workshop.tls import fingerprint
+
+from ..support import free_port, wait_until
+from .conftest import CHROMIUM, ROOT
+
+pytestmark = pytest.mark.e2e
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+NOTEBOOK = "04-replicated-vs-global.ipynb"
+DASHBOARD = "services/labkit-dashboard/"
+
+
+def notebook_cells() -> list[str]:
+    """The sources of notebook 04's cells, in order (the learner image copies this very file)."""
+    nb = json.loads((ROOT / "notebooks" / NOTEBOOK).read_text())
+    return ["".join(c["source"]) for c in nb["cells"]]
+
+
+def index_of(sources: list[str], pattern: str, after: int = 0) -> int:
+    found = next((i for i, src in enumerate(sources) if i > after and re.search(pattern, src)), None)
+    assert found is not None, f"notebook 04 has no cell matching {pattern!r} (after cell {after})"
+    return found
+
+
+SOURCES = notebook_cells()
+OPEN_LAB = index_of(SOURCES, r'open_lab\("04"\)', -1)
+CREATE = index_of(SOURCES, r"docker service create --name nginx --replicas 2", OPEN_LAB)
+CHECK_TWO = index_of(SOURCES, r'^check\("04-two-of-three"\)', CREATE)
+SCALE = index_of(SOURCES, r"docker service scale nginx=3", CHECK_TWO)
+CHECK_ONE = index_of(SOURCES, r'^check\("04-one-per-node"\)', SCALE)
+# The first "Your turn": the learner's own cell, then the exercise's check (learner3 asks a hint first).
+EXERCISE_CHECK = index_of(SOURCES, r'^check\("04-[\w-]+"\)', index_of(SOURCES, r"# your commands here", CHECK_ONE))
+EXERCISE = re.search(r'"(04-[\w-]+)"', SOURCES[EXERCISE_CHECK]).group(1)
+HINT = "hint"  # a cell learner3 adds above the exercise's check: hint("<the exercise>")
+PLAN: dict[str, list[int | str]] = {
+    "learner1": [OPEN_LAB, CREATE, CHECK_TWO],
+    "learner2": [OPEN_LAB, CREATE, CHECK_TWO, SCALE, CHECK_ONE],
+    "learner3": [OPEN_LAB, CREATE, CHECK_TWO, HINT, EXERCISE_CHECK + 1],  # +1: the hint cell is above it now
+}
+# What the dashboard shows for each (its cells: learner, exercise now, passed, hints).
+EXPECTED = {
+    "learner1": ["learner1", "—", "1: 04-two-of-three", "0"],
+    "learner2": ["learner2", "—", "2: 04-two-of-three, 04-one-per-node", "0"],
+    "learner3": ["learner3", EXERCISE, "1: 04-two-of-three", "1"],
+}
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory):
+    """`labkit workshop up --learners 3 --listen <the bridge's gateway>`, as the instructor types it; yields
+    (url, {login: password}, the cards' text); then down."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
+    if hub_pid(names.state_dir()) is not None:
+        pytest.skip("a workshop is up on this machine: this test would take it down")
+    room.down(log=lambda line: None)  # what a killed run left
+    cards = tmp_path_factory.mktemp("ws") / "cards.html"
+    address = room._bridge_gateway()  # this machine's own address, beyond loopback, that no other machine reaches
+    started = time.monotonic()
+    argv = [sys.executable, "-m", "labkit.cli", "workshop", "up", "--learners", "3", "--port", str(free_port())]
+    up = subprocess.run(
+        [*argv, "--listen", address, "--cards", str(cards)], capture_output=True, text=True, timeout=900
+    )
+    try:
+        assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
+        print(f"workshop up: {time.monotonic() - started:.0f} s")
+        url = re.search(r"learners at (\S+)", up.stdout).group(1)
+        text = cards.read_text()
+        logins = dict(re.findall(r'class="user">([^<]+)</dd>.*?class="password">([^<]+)</dd>', text))
+        assert sorted(logins) == ["instructor", "learner1", "learner2", "learner3"]
+        yield url, logins, text
+    finally:
+        room.down(log=lambda line: None)
+
+
+def test_the_hub_serves_https_with_the_certificate_on_the_cards(three):
+    url, _, cards = three
+    assert url.startswith("https://") and "127.0.0.1" not in url
+    host, port = url.split("//")[1].strip("/").rsplit(":", 1)
+    on_cards = set(re.findall(r'class="fingerprint">([^<]+)</dd>', cards))
+    served = fingerprint(ssl.get_server_certificate((host, int(port))).encode())
+    assert on_cards == {served}
+    with socket.create_connection((host, int(port)), timeout=10) as plain:  # HTTP to the HTTPS port: no hub page
+        plain.sendall(b"GET /hub/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):  # a TLS server may just drop it
+            while chunk := plain.recv(65536):
+                answer += chunk
+    assert b"password" not in answer.lower()
+
+
+def log_in(browser, url: str, user: str, password: str):
+    """A browser context of its own (its own cookies) logged in to the hub; its page."""
+    # The room's own certificate: a browser warns until it is trusted (the test checked its fingerprint above).
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}, ignore_https_errors=True).new_page()
+    page.goto(url + "hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(r".*/(hub|user)/.*"), timeout=60_000)
+    assert "Invalid username or password" not in page.content()
+    return page
+
+
+def cell(page, index: int):
+    return page.locator(".jp-Notebook .jp-Cell").nth(index)
+
+
+def run(page, index: int) -> None:
+    """Run one cell as a learner does: click into its code, Shift+Enter (a busy kernel queues it)."""
+    target = cell(page, index)
+    target.scroll_into_view_if_needed()
+    target.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+
+
+def insert_above(page, index: int, source: str) -> None:
+    """A new code cell above cell `index`, typed by the learner (Esc, A, then the code)."""
+    run_target = cell(page, index)
+    run_target.locator(".cm-content").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    cell(page, index).locator(".cm-content").click()
+    page.keyboard.type(source)
+
+
+CELLS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).map(c => [
+    (c.querySelector('.jp-InputPrompt') || {}).textContent || '',
+    !!c.querySelector("[data-mime-type='application/vnd.jupyter.stderr']"),
+    (c.querySelector('.jp-OutputArea') || {}).innerText || ''])"""
+
+
+def output(page, index: int) -> str:
+    return cell(page, index).locator(".jp-OutputArea").inner_text()
+
+
+def done(page, name: str, last: int) -> bool:
+    """The learner's last cell has run (its prompt shows a number). AssertionError at once if it never will: an
+    earlier cell failed, and JupyterLab dropped the queued ones (their prompts go from [*] back to [ ])."""
+    cells = page.evaluate(CELLS)
+    prompt = cells[last][0]
+    if re.search(r"\[\d+\]", prompt):
+        return True
+    if "*" not in prompt:
+        failed = "\n".join(f"cell {i}: {text[-1500:]}" for i, (_, error, text) in enumerate(cells) if error)
+        raise AssertionError(f"{name}: cell {last} was dropped from the queue; errors:\n{failed}")
+    return False
+
+
+def dashboard_rows(page) -> dict[str, list[str]]:
+    rows = {}
+    for tr in page.locator("#learners tbody tr").all():
+        tds = tr.locator("td").all_inner_texts()
+        rows[tds[0]] = tds[:4]
+    return rows
+
+
+def test_three_learners_pass_different_checks_and_the_dashboard_shows_them(three):
+    from playwright.sync_api import sync_playwright
+
+    url, logins, _ = three
+    shots = ROOT / "artifacts"
+    shots.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        learners = {name: log_in(browser, url, name, logins[name]) for name in PLAN}
+        # Each asks the hub for their server, opening notebook 04: the three start at once, as in a room.
+        for name, page in learners.items():
+            page.goto(f"{url}hub/spawn/{name}?next=/user/{name}/lab/tree/course/{NOTEBOOK}")
+        # A learner who opens the dashboard's URL is refused by the hub, and sees no one's progress.
+        refused = learners["learner1"].context.new_page()
+        answer = refused.goto(url + DASHBOARD)
+        assert answer is not None and answer.status == 403, refused.content()[-2000:]
+        assert "learner2" not in refused.content()
+        refused.close()
+        instructor = log_in(browser, url, "instructor", logins["instructor"])
+        assert instructor.goto(url + DASHBOARD).status == 200
+        # Nobody has checked anything yet; the page is left open and never reloaded from here on.
+        assert all(row[2] == "0" for row in dashboard_rows(instructor).values())
+
+        def show(page, name: str):
+            def dump():
+                page.screenshot(path=str(shots / f"e2e-workshop-{name}-failure.png"), full_page=True)
+                print(name, page.url, page.locator("body").inner_text()[-3000:])
+
+            return dump
+
+        started = time.monotonic()
+        for name, page in learners.items():
+            wait_until(
+                lambda page=page: page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count(),
+                300,
+                f"{name}'s JupyterLab with notebook 04 and its kernel",
+                interval=0.5,
+                on_timeout=show(page, name),
+            )
+        print(f"three servers and kernels: {time.monotonic() - started:.0f} s")
+        for name, page in learners.items():
+            for step in PLAN[name]:
+                if step == HINT:
+                    insert_above(page, EXERCISE_CHECK, f'hint("{EXERCISE}")')
+                    page.keyboard.press("Shift+Enter")
+                else:
+                    run(page, int(step))
+        started = time.monotonic()
+        for name, page in learners.items():
+            last = int(PLAN[name][-1])
+            wait_until(
+                lambda page=page, name=name, last=last: done(page, name, last),
+                420,
+                f"{name}'s cells",
+                interval=1,
+                on_timeout=show(page, name),
+            )
+            page.screenshot(path=str(shots / f"e2e-workshop-{name}.png"), full_page=True)
+        print(f"the learners' cells: {time.monotonic() - started:.0f} s")
+        assert "✓ 04-two-of-three" in output(learners["learner1"], CHECK_TWO)
+        assert "✓ 04-one-per-node" in output(learners["learner2"], CHECK_ONE)
+        assert "✓ 04-two-of-three" in output(learners["learner3"], CHECK_TWO)
+        assert "Hint 1" in output(learners["learner3"], EXERCISE_CHECK)  # the added cell, where the check was
+        assert f"✓ {EXERCISE}" not in output(learners["learner3"], EXERCISE_CHECK + 1)  # not done: it does not pass
+        wait_until(
+            lambda: dashboard_rows(instructor) == EXPECTED,
+            30,
+            "the dashboard to show the three learners' progress",
+            interval=0.5,
+            on_timeout=lambda: print(dashboard_rows(instructor)),
+        )
+        assert "3 learners · 0 stuck" in instructor.locator("#summary").inner_text()
+        instructor.screenshot(path=str(shots / "e2e-workshop-dashboard.png"), full_page=True)
+        browser.close()
+
+
+def test_down_leaves_no_hub_state(three):
+    room.down(log=lambda line: None)
+    assert not Path(names.state_dir()).exists() and hub_pid(names.state_dir()) is None

@@ -7,8 +7,9 @@ Brings up a room of max(steps) learners (timed: `workshop up` for that many), re
 step, N learners are active: the ones new at this step log in at once (their servers and engines start, timed),
 every learner's lab of the step before is removed (untimed), and all N run the same script at once in their own
 JupyterLab container, on their own engine: open the exercise's lab, run its solution cell, run the course's real
-check (bench_workshop_common.LEARNER_SCRIPT). Step 1, one learner alone, is the baseline: its open is a learner's
-first `open_lab` after login, and its time is what every later step is compared with.
+check (bench_workshop_common.LEARNER_SCRIPT). A learner new at a step takes the lab their server prepared at login
+(the warm start), a returning one starts theirs cold. Step 1, one learner alone, is the baseline: its open is a
+learner's first `open_lab` after login, and its time is what every later step is compared with.
 
 Recorded per step: every learner's success and seconds (open, solution, check, total), the host's memory in use
 (MemTotal - MemAvailable) before, at peak and once the N labs settled, and the load average. The test stops at the

@@ -2,8 +2,9 @@
 
 Not a benchmark itself. Memory is read from the host's cgroup v1 hierarchy (usage minus page cache, children
 included), so a container and everything its nested engines started under it count once, on both sides of a
-comparison. A restricted node's engine puts its *tasks* under /labkit/<lab>-<node> at the hierarchy's root, even
-inside a learner engine: those cgroups are added to the lab they belong to.
+comparison. A restricted node's engine (on our host) puts its *tasks* under /labkit/<lab>-<node> at the hierarchy's
+root: those cgroups are added to the lab they belong to. Inside a learner's engine the nodes run privileged, and their
+tasks nest under the node's own cgroup (and so under the engine's limit).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def container_mib(name_or_id: str) -> float:
 
 
 def tasks_mib(lab: str) -> float:
-    """The memory of a lab's swarm tasks (their cgroups are /labkit/<lab>-<node>/..., whatever engine ran them)."""
+    """The memory of a lab's swarm tasks that restricted nodes put under /labkit/<lab>-<node>/ (0 for other labs)."""
     return sum(cgroup_mib(f"labkit/{p.name}") for p in (MEMORY / "labkit").glob(f"{lab}-*") if p.is_dir())
 
 

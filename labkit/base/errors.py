@@ -34,6 +34,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
+from .i18n import tr  # a learner reads the one line in the notebook's language
+
 __all__ = [
     "LabkitError",
     "CommandError",
@@ -75,7 +77,7 @@ class LabkitError(Exception):
 
     def _one_line(self) -> list[str]:
         notes = [str(n) for n in getattr(self, "__notes__", ())]  # e.g. the start step that failed
-        return f"{type(self).__name__}: {self}".splitlines() + notes
+        return f"{type(self).__name__}: {tr(str(self))}".splitlines() + notes
 
 
 class CommandError(LabkitError):

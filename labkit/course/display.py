@@ -1,4 +1,5 @@
-"""How check results, hints and solutions look: stable plain text (nbval compares it) and HTML in JupyterLab."""
+"""How check results, hints and solutions look: stable plain text (nbval compares it) and HTML in JupyterLab, in
+the notebook's language (base/i18n.py: the English text is translated as it is shown, never written twice)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import html
 from dataclasses import dataclass
 
 from ..base.errors import LabkitError
+from ..base.i18n import tr
 
 __all__ = ["CheckResult", "Note", "ExerciseNotDone"]
 
@@ -28,15 +30,15 @@ class CheckResult:
 
     def line(self) -> str:
         """The one-line, stable summary."""
-        return f"{'✓' if self.ok else '✗'} {self.exercise}: {self.text}"
+        return f"{'✓' if self.ok else '✗'} {self.exercise}: {tr(self.text)}"
 
     def help(self) -> str:
         """Where to get help (only for a failed check)."""
         if self.ok:
             return ""
         if self.hints_left:
-            return f'Stuck? hint("{self.exercise}") gives a hint ({self.hints_left} left).'
-        return f'Stuck? solution("{self.exercise}") shows the solution.'
+            return tr(f'Stuck? hint("{self.exercise}") gives a hint ({self.hints_left} left).')
+        return tr(f'Stuck? solution("{self.exercise}") shows the solution.')
 
     def __repr__(self) -> str:
         return "\n".join(x for x in (self.line(), self.help()) if x)
@@ -47,7 +49,7 @@ class CheckResult:
         return (
             f"<div style='border-left:4px solid {color};padding:4px 10px'>"
             f"<b style='color:{color}'>{'✓' if self.ok else '✗'} {html.escape(self.exercise)}</b> "
-            f"{html.escape(self.text)}{helptext}</div>"
+            f"{html.escape(tr(self.text))}{helptext}</div>"
         )
 
 
@@ -59,14 +61,17 @@ class Note:
     body: str
     code: bool = False
 
+    def shown(self) -> tuple[str, str]:
+        """Heading and body in the notebook's language (code stays as written)."""
+        return tr(self.heading), self.body if self.code else tr(self.body)
+
     def __repr__(self) -> str:
-        return f"{self.heading}\n{self.body}"
+        return "\n".join(self.shown())
 
     def _repr_html_(self) -> str:
+        heading, text = self.shown()
         body = (
-            f"<pre style='margin:4px 0'>{html.escape(self.body)}</pre>"
-            if self.code
-            else f"<div>{html.escape(self.body)}</div>"
+            f"<pre style='margin:4px 0'>{html.escape(text)}</pre>" if self.code else f"<div>{html.escape(text)}</div>"
         )
         style = "border-left:4px solid #9a6700;padding:4px 10px"
-        return f"<div style='{style}'><b>{html.escape(self.heading)}</b>{body}</div>"
+        return f"<div style='{style}'><b>{html.escape(heading)}</b>{body}</div>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..base.i18n import tr
 from ..front.tables import print_table
 from .catalog import PLANS, all_exercises
 from .progress import course_map, forget, read_events, store_path
@@ -17,13 +18,13 @@ def map_rows() -> list[dict[str, str]]:
     for p in course_map([(c.id, c.title) for c in all_exercises()], read_events()):
         rows.append(
             {
-                "notebook": f"{p.notebook} {PLANS[p.notebook].title}",
+                "notebook": f"{p.notebook} {tr(PLANS[p.notebook].title)}",
                 "exercise": p.exercise,
-                "what": p.title,
+                "what": tr(p.title),
                 "done": "✓" if p.done else "·",
                 "tries": str(p.attempts),
                 "hints": str(p.hints),
-                "solution": "seen" if p.solution else "",
+                "solution": tr("seen") if p.solution else "",
             }
         )
     return rows
@@ -36,7 +37,7 @@ def print_progress(as_json: bool = False) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     done = sum(r["done"] == "✓" for r in rows)
-    print(f"{done} of {len(rows)} exercises done (progress kept in {store_path()})\n")
+    print(tr(f"{done} of {len(rows)} exercises done (progress kept in {store_path()})\n"))
     print_table(rows)
     return 0
 
@@ -44,5 +45,5 @@ def print_progress(as_json: bool = False) -> int:
 def reset_progress(notebook: str | None) -> int:
     """Forget the progress of one notebook, or all of it; 0."""
     removed = forget(notebook)
-    print(f"forgot {removed} recorded event(s)" + (f" of notebook {notebook}" if notebook else ""))
+    print(tr(f"forgot {removed} recorded event(s)" + (f" of notebook {notebook}" if notebook else "")))
     return 0

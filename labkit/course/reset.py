@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 from ..base.errors import LabNotRunning
+from ..base.i18n import tr
 from ..base.poll import poll
 from ..front.lab import Lab, current_lab
 from ..front.status import all_labs
@@ -32,7 +33,7 @@ def open_lab(notebook: str) -> Lab:
     plan = plan_of(notebook)
     health = _health(plan.lab_name)
     if health is not None and health.state == "starting":  # being prepared in the background right now
-        print(f"lab {plan.lab_name!r} is being prepared in the background; waiting for it")
+        print(tr(f"lab {plan.lab_name!r} is being prepared in the background; waiting for it"))
         health = poll(
             lambda: _health(plan.lab_name),
             lambda h: h is None or h.state != "starting",
@@ -49,12 +50,14 @@ def open_lab(notebook: str) -> Lab:
     if usable:
         lab = Lab.attach(plan.lab_name, quiet=False)
         print(
-            f"✓ lab {plan.lab_name!r} is already running ({health.nodes} nodes, {health.state}): carrying on "
-            f'where you left it. To start this notebook over: reset("{plan.number}")'
+            tr(
+                f"✓ lab {plan.lab_name!r} is already running ({health.nodes} nodes, {health.state}): carrying on "
+                f'where you left it. To start this notebook over: reset("{plan.number}")'
+            )
         )
     else:
         if health is not None and health.state != "prepared":
-            print(f"lab {plan.lab_name!r} cannot be used as it is ({health.note}); starting it again")
+            print(tr(f"lab {plan.lab_name!r} cannot be used as it is ({health.note}); starting it again"))
         lab = Lab(
             plan.managers,
             plan.workers,
@@ -115,8 +118,8 @@ def reset(notebook: str, section: str | None = None) -> Lab:
         lab = Lab(plan.managers, plan.workers, name=plan.lab_name, swarm=plan.swarm, replace=True)
     lab.rebuild() if lab.running else lab.start()
     for step in target.steps:
-        print(f"  ↻ {step.what}")
+        print(f"  ↻ {tr(step.what)}")
         step.do(lab)
     progress.record("reset", plan.number, section=target.slug)
-    print(f"✓ lab {plan.lab_name!r} is ready for section {target.slug!r}: {target.title}")
+    print(tr(f"✓ lab {plan.lab_name!r} is ready for section {target.slug!r}: {target.title}"))
     return lab

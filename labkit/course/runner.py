@@ -9,6 +9,7 @@ Every attempt, hint and solution is recorded in the progress store.
 from __future__ import annotations
 
 from ..base.errors import ApiUnanswered, ExecStreamBroken, InvalidInput, WaitTimeout
+from ..base.i18n import tr
 from ..base.poll import poll
 from ..front.lab import Lab, current_lab
 from . import progress
@@ -83,7 +84,8 @@ def hint(exercise: str) -> Note:
     progress.record("hint", ex.notebook, ex.id, hint=seen + 1)
     left = len(ex.hints) - seen - 1
     tail = f'\n({left} more: hint("{ex.id}"))' if left else f'\n(that was the last one; solution("{ex.id}") is next)'
-    return Note(f"Hint {seen + 1} of {len(ex.hints)} for {ex.id}", ex.hints[seen] + tail)
+    # Hint and tail are two messages: each is translated on its own (Note would see only their sum).
+    return Note(f"Hint {seen + 1} of {len(ex.hints)} for {ex.id}", tr(ex.hints[seen]) + tr(tail))
 
 
 def solution(exercise: str) -> Note:

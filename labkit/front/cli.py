@@ -25,18 +25,31 @@ import sys
 import warnings
 from typing import TextIO
 
-from ..base.errors import LabkitError
+from ..base.errors import InvalidInput, LabkitError
 from ..base.facts import cli_warning
 from .cli_args import build_parser
 
 __all__ = ["main", "build_parser"]
 
 
+def _lang_option(args: list[str]) -> tuple[list[str], str]:
+    """`labkit lab`'s own option, `--lang L` or `--lang=L` (before any `--`), taken out of JupyterLab's arguments."""
+    end = args.index("--") if "--" in args else len(args)
+    for i, arg in enumerate(args[:end]):
+        if arg.startswith("--lang="):
+            return args[:i] + args[i + 1 :], arg.split("=", 1)[1]
+        if arg == "--lang":
+            if i + 1 >= end:
+                raise InvalidInput("--lang needs a language: labkit lab --lang zh-CN")
+            return args[:i] + args[i + 2 :], args[i + 1]
+    return args, "en"
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     if argv[:1] == ["lab"] and not {"-h", "--help"} & set(argv[1:]):
-        # Everything after `lab` goes to JupyterLab as typed (`labkit lab --no-browser --port 8899`).
-        extra = argv[1:]
-        return argparse.Namespace(cmd="lab", jupyter_args=extra[1:] if extra[:1] == ["--"] else extra)
+        # Everything after `lab` goes to JupyterLab as typed (`labkit lab --no-browser --port 8899`), but `--lang`.
+        extra, lang = _lang_option(argv[1:])
+        return argparse.Namespace(cmd="lab", lang=lang, jupyter_args=extra[1:] if extra[:1] == ["--"] else extra)
     return build_parser().parse_args(argv)
 
 

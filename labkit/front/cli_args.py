@@ -98,8 +98,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lab": (
         "open JupyterLab on the course notebooks",
         "Set up (as `labkit setup`), then open JupyterLab on the course, on notebook 00.\n"
-        "Every argument after `lab` goes to JupyterLab as typed.",
-        "  labkit lab\n  labkit lab --no-browser --port 8899",
+        "--lang zh-CN opens the Chinese edition (notebooks/zh-CN/) in JupyterLab's Chinese interface.\n"
+        "Every other argument after `lab` goes to JupyterLab as typed.",
+        "  labkit lab\n  labkit lab --lang zh-CN\n  labkit lab --no-browser --port 8899",
     ),
 }
 

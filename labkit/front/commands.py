@@ -255,12 +255,14 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from .jupyter import jupyter_argv, prepare_notebooks, write_overrides
+    from .jupyter import edition, jupyter_argv, prepare_notebooks, settings_dir, write_overrides
 
+    lang = edition(getattr(args, "lang", "en"))  # before the setup: a wrong --lang fails at once
     _setup(args)
-    write_overrides()  # no JupyterLab news pop-up on a learner's first screen
+    # No JupyterLab news pop-up on a learner's first screen; the interface language.
+    write_overrides(lang=lang, settings=settings_dir(args.jupyter_args))
     prepare_notebooks()  # notebook 00 opens trusted and unmodified
-    argv = jupyter_argv(args.jupyter_args)
+    argv = jupyter_argv(args.jupyter_args, lang)
     print("$ " + " ".join(argv[2:]))
     sys.stdout.flush()
     os.execv(sys.executable, argv)

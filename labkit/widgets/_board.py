@@ -12,6 +12,7 @@ import traitlets
 from ..swarm.state import SwarmSnapshot
 from ._actions import ActionRunner
 from ._assets import css, esm
+from ._labels import labels
 from ._model import ColorBook, MarkTracker, board_model, status_model
 from ._protocol import LabView
 from ._watcher import Watcher, watcher_for
@@ -39,6 +40,7 @@ class SwarmBoard(anywidget.AnyWidget):
     history = traitlets.Bool(False).tag(sync=True)  # show shutdown/failed tasks too
     service_filter = traitlets.Unicode("").tag(sync=True)  # "" = all services
     controls = traitlets.Bool(True).tag(sync=True)  # show the buttons and sliders
+    labels = traitlets.Dict().tag(sync=True)  # its words in the notebook's language (_labels.py)
 
     def __init__(
         self,
@@ -51,7 +53,14 @@ class SwarmBoard(anywidget.AnyWidget):
         hold: float = 4.0,
         **kwargs: Any,
     ):
-        super().__init__(lab_name=str(lab.name), history=history, service_filter=service, controls=controls, **kwargs)
+        super().__init__(
+            lab_name=str(lab.name),
+            history=history,
+            service_filter=service,
+            controls=controls,
+            labels=labels(),
+            **kwargs,
+        )
         self._lab = lab
         self._watcher = watcher or watcher_for(lab)
         self._marks = MarkTracker(hold=hold)

@@ -9,6 +9,7 @@ import anywidget
 import traitlets
 
 from ._assets import css, esm
+from ._labels import labels
 
 __all__ = ["CourseMap"]
 
@@ -20,9 +21,10 @@ class CourseMap(anywidget.AnyWidget):
     _css = css("course_map")
 
     rows: traitlets.List[dict[str, str]] = traitlets.List().tag(sync=True)
+    labels = traitlets.Dict().tag(sync=True)  # its words in the notebook's language (_labels.py)
 
     def __init__(self, read_rows: Callable[[], list[dict[str, str]]], **kwargs: Any):
-        super().__init__(rows=read_rows(), **kwargs)
+        super().__init__(rows=read_rows(), labels=labels(), **kwargs)
         self._read_rows = read_rows
         self.on_msg(self._on_front_msg)
 

@@ -184,12 +184,14 @@ def docker_homes() -> dict[str, Path]:
     The service runs beside the hub on the Docker host, as the hub's user, so it reads the volume's
     Mountpoint directly; the record is then `.local/share/labkit/progress.jsonl` inside it (dashboard.RECORD_NAMES).
     """
+    from .hubconfig import INSTRUCTOR
     from .names import KIND_VOLUME, LABEL_LEARNER, home_volume, room_filter
 
     found = {}
     for volume in (_engine().api.volumes(filters=room_filter(KIND_VOLUME)) or {}).get("Volumes") or []:
         learner = (volume.get("Labels") or {}).get(LABEL_LEARNER)
-        if learner and volume["Name"] == home_volume(learner) and volume.get("Mountpoint"):
+        # The instructor gets a server (and a home) like anyone when they open the hub: not a row of the room.
+        if learner and learner != INSTRUCTOR and volume["Name"] == home_volume(learner) and volume.get("Mountpoint"):
             found[learner] = Path(volume["Mountpoint"])
     return found
 

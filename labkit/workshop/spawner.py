@@ -2,13 +2,16 @@
 
 Loaded by the hub process only. Before the server container starts, the learner's network, volumes and
 engine are made ready (and labkit's images pulled into the engine through the shared mirror); the server
-then joins that network with the engine's socket volume mounted and DOCKER_HOST set. Stopping the
-server (the idle culler, `workshop reset`, the hub) stops the engine too: an idle learner holds no memory.
+then joins that network with the engine's socket volume mounted and DOCKER_HOST set; as it starts, it prepares
+the learner's first lab in their engine (image.py's start script; LABKIT_POOL, passed on from the hub, bounds
+it). Stopping the server (the idle culler, `workshop reset`, the hub) stops the engine too: an idle learner holds
+no memory.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from dockerspawner import DockerSpawner
@@ -29,6 +32,14 @@ class LearnerSpawner(DockerSpawner):
     def _limits(self) -> Limits:
         server_memory = f"{int(self.mem_limit or 0) // 2**20}m"
         return Limits(self.engine_memory, self.engine_cpus, server_memory, float(self.cpu_limit or 0))
+
+    def get_env(self) -> dict:
+        """DockerSpawner's environment, plus LABKIT_POOL if the room was brought up with it: `LABKIT_POOL=0 labkit
+        workshop up` starts no lab in advance in any learner's engine (a capacity run that wants one lab each)."""
+        env = dict(super().get_env())
+        if os.environ.get("LABKIT_POOL") is not None:
+            env["LABKIT_POOL"] = os.environ["LABKIT_POOL"]
+        return env
 
     async def start(self) -> Any:
         """Make the learner's engine ready, then start their server on the learner's network."""

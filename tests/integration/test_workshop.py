@@ -7,6 +7,7 @@ fresh engine, and `down` leaves no container, network, volume, firewall rule or 
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -84,7 +85,12 @@ def ws(tmp_path_factory):
         pytest.skip("a workshop is up on this machine: this test would take it down")
     room.down()  # what a killed run left
     cards = tmp_path_factory.mktemp("ws") / "cards.html"
-    up = room.up(LEARNERS, port=_free_port(), cards=cards, limits=LIMITS, log=lambda line: None)
+    pool = os.environ.pop("LABKIT_POOL", None)  # the hub passes it on to servers: here they prepare labs as usual
+    try:
+        up = room.up(LEARNERS, port=_free_port(), cards=cards, limits=LIMITS, log=lambda line: None)
+    finally:
+        if pool is not None:
+            os.environ["LABKIT_POOL"] = pool
     try:
         text = cards.read_text()
         logins = dict(re.findall(r'class="user">([^<]+)</dd>.*?class="password">([^<]+)</dd>', text))

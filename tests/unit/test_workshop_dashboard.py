@@ -231,3 +231,19 @@ def test_the_instructor_sees_the_page_and_its_data(tmp_path, monkeypatch):
     assert "script-src 'nonce-" in page.headers["Content-Security-Policy"]
     learners = {row["learner"]: row for row in json.loads(data.body)["learners"]}
     assert learners["ana"]["passed"] == ["01-init", "02-drain"] and learners["bob"]["stuck"][0]["minutes"] == 25
+
+
+def test_the_room_is_read_from_its_home_volumes_without_the_instructor(monkeypatch):
+    def volume(learner: str, name: str | None = None) -> dict:
+        labels = {"labkit.workshop": "room", "labkit.kind": "ws-volume", "labkit.learner": learner}
+        return {"Name": name or f"labkit-ws-{learner}-home", "Labels": labels, "Mountpoint": f"/v/{learner}"}
+
+    found = [volume("ana"), volume("ana", "labkit-ws-ana-docker"), volume("instructor"), volume("bob")]
+
+    class Api:
+        def volumes(self, filters):
+            assert "labkit.workshop=room" in filters["label"]
+            return {"Volumes": found}
+
+    monkeypatch.setattr(dashboard_service, "_engine", lambda: type("Client", (), {"api": Api()})())
+    assert dashboard_service.docker_homes() == {"ana": Path("/v/ana"), "bob": Path("/v/bob")}

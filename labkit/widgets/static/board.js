@@ -2,7 +2,7 @@
 // only when the swarm changes and `status` every tick; clicks go back as custom messages.
 // Elements are reused by key so cards do not flicker and a slider being dragged is not reset.
 
-import { h } from "./dom.js";
+import { h, say } from "./dom.js";
 
 // Make parent's children match items, reusing elements with the same key.
 function reconcile(parent, items, key, create, update) {
@@ -44,14 +44,15 @@ function render({ model, el }) {
   const title = h("span", { class: "lk-title" });
   const clock = h("span", { class: "lk-clock" });
   const histBox = h("input", { type: "checkbox", class: "lk-history" });
-  const filter = h("select", { class: "lk-filter", title: "show one service" });
+  const filter = h("select", { class: "lk-filter", title: say(model, "show one service") });
   const banner = h("div", { class: "lk-banner" });
   const services = h("div", { class: "lk-services" });
   const nodes = h("div", { class: "lk-nodes" });
   const log = h("div", { class: "lk-log" });
   el.replaceChildren(
     h("div", { class: "lk-head" }, title, clock,
-      h("label", { title: "also show shutdown, failed and completed tasks" }, histBox, "history"), filter),
+      h("label", { title: say(model, "also show shutdown, failed and completed tasks") }, histBox, say(model, "history")),
+      filter),
     banner, services, nodes, log);
   histBox.addEventListener("change", () => { model.set("history", histBox.checked); model.save_changes(); });
   filter.addEventListener("change", () => { model.set("service_filter", filter.value); model.save_changes(); });
@@ -61,11 +62,11 @@ function render({ model, el }) {
   }
 
   function button(action, target, danger) {
-    const b = h("button", { class: danger ? "lk-danger" : "", title: ACTION_TITLE[action] || action,
+    const b = h("button", { class: danger ? "lk-danger" : "", title: say(model, ACTION_TITLE[action] || action),
       dataset: { action, target }, text: action });
     b.addEventListener("click", () => {
       if (action === "remove" && !b.classList.contains("lk-confirm")) {
-        b.classList.add("lk-confirm"); b.textContent = "sure?"; // removing a service needs a second click
+        b.classList.add("lk-confirm"); b.textContent = say(model, "sure?"); // removing a service needs a second click
         setTimeout(() => { b.classList.remove("lk-confirm"); b.textContent = action; }, 3000);
         return;
       }
@@ -84,16 +85,17 @@ function render({ model, el }) {
       return h("div", { class: "lk-svc", dataset: { service: s.name } },
         h("span", { class: "lk-svc-name" }), h("span", { class: "lk-svc-mode" }), h("span", { class: "lk-svc-count" }),
         h("span", { class: "lk-svc-ports" }), h("span", { class: "lk-svc-update" }),
-        h("span", { class: "lk-svc-ctl" }, h("span", { text: "scale" }), slider, want, button("remove", s.name, true)));
+        h("span", { class: "lk-svc-ctl" }, h("span", { text: say(model, "scale") }), slider, want, button("remove", s.name, true)));
     }, (row, s) => {
       row.style.setProperty("--lk-c", `var(--lk-svc-${s.color})`);
       row.querySelector(".lk-svc-name").textContent = s.name;
       row.querySelector(".lk-svc-mode").textContent = `${s.mode} · ${s.image}`;
       const count = row.querySelector(".lk-svc-count");
-      count.textContent = `${s.running}/${s.desired} running`;
+      count.textContent = say(model, "{}/{} running", s.running, s.desired);
       count.className = "lk-svc-count " + (s.running < s.desired ? "lk-short" : "lk-full");
-      row.querySelector(".lk-svc-ports").textContent = s.ports.length ? `ports ${s.ports.join(", ")}` : "no published ports";
-      row.querySelector(".lk-svc-update").textContent = s.update ? `update ${s.update}` : "";
+      row.querySelector(".lk-svc-ports").textContent =
+        s.ports.length ? say(model, "ports {}", s.ports.join(", ")) : say(model, "no published ports");
+      row.querySelector(".lk-svc-update").textContent = s.update ? say(model, "update {}", s.update) : "";
       const ctl = row.querySelector(".lk-svc-ctl"), slider = row.querySelector(".lk-slider");
       ctl.style.display = s.scalable ? "" : "none";
       if (!slider.dataset.dragging && document.activeElement !== slider) {
@@ -114,7 +116,7 @@ function render({ model, el }) {
     col.title = n.unassigned ? "tasks the scheduler could not place on any node yet" : `${n.addr || ""} ${n.message || ""}`.trim();
     const badges = [];
     if (!n.unassigned) {
-      if (n.leader) badges.push(["★ leader", "lk-leader"]);
+      if (n.leader) badges.push([say(model, "★ leader"), "lk-leader"]);
       badges.push([n.role, `lk-${n.role}`]);
       if (n.role === "manager" && n.reachability && n.reachability !== "reachable") badges.push([n.reachability, "lk-unreachable"]);
       if (n.availability !== "active") badges.push([n.availability, `lk-${n.availability}`]);
@@ -134,11 +136,11 @@ function render({ model, el }) {
       Object.assign(card.dataset, { label: t.label, state: t.state, service: t.service, mark: t.mark || "" });
       card.querySelector(".lk-task-label").textContent = t.label;
       card.querySelector(".lk-task-state").textContent = t.state === t.desired || t.current ? t.state : `${t.state}→${t.desired}`;
-      card.title = `${t.label} on ${t.node || "no node"}: ${t.state} (desired ${t.desired})` +
-        (t.stranded ? "\nthe node is gone but the swarm has not noticed yet" : "") + (t.detail ? `\n${t.detail}` : "") +
-        (t.image ? `\nimage ${t.image}` : "");
+      card.title = say(model, "{} on {}: {} (desired {})", t.label, t.node || say(model, "no node"), t.state, t.desired) +
+        (t.stranded ? say(model, "\nthe node is gone but the swarm has not noticed yet") : "") +
+        (t.detail ? `\n${t.detail}` : "") + (t.image ? say(model, "\nimage {}", t.image) : "");
     });
-    if (!cards.length && !list.children.length) list.append(h("div", { class: "lk-empty", text: "no tasks", dataset: { key: "-" } }));
+    if (!cards.length && !list.children.length) list.append(h("div", { class: "lk-empty", text: say(model, "no tasks"), dataset: { key: "-" } }));
   }
 
   function drawNodes(sw, pending) {
@@ -153,13 +155,13 @@ function render({ model, el }) {
       h("div", { class: "lk-node-head" }, h("div", { class: "lk-node-name" }, h("span", { class: "lk-dot" }),
         h("span", { class: "lk-name-text" })), h("div", { class: "lk-badges" }), h("div", { class: "lk-actions" })),
       h("div", { class: "lk-tasks" })), (col, n) => drawNode(col, n, byNode.get(n.unassigned ? "" : n.hostname) || [], pending));
-    if (!cols.length) nodes.replaceChildren(h("div", { class: "lk-empty", text: "no nodes to show", dataset: { key: "-" } }));
+    if (!cols.length) nodes.replaceChildren(h("div", { class: "lk-empty", text: say(model, "no nodes to show"), dataset: { key: "-" } }));
   }
 
   function drawSwarm() {
     const sw = model.get("swarm") || {};
     const names = (sw.services || []).map((s) => s.name), only = model.get("service_filter");
-    reconcile(filter, ["", ...names], (n) => n, (n) => h("option", { value: n, text: n || "all services" }), () => {});
+    reconcile(filter, ["", ...names], (n) => n, (n) => h("option", { value: n, text: n || say(model, "all services") }), () => {});
     filter.value = names.includes(only) ? only : "";
     histBox.checked = !!model.get("history");
     el.classList.toggle("lk-nocontrols", !model.get("controls"));
@@ -170,15 +172,15 @@ function render({ model, el }) {
 
   function drawStatus() {
     const st = model.get("status") || {};
-    title.textContent = `swarm of lab ${model.get("lab_name")}`;
-    clock.textContent = st.time ? `${st.time}${st.manager ? ` · read from ${st.manager}` : ""}` : "";
-    if (st.waiting) clock.textContent += ` · no answer from the managers for ${st.waiting} s…`;
+    title.textContent = say(model, "swarm of lab {}", model.get("lab_name"));
+    clock.textContent = st.time ? st.time + (st.manager ? say(model, " · read from {}", st.manager) : "") : "";
+    if (st.waiting) clock.textContent += say(model, " · no answer from the managers for {} s…", st.waiting);
     clock.classList.toggle("lk-waiting", !!st.waiting);
     let text = "";
-    if (st.stopped) text = "Lab stopped: this board no longer updates.";
+    if (st.stopped) text = say(model, "Lab stopped: this board no longer updates.");
     else if (st.error) {
-      text = `${st.quorum === false ? "No quorum" : "No manager answered"}: ${st.error}`;
-      if (st.stale) text += ` (showing the swarm as of ${st.stale_since})`;
+      text = `${say(model, st.quorum === false ? "No quorum" : "No manager answered")}: ${st.error}`;
+      if (st.stale) text += say(model, " (showing the swarm as of {})", st.stale_since);
     }
     banner.textContent = text;
     banner.className = "lk-banner" + (text ? " lk-show" : "") + (st.stopped ? " lk-stopped" : "");

@@ -13,3 +13,11 @@ export function h(tag, props = {}, ...children) {
   e.append(...children);
   return e;
 }
+
+// A piece of UI text in the notebook's language: the widget's `labels` trait maps the English text (with {} holes)
+// to its translation (widgets/_labels.py); without one the English text shows.
+export function say(model, text, ...values) {
+  let i = 0;
+  const shown = (model.get("labels") || {})[text] || text;
+  return shown.replace(/\{(\d*)\}/g, (_, n) => String(values[n === "" ? i++ : Number(n)]));
+}

@@ -3,7 +3,8 @@
 The language: a notebook under `zh-CN/` speaks Chinese. A kernel that jupyter_server starts for a notebook has
 JPY_SESSION_NAME set to the notebook's path (jupyter_server/services/sessions/sessionmanager.py, get_kernel_env),
 so the same first cell selects Chinese in notebooks/zh-CN/ and English in notebooks/. Elsewhere (a terminal, nbval,
-a recording) LABKIT_LANG says it; else English.
+a recording) the kernel's working folder does (nbval and nbclient start a kernel in its notebook's folder), or
+LABKIT_LANG; else English.
 
 The text: labkit's messages stay where they are written, as English f-strings. `lang/en.json` lists their
 templates ("worker1 is a {}; expected it promoted to manager"), extracted from the code (i18n_extract.py, and a
@@ -30,9 +31,12 @@ HERE = Path(__file__).resolve().parent / "lang"
 
 
 def language(env: Mapping[str, str] | None = None) -> str:
-    """ "zh-CN" for a notebook under a zh-CN/ folder, else LABKIT_LANG ("zh-CN", "zh", "en"; unknown: "en")."""
+    """ "zh-CN" for a notebook under a zh-CN/ folder (its path, or the kernel's folder), else LABKIT_LANG
+    ("zh-CN", "zh", "en"; unknown: "en")."""
     env = os.environ if env is None else env
     if "zh-CN" in Path(env.get("JPY_SESSION_NAME", "")).parts[:-1]:
+        return "zh-CN"
+    if env is os.environ and Path.cwd().name == "zh-CN":  # nbval and nbclient start a kernel in its notebook's folder
         return "zh-CN"
     return ALIASES.get(env.get("LABKIT_LANG", "").strip().lower(), "en")
 

@@ -29,6 +29,11 @@ UI_TEXT = (
     "cut the node off the lab network", "put the node back on the lab network",
     "move its tasks away (availability drain)", "accept tasks again (availability active)", "make it a manager",
     "make it a worker",
+    # traffic panel
+    "send requests", "requests through", "traffic to {} on port {}", " (published mode={})", "all nodes (spread)",
+    "sending…", "no requests sent yet", "{} requests through {}: {} answered by {} task(s), {} failed, in {} s",
+    # timeline
+    "timeline of lab {}", "nothing happened yet",
 )
 # fmt: on
 

@@ -15,6 +15,7 @@ import traitlets
 
 from ..swarm.state import SwarmSnapshot
 from ._assets import css, esm
+from ._labels import labels
 from ._protocol import LabView
 from ._watcher import Watcher, watcher_for
 
@@ -36,6 +37,7 @@ class Timeline(anywidget.AnyWidget):
     events: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)  # see _diff.make_event
     kinds: traitlets.List[str] = traitlets.List().tag(sync=True)  # kinds to show; empty = all
     height = traitlets.Unicode("16em").tag(sync=True)
+    labels = traitlets.Dict().tag(sync=True)  # its words in the notebook's language (_labels.py)
 
     def __init__(
         self,
@@ -47,7 +49,7 @@ class Timeline(anywidget.AnyWidget):
         watcher: Watcher | None = None,
         **kwargs: Any,
     ):
-        super().__init__(lab_name=str(lab.name), kinds=list(kinds), height=height, **kwargs)
+        super().__init__(lab_name=str(lab.name), kinds=list(kinds), height=height, labels=labels(), **kwargs)
         self._limit = limit
         self._watcher = watcher or watcher_for(lab)
         # Start with what the watcher already saw, so a timeline opened late still tells the story.

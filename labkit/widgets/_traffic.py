@@ -21,6 +21,7 @@ import traitlets
 from ..swarm.http import HttpReply
 from ..swarm.state import SwarmSnapshot
 from ._assets import css, esm
+from ._labels import labels
 from ._protocol import LabView
 
 __all__ = ["TrafficPanel", "traffic", "summarize", "answer_label", "split_count"]
@@ -107,6 +108,7 @@ class TrafficPanel(anywidget.AnyWidget):
     result = traitlets.Dict().tag(sync=True)  # see summarize()
     running = traitlets.Bool(False).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    labels = traitlets.Dict().tag(sync=True)  # its words in the notebook's language (_labels.py)
 
     def __init__(
         self,
@@ -120,7 +122,9 @@ class TrafficPanel(anywidget.AnyWidget):
         timeout: float = 2.0,
         **kwargs: Any,
     ):
-        super().__init__(lab_name=str(lab.name), service=service, port=int(port), count=count, via=via, **kwargs)
+        super().__init__(
+            lab_name=str(lab.name), service=service, port=int(port), count=count, via=via, labels=labels(), **kwargs
+        )
         self._lab, self._path, self._timeout = lab, path, timeout
         self._busy = threading.Lock()
         self.nodes = [n.name for n in lab.nodes]

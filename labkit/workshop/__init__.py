@@ -8,6 +8,8 @@
     mirror    the shared read-only registry every learner engine pulls through
     passwords login passwords and their hashes (the plain text goes to the login cards only)
     hubconfig the JupyterHub configuration labkit writes
+    tls       the hub's HTTPS beyond loopback: a certificate made for the room, or the instructor's own
+    dashboard the instructor's view of every learner's progress (dashboard_service: the hub service showing it)
     proxy     configurable-http-proxy, installed from npm when missing
     room      up, status, reset, down
     cards     the printable login cards

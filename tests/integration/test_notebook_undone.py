@@ -1,12 +1,15 @@
 """A learner who skips the exercises: notebook 04 runs top to bottom in a real kernel with its answer cells as
 shipped (empty). Each exercise's check fails cleanly with its stated reason (no crash, no traceback); then the
-solution is typed and the check passes, and the lesson goes on."""
+solution is typed and the check passes, and the lesson goes on. In both editions: the 中文 notebook (its kernel
+started in notebooks/zh-CN/, as nbval and JupyterLab do) gives the same checks' reasons in Chinese."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -16,10 +19,13 @@ from labkit.host.teardown import remove_lab
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
-def test_every_exercise_fails_with_its_reason_when_left_undone_then_passes_once_solved():
+@pytest.mark.parametrize("edition", ["en", "zh-CN"])
+def test_every_exercise_fails_with_its_reason_when_left_undone_then_passes_once_solved(edition, monkeypatch):
+    monkeypatch.delenv("LABKIT_LANG", raising=False)  # the notebook's folder alone chooses the language
     plan = plan_of("04")
-    nb = nbformat.read(NOTEBOOKS / plan.file, as_version=4)
-    client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
+    folder = NOTEBOOKS if edition == "en" else NOTEBOOKS / edition
+    nb = nbformat.read(folder / plan.file, as_version=4)
+    client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
     failures = {}
     try:
         with client.setup_kernel():
@@ -42,5 +48,9 @@ def test_every_exercise_fails_with_its_reason_when_left_undone_then_passes_once_
     assert sorted(failures) == sorted(e.id for e in plan.exercises)
     for exercise, exc in failures.items():
         assert exc.ename == "ExerciseNotDone", f"{exercise} failed with {exc.ename}, not a clean check failure"
-        assert check_by_id(exercise).unsolved in exc.evalue, exc.evalue
         assert "Traceback" not in str(exc.traceback) and f'hint("{exercise}")' in exc.evalue
+        reason = exc.evalue.split(f"{exercise}:", 1)[-1].splitlines()[0]
+        if edition == "en":
+            assert check_by_id(exercise).unsolved in exc.evalue, exc.evalue
+        else:  # the same check's reason, in the notebook's language
+            assert re.search("[\u4e00-\u9fff]", reason), f"{exercise}: the reason is not in Chinese: {exc.evalue}"

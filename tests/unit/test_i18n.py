@@ -4,6 +4,7 @@ extracted from the code (labkit/base/i18n.py, i18n_extract.py), so no message an
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +37,17 @@ FIXED = ["course/display.py", "course/runner.py", "course/reset.py", "course/pro
 def test_language_follows_the_notebook_then_labkit_lang(env: dict[str, str], expected: str) -> None:
     """A notebook under zh-CN/ speaks Chinese (jupyter_server gives its kernel JPY_SESSION_NAME); else LABKIT_LANG."""
     assert language(env) == expected
+
+
+def test_a_kernel_started_in_the_zh_folder_speaks_chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """nbval and nbclient start a notebook's kernel in the notebook's folder, without JPY_SESSION_NAME."""
+    for name in ("JPY_SESSION_NAME", "LABKIT_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "zh-CN").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert language() == "en"
+    monkeypatch.chdir(tmp_path / "zh-CN")
+    assert language() == "zh-CN"
 
 
 def test_english_catalogue_is_the_code() -> None:

@@ -1,6 +1,6 @@
 // labkit event timeline (anywidget ES module): newest at the bottom, auto-scroll unless the reader scrolled up.
 
-import { h } from "./dom.js";
+import { h, say } from "./dom.js";
 
 const KINDS = ["node", "leader", "task", "service", "action", "traffic", "quorum", "lab"];
 
@@ -20,7 +20,7 @@ function render({ model, el }) {
   }
 
   function draw() {
-    el.querySelector(".lk-tl-title").textContent = `timeline of lab ${model.get("lab_name")}`;
+    el.querySelector(".lk-tl-title").textContent = say(model, "timeline of lab {}", model.get("lab_name"));
     list.style.maxHeight = model.get("height");
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
     const only = new Set(model.get("kinds") || []);
@@ -28,7 +28,7 @@ function render({ model, el }) {
     list.replaceChildren(...events.map((e) => h("div", { class: `lk-tl-ev lk-${e.level}`, dataset: { kind: e.kind } },
       h("span", { class: "lk-tl-time", text: e.time }), h("span", { class: "lk-tl-kind", text: e.kind }),
       h("span", { class: "lk-tl-text", text: e.text }))));
-    if (!events.length) list.append(h("div", { class: "lk-tl-empty", text: "nothing happened yet" }));
+    if (!events.length) list.append(h("div", { class: "lk-tl-empty", text: say(model, "nothing happened yet") }));
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
 

@@ -1,6 +1,6 @@
 // labkit traffic panel (anywidget ES module): a bar per task that answered, a red bar per failure reason.
 
-import { h } from "./dom.js";
+import { h, say } from "./dom.js";
 
 function bar(label, count, max, kind) {
   const pct = max ? Math.max(2, Math.round((100 * count) / max)) : 0;
@@ -16,12 +16,12 @@ function render({ model, el }) {
   const notice = h("div", { class: "lk-tr-notice" });
   const count = h("input", { type: "number", min: "1", max: "1000", class: "lk-tr-count" });
   const via = h("select", { class: "lk-tr-via" });
-  const go = h("button", { class: "lk-tr-send", text: "send requests" });
+  const go = h("button", { class: "lk-tr-send", text: say(model, "send requests") });
   const summary = h("div", { class: "lk-tr-summary" });
   const chart = h("div", { class: "lk-tr-chart" });
   const error = h("div", { class: "lk-tr-error" });
   el.replaceChildren(title, notice,
-    h("div", { class: "lk-tr-controls" }, count, h("span", { text: "requests through" }), via, go),
+    h("div", { class: "lk-tr-controls" }, count, h("span", { text: say(model, "requests through") }), via, go),
     error, summary, chart);
 
   // Read both inputs before setting either: a set fires change events that redraw the inputs.
@@ -38,7 +38,7 @@ function render({ model, el }) {
 
   function draw() {
     const svc = model.get("service"), port = model.get("port"), mode = model.get("mode");
-    title.textContent = `traffic to ${svc} on port ${port}` + (mode ? ` (published mode=${mode})` : "");
+    title.textContent = say(model, "traffic to {} on port {}", svc, port) + (mode ? say(model, " (published mode={})", mode) : "");
     notice.textContent = model.get("notice");
     notice.style.display = model.get("notice") ? "" : "none";
     error.textContent = model.get("error");
@@ -46,18 +46,18 @@ function render({ model, el }) {
     if (document.activeElement !== count) count.value = String(model.get("count"));
     const opts = ["all", ...(model.get("nodes") || [])];
     if (via.options.length !== opts.length) {
-      via.replaceChildren(...opts.map((o) => h("option", { value: o, text: o === "all" ? "all nodes (spread)" : o })));
+      via.replaceChildren(...opts.map((o) => h("option", { value: o, text: o === "all" ? say(model, "all nodes (spread)") : o })));
     }
     via.value = model.get("via");
     const running = model.get("running");
     go.disabled = running;
-    go.textContent = running ? "sending…" : "send requests";
+    go.textContent = say(model, running ? "sending…" : "send requests");
     el.classList.toggle("lk-busy", running);
     const r = model.get("result") || {};
-    if (!r.total) { summary.textContent = running ? "" : "no requests sent yet"; chart.replaceChildren(); return; }
+    if (!r.total) { summary.textContent = running ? "" : say(model, "no requests sent yet"); chart.replaceChildren(); return; }
     const targets = (model.get("targets") || []).join(", ");
-    summary.textContent = `${r.total} requests through ${targets || "?"}: ${r.ok} answered by ` +
-      `${r.bars.length} task(s), ${r.failed} failed, in ${r.seconds} s`;
+    summary.textContent = say(model, "{} requests through {}: {} answered by {} task(s), {} failed, in {} s",
+      r.total, targets || "?", r.ok, r.bars.length, r.failed, r.seconds);
     const max = Math.max(1, ...r.bars.map((b) => b.count), ...r.failures.map((b) => b.count));
     chart.replaceChildren(...r.bars.map((b) => bar(b.label, b.count, max, "ok")),
       ...r.failures.map((b) => bar(b.label, b.count, max, "fail")));

@@ -2,7 +2,8 @@
 
 The shipped notebooks keep their exercise cells empty. An exercise cell carries
 `metadata.labkit.exercise = "<id>"`; its solution comes from the course catalog
-(`labkit.course`), the one place solutions are written. Only the copy nbval
+(`labkit.course`), the one place solutions are written, filled as the published edition's recorder fills them
+(labkit/publish/solutions.py). Only the copy nbval
 executes is filled; the file on disk is never changed.
 """
 
@@ -12,21 +13,9 @@ import nbformat
 import pytest
 from nbval.plugin import IPyNbFile
 
-from labkit.course.catalog import check_by_id
+from labkit.publish.solutions import exercise_of, fill_solutions
 
-
-def exercise_of(cell) -> str | None:
-    """The exercise id a cell is the answer cell of, or None."""
-    return (cell.get("metadata", {}).get("labkit") or {}).get("exercise")
-
-
-def fill_solutions(nb):
-    """Put each exercise's solution into its (empty) answer cell."""
-    for cell in nb.cells:
-        exercise = exercise_of(cell)
-        if exercise:
-            cell.source = check_by_id(exercise).solution
-    return nb
+__all__ = ["exercise_of", "fill_solutions"]  # record.py and record_wrong.py take them from here
 
 
 class SolvedNotebook(IPyNbFile):

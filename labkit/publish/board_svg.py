@@ -7,9 +7,10 @@ node, a card per current task coloured by service, the services above, as the bo
 
 from __future__ import annotations
 
-import os
 from html import escape
 from typing import Any
+
+from ..base.i18n import language
 
 __all__ = ["board_svg", "board_picture", "BoardPicture", "LABELS", "LABELS_BY_LANG"]
 
@@ -17,7 +18,7 @@ __all__ = ["board_svg", "board_picture", "BoardPicture", "LABELS", "LABELS_BY_LA
 PALETTE = "#0969da #bf3989 #1a7f37 #bc4c00 #8250df #0a7e8c #9a6700 #cf222e #57606a #6639ba #116329 #953800".split()
 STATE_FILL = {"running": "#dafbe1", "complete": "#ddf4ff", "failed": "#ffebe9", "rejected": "#ffebe9"}
 STARTING_FILL = "#fff8c5"  # new, pending, assigned, … starting: not running yet
-# The words the picture prints, per edition (LABKIT_LANG, as the recorder sets it, picks one).
+# The words the picture prints, per edition (the notebook's language picks one: labkit.base.i18n.language).
 LABELS = {
     "title": "Swarm board: {lab}",
     "manager": "manager",
@@ -171,11 +172,11 @@ def board_picture(lab: Any, labels: dict[str, str] | None = None) -> BoardPictur
     """The picture of a lab's board as it is now: one fresh snapshot through the board's watcher, then its model.
 
     Runs in the notebook's kernel (the recorder calls it after a cell that shows the board); its words are the
-    edition's (LABKIT_LANG) unless `labels` are given.
+    edition's (the notebook's language) unless `labels` are given.
     """
     from ..widgets import board, watcher_for
 
-    labels = labels or LABELS_BY_LANG.get(os.environ.get("LABKIT_LANG", "en"), LABELS)
+    labels = labels or LABELS_BY_LANG.get(language(), LABELS)
     shown = board(lab)  # the lab's open board (the one `lab.board(side=True)` docked): the same widget
     watcher_for(lab).tick()  # the board's model follows the snapshot this takes, synchronously
     return BoardPicture(dict(shown.swarm), labels)

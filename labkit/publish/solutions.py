@@ -2,7 +2,7 @@
 
 The shipped notebooks keep their exercise cells empty; an exercise cell carries `metadata.labkit.exercise`, a
 check cell `metadata.labkit.check`. A solution comes from the course catalog, the one place solutions are written
-(tests/notebook_solutions.py fills them the same way for nbval).
+(tests/notebook_solutions.py uses this for nbval).
 """
 
 from __future__ import annotations

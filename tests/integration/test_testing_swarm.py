@@ -56,6 +56,12 @@ def test_faults_drain_partition_and_the_leader():
         swarm.node("manager2").stop()
         assert swarm.snapshot().node("manager2").fault == "stopped"
         swarm.node("manager2").start()
+        # Killing the leader before manager2 is back in Raft would leave one voter of three: no quorum, no leader.
+        swarm.wait(
+            lambda s: all(n.state == "ready" and n.reachability == "reachable" for n in s.nodes if n.role == "manager"),
+            60,
+            "the three managers ready and reachable again",
+        )
         old = swarm.kill_leader()
         new = swarm.leader()  # the other two managers keep a quorum and elect a leader
         assert new.name != old.name

@@ -20,7 +20,30 @@ __all__ = ["SOURCES", "templates_of", "extract", "write_english", "coverage"]
 
 PACKAGE = Path(__file__).resolve().parents[1]
 # Where the text a learner meets in the course is written (module globs, relative to the labkit package).
-SOURCES = ("course/*.py", "course/notebooks/*.py", "base/facts.py", "widgets/_labels.py")
+SOURCES = (
+    "course/*.py",
+    "course/notebooks/*.py",
+    "base/facts.py",
+    "base/faults.py",  # what the board's buttons do and the timeline says of a node's fault
+    "base/i18n.py",  # WORDS
+    "swarm/capabilities.py",  # why the traffic panel finds no routing mesh
+    "front/magics.py",  # why a %%node or %%nodefile cell failed
+    # what starting and stopping a lab prints (front/progress.py translates it)
+    "front/lab.py",
+    "front/progress.py",
+    "host/containers.py",
+    "swarm/memory.py",
+    "swarm/runner.py",
+    "swarm/steps.py",
+    "widgets/_labels.py",
+    # the text the widgets build in Python: timeline events, traffic summaries, action notes, board status
+    "widgets/_actions.py",
+    "widgets/_board.py",
+    "widgets/_diff.py",
+    "widgets/_model.py",
+    "widgets/_traffic.py",
+    "widgets/_watcher.py",
+)
 # Arguments that hold code or commands, not messages: never translated.
 CODE_KEYWORDS = {"solution", "probes", "wrong", "unsolved", "do"}
 CODE_CALLS = {
@@ -45,6 +68,8 @@ CODE_CALLS = {
 }
 # The course map's and the resets' titles: messages even when they are one word ("Drain").
 TITLE_ARGS = {"NotebookPlan": 1, "Section": 1, "Check": 2}
+# Lists of text that is a message even when it is one word.
+LISTS = {"UI_TEXT", "WORDS"}
 CSS = re.compile(r"^[a-z-]+:\S")  # an inline style ("border-left:4px ..."), not a sentence
 # A cell of Python (a board exercise's solution), a shell line or a compose file's YAML: code, not a sentence.
 PYTHON = re.compile(r"^\w+ = \S|^\w+=\$|&&|\$\(|^%%|\n\s*[\w-]+:( |\n)|^\s+\w+:\n")
@@ -110,9 +135,12 @@ def _skipped(tree: ast.AST) -> set[int]:
 
 
 def _titles(tree: ast.AST) -> set[int]:
-    """ids of the title arguments of NotebookPlan, Section and Check (positional or `title=`)."""
+    """ids of the title arguments of NotebookPlan, Section and Check (positional or `title=`), and of what is passed
+    to tr() itself: the code says it is a message, short words or not ("{} on {}: {} → {}")."""
     found: set[int] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr" and node.args:
+            found.add(id(node.args[0]))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in TITLE_ARGS:
             at = TITLE_ARGS[node.func.id]
             found.update(id(a) for i, a in enumerate(node.args) if i == at)
@@ -121,11 +149,12 @@ def _titles(tree: ast.AST) -> set[int]:
 
 
 def _ui_text(tree: ast.AST) -> set[int]:
-    """ids of UI_TEXT's items (widgets/_labels.py): templates as written ({} is a hole), even of one word."""
+    """ids of the items of UI_TEXT (widgets/_labels.py) and WORDS (base/i18n.py): templates as written ({} is a
+    hole), even of one word."""
     return {
         id(n)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "UI_TEXT" for t in node.targets)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in LISTS for t in node.targets)
         for n in ast.walk(node.value)
     }
 

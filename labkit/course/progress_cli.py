@@ -38,7 +38,8 @@ def print_progress(as_json: bool = False) -> int:
         return 0
     done = sum(r["done"] == "✓" for r in rows)
     print(tr(f"{done} of {len(rows)} exercises done (progress kept in {store_path()})\n"))
-    print_table(rows)
+    # The columns' names are the widget's words (widgets/_labels.py) and WORDS (base/i18n.py); JSON keeps the keys.
+    print_table([{tr(column): value for column, value in row.items()} for row in rows])
     return 0
 
 

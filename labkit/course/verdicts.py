@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Collection, Sequence
 
 from ..swarm.answers import instant
 from ..swarm.state import SwarmSnapshot, TaskState
-from .model import Verdict, failed
+from .model import Evidence, Verdict, failed, waiting
 
 __all__ = [
     "ready_nodes",
     "active_nodes",
     "placement_text",
     "missing_service",
+    "requires_service",
+    "wrong_replicas",
+    "once_placed",
     "one_per_node",
     "nodes_text",
     "in_state_for",
@@ -46,6 +50,43 @@ def missing_service(snap: SwarmSnapshot, name: str) -> Verdict | None:
         return None
     names = ", ".join(s.name for s in snap.services) or "none"
     return failed(f"there is no service {name} (services: {names})")
+
+
+# A check's verdict: a pure function of its evidence.
+Judge = Callable[[Evidence], Verdict]
+
+
+def requires_service(name: str) -> Callable[[Judge], Judge]:
+    """Decorate a check's verdict: while service `name` does not exist it fails with missing_service's verdict;
+    only then does the check itself decide."""
+
+    def wrap(judge: Judge) -> Judge:
+        @functools.wraps(judge)
+        def judged(ev: Evidence) -> Verdict:
+            return missing_service(ev.snapshot, name) or judge(ev)
+
+        return judged
+
+    return wrap
+
+
+def wrong_replicas(snap: SwarmSnapshot, service: str, want: int) -> Verdict | None:
+    """missing_service's verdict, or a failed one if the service wants other than `want` replicas; else None."""
+    if (missing := missing_service(snap, service)) is not None:
+        return missing
+    replicas = snap.service(service).replicas
+    return None if replicas == want else failed(f"{service} wants {replicas} replicas; expected {want}")
+
+
+def once_placed(
+    snap: SwarmSnapshot, service: str, count: int, nodes: Collection[str], inside: Verdict, outside: Verdict
+) -> Verdict:
+    """waiting until `count` tasks of the service are placed; then `inside` if all of them run on `nodes`, else
+    `outside`."""
+    placement = snap.placement(service)
+    if sum(placement.values()) < count:
+        return waiting(f"{service} runs {placement_text(snap, service)}; waiting for {count} tasks")
+    return inside if set(placement) <= set(nodes) else outside
 
 
 def one_per_node(snap: SwarmSnapshot, service: str, nodes: list[str]) -> bool:

@@ -148,15 +148,15 @@ class Lab(LabViews):
                 time.monotonic() - t0,
             )
             return self
-        report.title(
-            f"{'Preparing' if prepare else 'Starting'} lab {self.name!r}: {state.managers} manager(s), "
-            f"{state.workers} worker(s)"
-        )
+        size = f"{state.managers} manager(s), {state.workers} worker(s)"
+        # Whole sentences, so that each is a message to translate (base/i18n_extract.py)
+        report.title(f"Preparing lab {self.name!r}: {size}" if prepare else f"Starting lab {self.name!r}: {size}")
         steps = start_steps(self.replace, state.swarm, in_advance=prepare)
         run_start(state, steps, retain=self.retain, timings=self.timings, before=self._before_step)
         self._register()
         what = f"{len(state.nodes)} nodes Ready" if state.swarm else f"{len(state.nodes)} engines up, no swarm yet"
-        report.done(f"lab {self.name!r} is {'prepared' if prepare else 'ready'}: {what}", time.monotonic() - t0)
+        done = f"lab {self.name!r} is prepared: {what}" if prepare else f"lab {self.name!r} is ready: {what}"
+        report.done(done, time.monotonic() - t0)
         return self
 
     def _before_step(self, step: Step) -> None:

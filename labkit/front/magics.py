@@ -21,6 +21,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..base.errors import InvalidInput, LabkitError
+from ..base.i18n import tr
 from ..host.exec import CommandResult
 from ..swarm.node import Node
 from .lab import current_lab
@@ -40,7 +41,7 @@ class CellFailed(LabkitError):
     """A %%node cell exited non-zero, or a %%nodefile cell could not write its file (the message says why)."""
 
     def _render_traceback_(self) -> list[str]:  # just this line, even under LABKIT_DEBUG: the output above says why
-        return [str(self)]
+        return [tr(str(self))]  # in the notebook's language (base/i18n.py)
 
 
 @magics_class
@@ -72,7 +73,7 @@ class NodeMagics(Magics):
         if args.expect_error is not None:
             problem = expected_failure(args.expect_error.strip("\"'"), result.exit_code, output)
             if problem:
-                raise CellFailed(f"[{args.node}] {problem}")
+                raise CellFailed(f"[{args.node}] {tr(problem)}")
         elif result.exit_code != 0 and args.raise_error:
             raise CellFailed(
                 f"[{args.node}] exited with code {result.exit_code}: the output above says why; fix the "
@@ -98,7 +99,7 @@ class NodeMagics(Magics):
         target = current_lab(args.lab).node(args.node)
         if args.expand:
             cell = self._expand(cell)
-        print(write_node_file(target, args.path, cell, args.mode))
+        print(tr(write_node_file(target, args.path, cell, args.mode)))
 
     def _expand(self, text: str) -> str:
         """Expand {python_var} as `!` commands do, keeping Docker's `{{ }}` templates as typed."""

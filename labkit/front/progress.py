@@ -1,4 +1,5 @@
-"""Learner-facing progress: the real commands, step results and waits, printed from the main thread only.
+"""Learner-facing progress: the real commands, step results and waits, printed from the main thread only, in the
+notebook's language (base/i18n.py: a command matches no message and stays as typed).
 
 Output printed from a background thread would land in whatever notebook cell
 runs next (ipykernel >= 7.1), so every method is silent off the main thread.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
+
+from ..base.i18n import tr
 
 __all__ = ["Progress"]
 
@@ -34,7 +37,7 @@ class Progress:
 
     def title(self, text: str) -> None:
         """A heading for a long operation."""
-        self._print(text)
+        self._print(tr(text))
 
     def begin(self, step: str, index: int, total: int) -> None:
         """A start step begins (printed only when `steps` is on)."""
@@ -43,11 +46,11 @@ class Progress:
 
     def line(self, text: str) -> None:
         """An informational line."""
-        self._print(f"  {text}")
+        self._print(f"  {tr(text)}")
 
     def step(self, text: str) -> None:
         """A finished step."""
-        self._print(f"  ✓ {text}")
+        self._print(f"  ✓ {tr(text)}")
 
     def command(self, node: str, cmd: str) -> None:
         """A docker command being run inside a node, shown as the learner would type it."""
@@ -55,7 +58,7 @@ class Progress:
 
     def done(self, text: str, seconds: float) -> None:
         """The end of a long operation."""
-        self._print(f"✓ {text} ({seconds:.1f} s)")
+        self._print(f"✓ {tr(text)} ({seconds:.1f} s)")
 
     def waiting(self, what: str, timeout: float) -> Waiter:
         """Start showing a wait: a line, a dot every 2 s, then the outcome."""
@@ -68,7 +71,7 @@ class Waiter:
     def __init__(self, progress: Progress, what: str, timeout: float):
         self._p = progress
         self._t0 = self._last = time.monotonic()
-        self._p._print(f"⏳ waiting for {what} (up to {timeout:.0f} s) ", end="")
+        self._p._print(tr(f"⏳ waiting for {what} (up to {timeout:.0f} s) "), end="")
 
     def tick(self) -> None:
         """Called on every poll."""
@@ -78,8 +81,8 @@ class Waiter:
 
     def done(self) -> None:
         """The condition was reached."""
-        self._p._print(f" ✓ after {time.monotonic() - self._t0:.1f} s")
+        self._p._print(tr(f" ✓ after {time.monotonic() - self._t0:.1f} s"))
 
     def fail(self) -> None:
         """The wait timed out."""
-        self._p._print(" ✗ timed out")
+        self._p._print(tr(" ✗ timed out"))

@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,11 @@ __all__ = [
     "coalesce_streams",
     "drop_widget_views",
     "PICTURE_CODE",
+    "recording_env",
+    "notebook_kernel",
+    "run_extra",
+    "run_cells",
+    "run_notebook",
 ]
 
 # Each edition: where its learner notebooks are (same file names in every edition).
@@ -73,16 +80,11 @@ def shows_board(cell: Any) -> bool:
 
 def _picture(client: NotebookClient, index: int) -> list[Any]:
     """The board picture as outputs, taken in the kernel right now (none if the lab cannot give one)."""
-    real = client.nb.cells[index]
-    helper = nbformat.v4.new_code_cell(PICTURE_CODE)
     try:
-        client.execute_cell(helper, index)
+        helper = run_extra(client, PICTURE_CODE)
     except CellExecutionError as exc:
         print(f"  (no board picture after cell {index}: {str(exc).strip().splitlines()[-1]})", file=sys.stderr)
         return []
-    finally:
-        # nbclient files the executed cell at that index: put the notebook's own back.
-        client.nb.cells[index] = real
     return [o for o in helper.outputs if o.get("output_type") in ("display_data", "execute_result")]
 
 
@@ -127,8 +129,20 @@ def _wants_picture(cell: Any, board_open: bool) -> bool:
     return bool(check_of(cell)) or bool(exercise and check_by_id(exercise).board)
 
 
-def run_notebook(nb: Any, workdir: Path) -> Any:
-    """Execute a notebook (solutions already filled in) cell by cell, adding board pictures; returns it."""
+def recording_env(lang: str = "en") -> None:
+    """Set what a recording's kernel inherits: a throwaway progress file (never the user's record), no next lab
+    prepared in the background, the edition's language for labkit's messages, and the venv's commands first on
+    PATH (`!labkit doctor` cells find them, as in a JupyterLab that `./run lab` opened)."""
+    os.environ["LABKIT_PROGRESS_FILE"] = os.path.join(tempfile.mkdtemp(prefix="labkit-record-"), "progress.jsonl")
+    os.environ["LABKIT_POOL"] = "0"
+    os.environ["LABKIT_LANG"] = lang
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+@contextmanager
+def notebook_kernel(nb: Any, workdir: Path) -> Iterator[NotebookClient]:
+    """A kernel for running a notebook's cells for real (solutions already filled in), in workdir; shut down when
+    the block ends. Meanwhile the notebook has one extra cell at its end, where run_extra files its code."""
     client = NotebookClient(
         nb,
         timeout=900,
@@ -137,16 +151,55 @@ def run_notebook(nb: Any, workdir: Path) -> Any:
         record_timing=False,  # no per-cell timestamps in the recording
         resources={"metadata": {"path": str(workdir)}},
     )
+    nb.cells.append(nbformat.v4.new_code_cell(""))
+    try:
+        with client.setup_kernel():
+            yield client
+    finally:
+        nb.cells.pop()
+
+
+def run_extra(client: NotebookClient, source: str) -> Any:
+    """Run code that is not one of the notebook's cells (inside notebook_kernel) and return its executed cell.
+
+    It is filed in the notebook's extra last cell: nbclient looks live display updates (%%node's terminal) up by
+    cell index, so this code's updates find its outputs and the notebook's own cells keep theirs."""
+    cell = nbformat.v4.new_code_cell(source)
+    slot = len(client.nb.cells) - 1
+    client.nb.cells[slot] = cell
+    client.execute_cell(cell, slot)
+    return cell
+
+
+def run_cells(
+    client: NotebookClient, start: int, stop: int, after: Callable[[NotebookClient, int], None] | None = None
+) -> None:
+    """Execute the notebook's code cells from index start up to stop, in order, each named on stderr as it starts;
+    after(client, index) runs once each has. A failed cell raises CellExecutionError."""
+    for index in range(start, stop):
+        cell = client.nb.cells[index]
+        if cell.cell_type != "code":
+            continue
+        print(f"  cell {index}: {cell.source.splitlines()[0][:70] if cell.source else ''}", file=sys.stderr)
+        client.execute_cell(cell, index)
+        if after is not None:
+            after(client, index)
+
+
+def run_notebook(nb: Any, workdir: Path) -> Any:
+    """Execute a notebook (solutions already filled in) cell by cell, adding board pictures; returns it."""
     board_open = False
-    with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            print(f"  cell {index}: {cell.source.splitlines()[0][:70] if cell.source else ''}", file=sys.stderr)
-            client.execute_cell(cell, index)
-            if _wants_picture(cell, board_open):
-                cell.outputs += [_as_display(o) for o in _picture(client, index)]
-            board_open = board_open or shows_board(cell)
+
+    def pictures(client: NotebookClient, index: int) -> None:
+        nonlocal board_open
+        cell = nb.cells[index]
+        if _wants_picture(cell, board_open):
+            cell.outputs += [_as_display(o) for o in _picture(client, index)]
+        board_open = board_open or shows_board(cell)
+
+    count = len(nb.cells)
+    with notebook_kernel(nb, workdir) as client:
+        run_cells(client, 0, count, after=pictures)
     # Only once the kernel is done: a late display update finds its output where the kernel left it.
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -167,13 +220,7 @@ def record(number: str, lang: str = "en", root: Path = Path(".")) -> Path:
             f"lab {plan.lab_name!r} is running: a recording starts from a fresh lab; stop it first: "
             f"labkit down {plan.lab_name}"
         )
-    # The kernel inherits these: no progress written to the user's record, no next lab prepared, the edition's
-    # language for labkit's messages.
-    os.environ["LABKIT_PROGRESS_FILE"] = os.path.join(tempfile.mkdtemp(prefix="labkit-record-"), "progress.jsonl")
-    os.environ["LABKIT_POOL"] = "0"
-    os.environ["LABKIT_LANG"] = lang
-    # `!labkit doctor` cells find the venv's commands, as in a JupyterLab that `./run lab` opened.
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    recording_env(lang)
     nb = fill_solutions(nbformat.read(source, as_version=4))
     try:
         run_notebook(nb, source.parent.resolve())

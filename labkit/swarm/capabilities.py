@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..base.i18n import tr
 from .context import LabState
 from .membership import a_manager
 
@@ -40,8 +41,9 @@ class Capabilities:
         def yn(v: bool) -> str:
             return "yes" if v else "no"
 
-        return "\n".join(
-            [
+        return "\n".join(  # each line in the notebook's language (base/i18n.py)
+            tr(line)
+            for line in [
                 f"routing mesh (IPVS):      {yn(self.routing_mesh)} - {self.reason['routing_mesh']}",
                 f"encrypted overlay (ESP):  {yn(self.encrypted_overlay)} - {self.reason['encrypted_overlay']}",
                 f"privileged containers:    {yn(self.privileged)} - nodes run in {self.mode} mode",

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..base.errors import InvalidInput, WaitTimeout
 from ..base.faults import FAULT_NAMES, fault_named
+from ..base.i18n import tr
 from ..base.poll import poll
 from ..host.exec import CommandResult
 from ._protocol import LabView
@@ -136,10 +137,10 @@ class ActionRunner:
         try:
             action = plan_action(self._lab, name, target, value)
         except Exception as exc:  # bad request or unknown node: say so in the widget
-            entry.update(status="error", output=_short_error(exc), command=f"{name} {target}")
+            entry.update(status="error", output=tr(_short_error(exc)), command=f"{name} {target}")
             self._safe_report(entry)
             return entry
-        entry.update(command=action.command, where=action.where, note=action.note)
+        entry.update(command=action.command, where=action.where, note=tr(action.note))
         self._safe_report(dict(entry))
         self._queue.put((action, entry))
         self._ensure_thread()

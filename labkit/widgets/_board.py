@@ -9,6 +9,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ..base.i18n import tr
 from ..swarm.state import SwarmSnapshot
 from ._actions import ActionRunner
 from ._assets import css, esm
@@ -165,7 +166,7 @@ class SwarmBoard(anywidget.AnyWidget):
         if self._panel is not None:
             self._panel.close()  # the learner may have closed its tab: a new panel always shows
         # split-right: JupyterLab splits the main area and puts the panel to the right of the notebook.
-        self._panel = Sidecar(title=f"Swarm board: {self.lab_name}", anchor="split-right")
+        self._panel = Sidecar(title=tr(f"Swarm board: {self.lab_name}"), anchor="split-right")
         # The display message is built by hand, as ipywidgets builds it, so docking needs no IPython shell.
         view = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
         data = {"text/plain": repr(self), "application/vnd.jupyter.widget-view+json": view}
@@ -190,7 +191,8 @@ class DockedBoard:
         return getattr(self.board, name)
 
     def __repr__(self) -> str:
-        return f"{self.board!r} → docked beside the notebook, in the tab 'Swarm board: {self.board.lab_name}'"
+        # The board's own repr stays as it is (nbval compares it); the sentence after it is for the learner.
+        return tr(f"{self.board!r} → docked beside the notebook, in the tab 'Swarm board: {self.board.lab_name}'")
 
 
 def board(

@@ -11,7 +11,8 @@ import time
 from typing import Any
 
 from ..base.faults import fault_leaving
-from ..swarm.state import NodeState, ServiceState, SwarmSnapshot
+from ..base.i18n import tr
+from ..swarm.state import NodeState, ServiceState, SwarmSnapshot, TaskState
 
 __all__ = ["make_event", "diff_snapshots", "quorum_events"]
 
@@ -21,8 +22,10 @@ Event = dict[str, Any]
 _STATE_LEVEL = {"running": "ok", "failed": "error", "rejected": "error", "orphaned": "warn", "remove": "warn"}
 
 
-def make_event(t: float, kind: str, text: str, level: str = "info", subject: str = "") -> Event:
-    """One timeline entry: epoch time, local clock text, kind, level and a sentence."""
+def make_event(t: float, kind: str, text: str, level: str = "info", subject: str = "", detail: str = "") -> Event:
+    """One timeline entry: epoch time, local clock text, kind, level and a sentence, in the notebook's language
+    (base/i18n.py); `detail`, Docker's own words, follows it after a colon, untranslated."""
+    text = tr(text) + (f": {detail}" if detail else "")
     return {
         "t": round(t, 3),
         "time": time.strftime("%H:%M:%S", time.localtime(t)),
@@ -96,7 +99,8 @@ def _one_node_changes(old: NodeState, n: NodeState, t: float) -> list[Event]:
     if old.fault != n.fault:
         if n.fault:
             cause = fault_leaving(n.fault)
-            out.append(make_event(t, "node", f"{h}: {cause.happened if cause else n.fault}", "warn", h))
+            # The fault's words are a message of their own (base/faults.py); Docker's fault name is not.
+            out.append(make_event(t, "node", f"{h}: {tr(cause.happened) if cause else n.fault}", "warn", h))
         else:
             out.append(make_event(t, "node", f"{h}: its container is running and connected again", "ok", h))
     if old.state != n.state:
@@ -107,8 +111,8 @@ def _one_node_changes(old: NodeState, n: NodeState, t: float) -> list[Event]:
         level = "ok" if n.availability == "active" else "warn"
         out.append(make_event(t, "node", f"{h} availability {old.availability} → {n.availability}", level, h))
     if old.role != n.role:
-        verb = "promoted to manager" if n.role == "manager" else "demoted to worker"
-        out.append(make_event(t, "node", f"{h} {verb}", "info", h))
+        text = f"{h} promoted to manager" if n.role == "manager" else f"{h} demoted to worker"
+        out.append(make_event(t, "node", text, "info", h))
     elif n.role == "manager" and old.reachability != n.reachability and n.reachability:
         level = "ok" if n.reachability == "reachable" else "error"
         out.append(make_event(t, "node", f"manager {h} is {n.reachability}", level, h))
@@ -128,7 +132,7 @@ def _leader_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Ev
 
 def _service_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Event]:
     def created(s: ServiceState) -> Event:
-        size = f"{s.replicas} replica(s)" if s.replicas is not None else s.mode
+        size = tr(f"{s.replicas} replica(s)") if s.replicas is not None else s.mode
         return make_event(t, "service", f"service {s.name} created ({size}, {s.image})", "ok", s.name)
 
     return _membership(
@@ -160,22 +164,32 @@ def _task_events(prev: SwarmSnapshot, cur: SwarmSnapshot, t: float) -> list[Even
     events: list[Event] = []
     for task in cur.tasks:
         old = before.get(task.id)
-        where = f" on {task.node_hostname}" if task.node_hostname else " (no node yet)"
-        label = task.label
+        label, host, level = task.label, task.node_hostname, _STATE_LEVEL.get(task.state, "info")
         if old is None:
             if not task.is_current:
                 continue  # an old task we never saw alive: history, not news
-            events.append(
-                make_event(t, "task", f"{label} new{where}: {task.state}", _STATE_LEVEL.get(task.state, "info"), label)
-            )
+            text = f"{label} new on {host}: {task.state}" if host else f"{label} new (no node yet): {task.state}"
+            events.append(make_event(t, "task", text, level, label))
             continue
         if old.state == task.state and old.desired_state == task.desired_state:
             continue
-        text = f"{label}{where}: {old.state} → {task.state}" if old.state != task.state else f"{label}{where}"
-        if old.desired_state != task.desired_state:
-            text += f" (desired {task.desired_state})"
-        detail = task.error or (task.message if task.state in ("failed", "rejected") else "")
-        if detail:
-            text += f": {detail}"
-        events.append(make_event(t, "task", text, _STATE_LEVEL.get(task.state, "info"), label))
+        events.append(make_event(t, "task", _task_change(label, host, old, task), level, label, _task_detail(task)))
     return events
+
+
+def _task_change(label: str, host: str | None, old: TaskState, task: TaskState) -> str:
+    """Whole sentences, one per case, so that each is a message of its own to translate (i18n_extract.py)."""
+    desired = task.desired_state
+    if old.state == task.state:  # only the desired state changed
+        return f"{label} on {host} (desired {desired})" if host else f"{label} (no node yet) (desired {desired})"
+    moved = (  # tr(): "on" is too short a word for i18n_extract to take this for a sentence by itself
+        tr(f"{label} on {host}: {old.state} → {task.state}")
+        if host
+        else f"{label} (no node yet): {old.state} → {task.state}"
+    )
+    return f"{moved} (desired {desired})" if old.desired_state != desired else moved
+
+
+def _task_detail(task: TaskState) -> str:
+    """Docker's own words on a task (its error, or why it failed), or ""."""
+    return task.error or (task.message if task.state in ("failed", "rejected") else "")

@@ -28,7 +28,7 @@ UI_TEXT = (
     "start the node's container again", "freeze every process of the node", "resume the node",
     "cut the node off the lab network", "put the node back on the lab network",
     "move its tasks away (availability drain)", "accept tasks again (availability active)", "make it a manager",
-    "make it a worker",
+    "make it a worker", "tasks the scheduler could not place on any node yet", "(no node)",
     # traffic panel
     "send requests", "requests through", "traffic to {} on port {}", " (published mode={})", "all nodes (spread)",
     "sending…", "no requests sent yet", "{} requests through {}: {} answered by {} task(s), {} failed, in {} s",

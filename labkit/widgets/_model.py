@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..base.i18n import tr
 from ..swarm.state import SwarmSnapshot, TaskState
 
 __all__ = ["MarkTracker", "ColorBook", "board_model", "status_model", "PALETTE_SIZE"]
@@ -177,7 +178,7 @@ def status_model(
         return {
             "time": "",
             "manager": "",
-            "error": "waiting for the first snapshot…",
+            "error": tr("waiting for the first snapshot…"),
             "quorum": True,
             "stale": False,
             "stale_since": "",
@@ -188,7 +189,7 @@ def status_model(
     return {
         "time": time.strftime("%H:%M:%S", time.localtime(snapshot.taken_at)),
         "manager": snapshot.manager or "",
-        "error": snapshot.error or "",
+        "error": tr(snapshot.error or ""),  # the board shows it after "No quorum: "
         "quorum": bool(snapshot.quorum) and snapshot.error is None,
         "stale": stale,
         "stale_since": time.strftime("%H:%M:%S", time.localtime(last_good.taken_at)) if stale and last_good else "",

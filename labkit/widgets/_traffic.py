@@ -18,6 +18,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ..base.i18n import tr
 from ..swarm.http import HttpReply
 from ..swarm.state import SwarmSnapshot
 from ._assets import css, esm
@@ -49,7 +50,7 @@ def answer_label(reply: HttpReply, containers: dict[str, str] | None = None) -> 
         task = _ID_SUFFIX.sub("", task)
         task = _ID_SUFFIX.sub("", task) if node else task  # global: `agent @ worker1` says it all
         return f"{task} @ {node}" if node else task
-    return f"HTTP {reply.status or '?'} (answer does not say who)"
+    return tr(f"HTTP {reply.status or '?'} (answer does not say who)")
 
 
 def summarize(
@@ -69,7 +70,7 @@ def summarize(
             answers[answer_label(r, containers)] += 1
         else:
             err = r.error or f"HTTP {r.status or '?'}"
-            failures[f"via {asked}: {(err.splitlines() or [''])[0][:120]}"] += 1
+            failures[tr(f"via {asked}: {(err.splitlines() or [''])[0][:120]}")] += 1
     ok = sum(answers.values())
     return {
         "total": len(replies),
@@ -143,11 +144,11 @@ class TrafficPanel(anywidget.AnyWidget):
         except KeyError as exc:
             self.error, svc = str(exc).strip("'\""), None
         except Exception as exc:  # no quorum etc.: the panel still sends, just knows less
-            self.error, svc = f"could not read the service: {exc}", None
+            self.error, svc = tr(f"could not read the service: {exc}"), None
         port = next((p for p in (svc.ports if svc else ()) if p.published == self.port), None)
         self.mode = port.mode if port else ""
         if svc is not None and port is None:
-            self.error = (
+            self.error = tr(
                 f"service {self.service} publishes no port {self.port} (it publishes: "
                 f"{', '.join(str(p) for p in svc.ports) or 'none'})"
             )
@@ -166,11 +167,11 @@ class TrafficPanel(anywidget.AnyWidget):
             "VIP load balancing cannot work here. "
         )
         if self.mode == "host":
-            return text + (
+            return tr(text) + tr(
                 f"Port {self.port} is published with mode=host, which needs no mesh: each node running "
                 f"a {self.service} task answers on it itself, so requests go to those nodes."
             )
-        return text + (
+        return tr(text) + tr(
             f"Requests to port {self.port} through the ingress mesh are expected to fail. Publish with "
             f"`--publish mode=host,published={self.port},target=<container port>` to try host mode."
         )

@@ -18,17 +18,8 @@ from pathlib import Path
 import pytest
 
 from ..support import wait_until
-from .conftest import jupyter_server, open_notebook, write_notebook
+from .conftest import ROOT, attr_of, chromium_page, jupyter_server, open_notebook, text_of, write_notebook
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 LAB = f"e2e-board-{os.getpid() % 10000}"
 
 pytestmark = pytest.mark.e2e
@@ -70,19 +61,15 @@ def _artifacts() -> Path:
 def _wait(predicate, timeout: float, what: str, page=None):
     def show_failure():
         page.screenshot(path=str(_artifacts() / "e2e-failure.png"), full_page=True)
-        print(page.inner_text(".jp-Notebook")[-4000:])
+        print(text_of(page.locator(".jp-Notebook"))[-4000:])
 
     return wait_until(predicate, timeout, what, interval=0.25, on_timeout=show_failure if page is not None else None)
 
 
 def test_board_follows_and_changes_a_real_swarm(jupyter):
-    from playwright.sync_api import sync_playwright
-
     import labkit
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    with chromium_page(height=1100) as page:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         open_notebook(page, f"{jupyter}/lab/tree/board.ipynb")
@@ -92,7 +79,7 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
         board = page.locator(".lk-board")
         _wait(
             lambda: page.locator(".lk-board .lk-task[data-state=running]").count() == 7,
-            420,
+            600,  # a lab of three engines started in the kernel: minutes on a loaded machine
             "7 running task cards (web x4, hello x3)",
             page,
         )
@@ -106,7 +93,7 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
         # 2. The traffic panel reaches every node's host-mode port and names who answered.
         page.click(".lk-traffic .lk-tr-send")
         named = '.lk-traffic .lk-bar.lk-ok[data-label^="hello@"]'
-        _wait(lambda: page.locator(named).count() == 3, 60, "the 3 hello tasks named in the chart", page)
+        _wait(lambda: page.locator(named).count() == 3, 120, "the 3 hello tasks named in the chart", page)
         assert "12 requests" in page.locator(".lk-tr-summary").inner_text()
         assert page.locator(".lk-traffic .lk-bar.lk-fail").count() == 0
 
@@ -118,14 +105,16 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
         t0 = time.monotonic()
         lab.node("worker2").kill()
         worker2 = board.locator('.lk-node[data-node="worker2"]')
-        _wait(lambda: "lk-down" in (worker2.get_attribute("class") or ""), 10, "worker2 column marked down", page)
+        # The board's refresh and the swarm's own reactions are seconds when idle; a loaded machine (swarms booting
+        # beside this test) slows both many times over: the bounds below catch a board that stopped, not a slow one.
+        _wait(lambda: "lk-down" in attr_of(worker2, "class"), 60, "worker2 column marked down", page)
         t_fault = time.monotonic() - t0
-        _wait(lambda: worker2.get_attribute("data-state") == "down", 60, "the swarm to declare worker2 down", page)
+        _wait(lambda: attr_of(worker2, "data-state") == "down", 120, "the swarm to declare worker2 down", page)
         t_down = time.monotonic() - t0
         running_web = '.lk-node:not([data-node="worker2"]) .lk-task[data-service="web"][data-state=running]'
         _wait(
             lambda: page.locator(running_web).count() == 4 and worker2.locator(".lk-task").count() == 0,
-            90,
+            180,
             "web's 4 replicas running on manager1 and worker1 only",
             page,
         )
@@ -140,16 +129,16 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
         # 4. A control button changes the real swarm: drain worker1 from the board.
         worker1 = board.locator('.lk-node[data-node="worker1"]')
         worker1.locator('button[data-action="drain"]').click()
-        _wait(lambda: lab.snapshot().node("worker1").availability == "drain", 30, "worker1 drained in the swarm", page)
-        _wait(lambda: worker1.get_attribute("data-availability") == "drain", 10, "worker1 column drained", page)
+        _wait(lambda: lab.snapshot().node("worker1").availability == "drain", 60, "worker1 drained in the swarm", page)
+        _wait(lambda: attr_of(worker1, "data-availability") == "drain", 60, "worker1 column drained", page)
         log = board.locator('.lk-log-entry[data-action="drain"]')
-        _wait(lambda: log.count() == 1 and log.get_attribute("data-status") == "ok", 30, "the drain log entry", page)
+        _wait(lambda: log.count() == 1 and attr_of(log, "data-status") == "ok", 60, "the drain log entry", page)
         assert "docker node update --availability drain worker1" in log.inner_text()
         _wait(
             lambda: (
                 page.locator(running_web.replace(':not([data-node="worker2"])', '[data-node="manager1"]')).count() == 4
             ),
-            90,
+            180,
             "web's replicas all on manager1 after the drain",
             page,
         )
@@ -162,7 +151,7 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
 
         _wait(
             lambda: page.locator('.lk-board .lk-task:not([data-mark=""])').count() == 0,
-            15,
+            60,
             "the arrival/leaving marks to fade (for the README picture)",
             page,
         )
@@ -171,7 +160,6 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
             shutil.copy(_artifacts() / "e2e-board.png", _docs_png())
         page.screenshot(path=str(_artifacts() / "e2e-notebook.png"), full_page=True)
         assert errors == [], errors
-        browser.close()
 
 
 def _docs_png() -> Path:

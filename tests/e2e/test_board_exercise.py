@@ -6,16 +6,9 @@ from __future__ import annotations
 import pytest
 
 from ..support import wait_until
-from .conftest import CHROMIUM, ROOT, jupyter_server, open_notebook, write_notebook
+from .conftest import LOAD, ROOT, attr_of, chromium_page, jupyter_server, open_notebook, text_of, write_notebook
 
 pytestmark = pytest.mark.e2e
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 CELLS = [
     'from labkit.course import *\nlab = reset("02", section="drain")',
@@ -39,13 +32,9 @@ def run_cells(page, *, above: int | None = None, only: int | None = None) -> Non
 
 
 def test_an_exercise_solved_with_the_board_passes_its_check(tmp_path):
-    from playwright.sync_api import sync_playwright
-
     write_notebook(tmp_path / "exercise.ipynb", CELLS)
     try:
-        with jupyter_server(tmp_path) as url, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        with jupyter_server(tmp_path) as url, chromium_page(height=1000) as page:
             open_notebook(page, f"{url}/lab/tree/exercise.ipynb")
             run_cells(page, above=2)  # reset the lab to the section, show the board
             # The board is in its sidecar panel (split to the right of the notebook), not in the cell's output.
@@ -53,11 +42,11 @@ def test_an_exercise_solved_with_the_board_passes_its_check(tmp_path):
 
             def show_notebook():
                 page.screenshot(path=str(ROOT / "artifacts" / "e2e-board-exercise-failure.png"), full_page=True)
-                print(page.inner_text(".jp-Notebook")[-3000:])
+                print(text_of(page.locator(".jp-Notebook"))[-3000:])
 
             wait_until(
                 lambda: worker2.locator('button[data-action="drain"]').count() == 1,
-                240,
+                480,  # reset() starts a lab of three engines in the kernel: minutes on a loaded machine
                 "the board with worker2's drain button",
                 on_timeout=show_notebook,
             )
@@ -66,20 +55,19 @@ def test_an_exercise_solved_with_the_board_passes_its_check(tmp_path):
             assert page.locator(".jp-Cell").nth(1).locator(".lk-board").count() == 0, "not in the cell as well"
             assert any("Swarm board: nb02" in tab for tab in page.locator(".lm-TabBar-tab").all_inner_texts())
             wait_until(
-                lambda: worker2.get_attribute("data-availability") == "drain",
-                60,
+                lambda: attr_of(worker2, "data-availability") == "drain",
+                120,  # the board's action, then its refresh: seconds when idle
                 "worker2 drained on the board",
                 on_timeout=show_notebook,
             )
             run_cells(page, only=2)
             wait_until(
-                lambda: "✓ 02-drain-worker2" in check_output.inner_text(),
-                120,
+                lambda: "✓ 02-drain-worker2" in text_of(check_output),
+                LOAD,
                 "the check to pass",
                 on_timeout=show_notebook,
             )
             page.screenshot(path=str(ROOT / "artifacts" / "e2e-board-exercise.png"), full_page=True)
-            browser.close()
     finally:
         from labkit import remove_lab
 

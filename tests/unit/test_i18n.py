@@ -103,7 +103,7 @@ def test_tr_renders_the_chinese_template_with_the_values() -> None:
     assert tr("no node runs a task of web", "zh-CN") == "没有节点运行 web 的任务"
     assert tr("3 running task(s) of web", "zh-CN") == "web 的 3 个运行中的任务"  # holes reordered
     text = "there is no service web (services: none) (still so after 60 s)"
-    assert tr(text, "zh-CN") == "没有服务 web（现有服务：none）（60 秒后仍是如此）"
+    assert tr(text, "zh-CN") == "没有服务 web（现有服务：无）（60 秒后仍是如此）"  # "none" is one of WORDS
     assert tr("something labkit never says", "zh-CN") == "something labkit never says"
     assert tr("no node runs a task of web", "en") == "no node runs a task of web"
 
@@ -136,3 +136,111 @@ def test_check_result_and_hint_speak_the_notebook_language(monkeypatch: pytest.M
     assert repr(Note("Solution of 04-x. A cell that solves it:", "docker service ls", code=True)).endswith(
         "\ndocker service ls"
     )
+
+
+def test_progress_table_speaks_the_notebook_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`labkit progress` / the course map: the columns' names and the words in its cells; JSON keeps its keys."""
+    from labkit.course.progress import record
+    from labkit.course.progress_cli import map_rows, print_progress
+
+    monkeypatch.setenv("LABKIT_PROGRESS_FILE", str(tmp_path / "progress.jsonl"))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.setenv("LABKIT_LANG", "en")
+    record("solution", "04", "04-web-on-workers")
+    print_progress()
+    english = capsys.readouterr().out.splitlines()
+    assert english[0].startswith("0 of ") and english[2].split() == [
+        "NOTEBOOK", "EXERCISE", "WHAT", "DONE", "TRIES", "HINTS", "SOLUTION"
+    ]  # fmt: skip
+    assert any(line.startswith("04 Replicated") and line.rstrip().endswith("seen") for line in english)
+    monkeypatch.setenv("LABKIT_LANG", "zh-CN")
+    print_progress()
+    zh = capsys.readouterr().out.splitlines()
+    assert zh[0].startswith("已完成 0 / ")
+    assert zh[2].split() == ["笔记本", "练习", "内容", "完成", "尝试次数", "提示", "答案"]
+    assert [r["solution"] for r in map_rows() if r["exercise"] == "04-web-on-workers"] == ["已看"]
+    assert set(map_rows()[0]) == {"notebook", "exercise", "what", "done", "tries", "hints", "solution"}
+
+
+def test_docked_board_names_its_tab_in_the_notebook_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The line a docked board leaves in its cell; the board's own repr (nbval compares it) stays as it is."""
+    from labkit.widgets._board import DockedBoard
+
+    class Board:
+        lab_name = "nb04"
+
+        def __repr__(self) -> str:
+            return "SwarmBoard(lab='nb04', nodes=4)"
+
+    docked = DockedBoard(Board())  # type: ignore[arg-type]
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.setenv("LABKIT_LANG", "en")
+    assert (
+        repr(docked) == "SwarmBoard(lab='nb04', nodes=4) → docked beside the notebook, in the tab 'Swarm board: nb04'"
+    )
+    monkeypatch.setenv("LABKIT_LANG", "zh-CN")
+    assert repr(docked) == "SwarmBoard(lab='nb04', nodes=4) → 已停靠在笔记本旁边的标签页“Swarm 看板：nb04”中"
+
+
+def test_a_failed_node_cell_says_why_in_the_notebook_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """%%node's one line under a cell that failed: Chinese in a zh-CN notebook, the English line unchanged."""
+    from labkit.front.magics import CellFailed, expected_failure
+
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.setenv("LABKIT_LANG", "en")
+    english = (
+        "[worker1] exited with code 1: the output above says why; fix the script, or use "
+        "`%%node --no-raise-error worker1` for a cell meant to fail"
+    )
+    assert CellFailed(english)._render_traceback_() == [english]
+    monkeypatch.setenv("LABKIT_LANG", "zh-CN")
+    assert CellFailed(english)._render_traceback_() == [
+        "[worker1] 以退出码 1 结束：上面的输出说明了原因；修正脚本，或者对本来就该失败的单元格使用 "
+        "`%%node --no-raise-error worker1`"
+    ]
+    # --expect-error: the magic translates the problem before it puts the node's name in front
+    assert tr(expected_failure("not found", 0, "")) == '预期这里会失败并输出 "not found"；但它成功了'
+
+
+def test_starting_a_lab_prints_in_the_notebook_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Progress lines: labkit's words in Chinese, the commands it runs exactly as a learner would type them."""
+    import io
+
+    from labkit.front.progress import Progress
+
+    def printed() -> str:
+        out = io.StringIO()
+        p = Progress(out=out)
+        p.title("Starting lab 'nb00': 1 manager(s), 2 worker(s)")
+        p.command("manager1", "docker swarm join-token -q worker")
+        p.line("$ docker kill nb00-worker1   # on the host")
+        p.done("lab 'nb00' is ready: 3 nodes Ready", 3.5)
+        return out.getvalue()
+
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.setenv("LABKIT_LANG", "en")
+    assert printed() == (
+        "Starting lab 'nb00': 1 manager(s), 2 worker(s)\n  [manager1] $ docker swarm join-token -q worker\n"
+        "  $ docker kill nb00-worker1   # on the host\n✓ lab 'nb00' is ready: 3 nodes Ready (3.5 s)\n"
+    )
+    monkeypatch.setenv("LABKIT_LANG", "zh-CN")
+    assert printed() == (
+        "正在启动实验环境 'nb00'：1 个管理节点，2 个工作节点\n  [manager1] $ docker swarm join-token -q worker\n"
+        "  $ docker kill nb00-worker1   # on the host\n✓ 实验环境 'nb00' 已就绪：3 个节点 Ready (3.5 s)\n"
+    )
+
+
+def test_lab_capabilities_read_in_the_notebook_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lab.capabilities`: labkit's words and reasons in Chinese; yes/no and Docker's flags as they are."""
+    from labkit.swarm.capabilities import Capabilities
+
+    reason = {"routing_mesh": "IPVS is available: published ports answer on every node", "encrypted_overlay": "x"}
+    caps = Capabilities(routing_mesh=True, encrypted_overlay=False, privileged=False, mode="restricted", reason=reason)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.setenv("LABKIT_LANG", "en")
+    assert str(caps).splitlines()[0] == "routing mesh (IPVS):      yes - " + reason["routing_mesh"]
+    monkeypatch.setenv("LABKIT_LANG", "zh-CN")
+    assert str(caps).splitlines()[0] == "路由网格（IPVS）：       yes - IPVS 可用：发布的端口在每个节点上都会应答"
+    assert str(caps).splitlines()[2] == "特权容器：               no - 节点以 restricted 模式运行"

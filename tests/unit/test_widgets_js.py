@@ -12,6 +12,7 @@ import pytest
 
 from labkit.swarm.state import SwarmSnapshot
 from labkit.widgets._diff import make_event
+from labkit.widgets._labels import labels
 from labkit.widgets._model import ColorBook, MarkTracker, board_model, status_model
 
 from .widgets_support import (
@@ -254,3 +255,14 @@ def test_availability_buttons_follow_the_nodes_availability(page):
     assert {"drain"} <= actions("manager1") and "activate" not in actions("manager1")
     assert {"activate"} <= actions("worker1") and "drain" not in actions("worker1")
     assert {"drain", "activate"} <= actions("worker2"), "a paused node can be drained or made active again"
+
+
+def test_board_draws_its_words_in_chinese(page):
+    """The same board, given the zh-CN labels: counts, the leader badge and tooltips are Chinese, Docker's verbs not."""
+    page.mount("board", board_state(web_snapshot(), labels=labels("zh-CN")))
+    p = page.page
+    assert "3/3 运行中" in p.locator(".lk-svc").inner_text()
+    assert "★ 领导者" in p.locator('.lk-node[data-node="manager1"]').inner_text()
+    assert "实验环境 t 的集群" in p.locator(".lk-title").inner_text()
+    kill = p.locator('.lk-node[data-node="worker1"] button[data-action="kill"]')
+    assert kill.inner_text() == "kill" and "模拟崩溃" in (kill.get_attribute("title") or "")

@@ -39,11 +39,18 @@ def _failed_tasks(ev: Evidence, service: str) -> str:
     return next((t.error or t.message for t in tasks if t.error), "")
 
 
+def _gone(ev: Evidence, service: str) -> Verdict | None:
+    """missing_service's verdict, saying the service was to be repaired in place; None if it exists."""
+    if (v := missing_service(ev.snapshot, service)) is not None:
+        return failed(v.text + f"; expected {service}, repaired in place")
+    return None
+
+
 def _runs(ev: Evidence, service: str, want: int) -> Verdict | None:
     """None if the service runs `want` tasks; else a verdict saying how many, and the tasks' error."""
     snap = ev.snapshot
-    if (v := missing_service(snap, service)) is not None:
-        return failed(v.text + f"; expected {service}, repaired in place")
+    if (v := _gone(ev, service)) is not None:
+        return v
     n = len(snap.running(service))
     if n >= want:
         return None
@@ -78,8 +85,8 @@ def fix_image(ev: Evidence) -> Verdict:
 def fix_port(ev: Evidence) -> Verdict:
     """Challenge: front answers on port 8080 of every node (a container outside the swarm held it on worker1)."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "front")) is not None:
-        return failed(v.text + "; expected front, repaired in place")
+    if (v := _gone(ev, "front")) is not None:
+        return v
     ports = [p for p in snap.service("front").ports if p.target == 80]
     if [p.published for p in ports] != [8080] or ports[0].mode != "host":
         return failed(f"front publishes {nodes_text([str(p) for p in ports])}: clients know 8080; expected "
@@ -100,8 +107,8 @@ def fix_port(ev: Evidence) -> Verdict:
 def fix_health(ev: Evidence) -> Verdict:
     """Challenge: cart runs healthy tasks with its health check still on."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "cart")) is not None:
-        return failed(v.text + "; expected cart, repaired in place")
+    if (v := _gone(ev, "cart")) is not None:
+        return v
     spec = (raw_service(ev, "cart").get("Spec") or {}).get("TaskTemplate", {}).get("ContainerSpec", {})
     if (spec.get("Healthcheck") or {}).get("Test") == ["NONE"]:
         return failed("cart's health check is off: nothing would notice a task that stops serving; expected a "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import Check, Evidence, NotebookPlan, Section, Verdict, failed, passed, waiting
 from ..steps import sh, wait, wait_service
-from ..verdicts import missing_service, nodes_text, placement_text
+from ..verdicts import missing_service, nodes_text, placement_text, wrong_replicas
 
 WEB = "docker service create --detach --name web --replicas 4 labkit/whoami"
 # What worker3's own engine says (a manager cannot see that a node left until its heartbeats stop).
@@ -46,11 +46,8 @@ def pause_keeps_task(ev: Evidence) -> Verdict:
     w2 = snap.node("worker2")
     if w2.availability != "pause":
         return failed(f"worker2 is {w2.availability}; expected it paused (docker node update --availability pause)")
-    if (v := missing_service(snap, "web")) is not None:
+    if (v := wrong_replicas(snap, "web", 8)) is not None:
         return v
-    svc = snap.service("web")
-    if svc.replicas != 8:
-        return failed(f"web wants {svc.replicas} replicas; expected 8")
     placement = snap.placement("web")
     if sum(placement.values()) < 8:
         return waiting(f"web runs {placement_text(snap, 'web')}; waiting for 8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import Check, Evidence, NotebookPlan, Section, Step, Verdict, failed, passed, waiting
 from ..steps import fault, sh, wait, wait_service
-from ..verdicts import missing_service, nodes_text, placement_text
+from ..verdicts import missing_service, nodes_text, placement_text, wrong_replicas
 
 WEB = "docker service create -d --name web --replicas {n} labkit/whoami"
 # The lab's nodes: a reset crashes manager1 and manager2 (a learner may crash others: checks read the lab instead).
@@ -89,11 +89,8 @@ def old_leader_unreachable(ev: Evidence) -> Verdict:
 def scaled_with_two(ev: Evidence) -> Verdict:
     """web scaled to 6 while one manager of three is dead."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
+    if (v := wrong_replicas(snap, "web", 6)) is not None:
         return v
-    svc = snap.service("web")
-    if svc.replicas != 6:
-        return failed(f"web wants {svc.replicas} replicas; expected 6")
     n = _running_on_live(snap, "web")
     if n == 6:
         return passed(f"scaled to 6 with 2 of 3 managers: {placement_text(snap, 'web')}")
@@ -153,11 +150,8 @@ def back_to_three(ev: Evidence) -> Verdict:
 def accepts_changes(ev: Evidence) -> Verdict:
     """With 3 managers again, the swarm takes changes: web scaled to 4 on the nodes that remain."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
+    if (v := wrong_replicas(snap, "web", 4)) is not None:
         return v
-    svc = snap.service("web")
-    if svc.replicas != 4:
-        return failed(f"web wants {svc.replicas} replicas; expected 4")
     if _running_on_live(snap, "web") == 4 and len(snap.running("web")) == 4:
         return passed(f"the swarm accepts changes again; web: {placement_text(snap, 'web')}")
     return waiting(f"web runs {placement_text(snap, 'web')}; 4 wanted")

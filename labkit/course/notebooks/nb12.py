@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..model import Check, Evidence, NotebookPlan, Section, Verdict, failed, passed, waiting
-from ..verdicts import active_nodes, missing_service, nodes_text, one_per_node, placement_text
+from ..verdicts import active_nodes, missing_service, nodes_text, one_per_node, placement_text, requires_service
 from .scheduling_lessons import FIT_FILE, HALF, SPREAD_FILE, WEB, agent_on_worker4, api_in_zone_a, \
     big_pending, big_runs, counts_said, no_prediction, node_labels, placement_spec, prediction, \
     read_probe, solo_one_pending, spec_of, stuck, too_late, two_rules, zones, zones_labelled
@@ -53,11 +53,10 @@ def predict_spread(ev: Evidence) -> Verdict:
                   f"{why}")
 
 
+@requires_service("solo")
 def solo_all_running(ev: Evidence) -> Verdict:
     """Exercise: all 3 solo tasks Running, still never two on the same node."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "solo")) is not None:
-        return v
     replicas, limit = snap.service("solo").replicas, placement_spec(ev, "solo").get("MaxReplicas", 0)
     if replicas != 3:
         return failed(f"solo wants {replicas} replicas; expected 3 replicas, all running")

@@ -16,6 +16,9 @@ SICK = ("%%node worker2\ndocker exec $(docker ps -q --filter name=web.) rm /srv/
         "docker inspect --format '{{.Name}}: {{.State.Health.Status}}, {{.State.Health.FailingStreak}} failed "
         "check(s) in a row' $(docker ps -q --filter name=web.)")
 POLICY = "--update-failure-action rollback --update-max-failure-ratio 0.25 --rollback-parallelism 2"
+# How the rotation exercises' cells begin, solution and wrong answer alike: the new config, the new secret.
+NEW_CONFIG = "%%node manager1\nprintf 'Welcome to web 2\\n' | docker config create banner_v2 -\n"
+NEW_SECRET = "%%node manager1\nprintf 'hunter3-rotated' | docker secret create db_password_v2 -\n"
 
 PLAN = NotebookPlan(
     "13", "Health, configs, secrets and realistic updates", "13-health-configs-secrets-updates.ipynb",
@@ -69,13 +72,12 @@ PLAN = NotebookPlan(
                      "one at the same file path. Once no service uses the old config, it can be deleted.",
                      "`--config-rm` and `--config-add source=…,target=/srv/web/banner.txt`, then `docker config "
                      "rm`."),
-              solution="%%node manager1\nprintf 'Welcome to web 2\\n' | docker config create banner_v2 -\n"
-                       "docker service update --config-rm banner "
-                       "--config-add source=banner_v2,target=/srv/web/banner.txt web\ndocker config rm banner",
+              solution=NEW_CONFIG + "docker service update --config-rm banner "
+                                    "--config-add source=banner_v2,target=/srv/web/banner.txt web\n"
+                                    "docker config rm banner",
               unsolved="holds config banner", wait=90,
-              wrong=(("%%node manager1\nprintf 'Welcome to web 2\\n' | docker config create banner_v2 -\n"
-                      "docker service update --config-add source=banner_v2,target=/srv/web/banner2.txt web",
-                      "a new target is a new file"),)),
+              wrong=((NEW_CONFIG + "docker service update --config-add "
+                                   "source=banner_v2,target=/srv/web/banner2.txt web", "a new target is a new file"),)),
         Check("13-secret-mounted", "secrets", "a secret at a path and mode of your choice", secret_mounted,
               needs=("services",), unsolved="no secret db_password_v1", wait=90),
         Check("13-password-rotated", "secrets", "the password rotated, same path, old secret deleted",
@@ -85,13 +87,11 @@ PLAN = NotebookPlan(
                      "/run/secrets/db_password whatever the secret is called.",
                      "`--secret-add` takes `source=`, `target=` and `mode=` (octal); `--secret-rm` takes the old "
                      "one off; `docker secret rm` deletes it."),
-              solution="%%node manager1\nprintf 'hunter3-rotated' | docker secret create db_password_v2 -\n"
-                       "docker service update --secret-rm db_password_v1 "
-                       "--secret-add source=db_password_v2,target=db_password,mode=0400 web\n"
-                       "docker secret rm db_password_v1",
+              solution=NEW_SECRET + "docker service update --secret-rm db_password_v1 "
+                                    "--secret-add source=db_password_v2,target=db_password,mode=0400 web\n"
+                                    "docker secret rm db_password_v1",
               unsolved="still reads db_password_v1", wait=90,
-              wrong=(("%%node manager1\nprintf 'hunter3-rotated' | docker secret create db_password_v2 -\n"
-                      "docker service update --secret-rm db_password_v1 --secret-add db_password_v2 web",
+              wrong=((NEW_SECRET + "docker service update --secret-rm db_password_v1 --secret-add db_password_v2 web",
                       "the app reads /run/secrets/db_password"),)),
         Check("13-stack-deployed", "stack", "a stack with a config and a secret", stack_deployed,
               needs=("services",), unsolved="there is no service shop_web", wait=90),

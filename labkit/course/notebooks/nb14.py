@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..model import Check, Evidence, NotebookPlan, Section, Verdict, failed, passed, waiting
 from ..steps import sh, wait, wait_service
-from ..verdicts import in_state_for, missing_service, nodes_text, placement_text, raw_service
+from ..verdicts import in_state_for, missing_service, nodes_text, placement_text, raw_service, requires_service
 from .break_fix import CHECKS as CHALLENGES, SECTIONS as CHALLENGE_SECTIONS
 
 WEB = "docker service create -d --name web --replicas 3 labkit/whoami"
@@ -75,11 +75,10 @@ def history_limit(ev: Evidence) -> Verdict:
     return failed(f"the task history limit is {n}: {n - 1} old tasks per slot; expected one")
 
 
+@requires_service("batch")
 def batch_job(ev: Evidence) -> Verdict:
     """Exercise: batch, a replicated job that completes 4 times, at most 2 at once."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "batch")) is not None:
-        return v
     svc = snap.service("batch")
     if svc.mode != "replicated-job":
         return failed(f"batch is a {svc.mode} service: its tasks would be restarted forever; expected a job that "

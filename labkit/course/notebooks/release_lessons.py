@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from ..model import Evidence, Verdict, failed, passed, waiting
-from ..verdicts import missing_service, raw_service
+from ..verdicts import raw_service, requires_service
 from ...swarm.answers import instant
 
 V1, V2, V3 = "labkit/web:v1", "labkit/web:v2", "labkit/web:v3"
@@ -28,6 +28,12 @@ def _container(ev: Evidence) -> dict:
     return (_spec(ev).get("TaskTemplate") or {}).get("ContainerSpec") or {}
 
 
+def _image_wrong(ev: Evidence, image: str) -> Verdict | None:
+    """failed if web runs another image than `image`; else None."""
+    got = ev.snapshot.service("web").image
+    return None if got.startswith(image) else failed(f"web runs {got}; expected {image}")
+
+
 def _settled(ev: Evidence, running: int) -> Verdict | None:
     """waiting while web's last update runs or fewer than `running` tasks run; None once it has settled."""
     snap = ev.snapshot
@@ -38,13 +44,12 @@ def _settled(ev: Evidence, running: int) -> Verdict | None:
 
 
 # -- health --------------------------------------------------------------------------------------------------
+@requires_service("web")
 def web_healthy(ev: Evidence) -> Verdict:
     """web: 3 tasks of labkit/web:v1, each Running only once the image's own HEALTHCHECK passed."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
+    if (v := _image_wrong(ev, V1)) is not None:
         return v
-    if not snap.service("web").image.startswith(V1):
-        return failed(f"web runs {snap.service('web').image}; expected {V1}")
     if _container(ev).get("Healthcheck"):
         return failed("web's spec overrides the healthcheck; expected the image's own HEALTHCHECK")
     if len(snap.running("web")) != 3:
@@ -52,11 +57,10 @@ def web_healthy(ev: Evidence) -> Verdict:
     return passed("3 web tasks on labkit/web:v1, each Running since its first healthcheck passed")
 
 
+@requires_service("web")
 def sick_task_replaced(ev: Evidence) -> Verdict:
     """Exercise: the task on worker2 fell sick (its healthcheck failed, nobody stopped it) and was replaced."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
-        return v
     seen = [line.split() for line in ev.output("worker2", CONTAINERS).splitlines()]
     rows = {f[0].lstrip("/"): (f[1], f[2], int(f[3])) for f in seen if len(f) == 4 and f[3].isdigit()}
     if any(state == "running" and health == "unhealthy" for state, health, _ in rows.values()):
@@ -83,11 +87,10 @@ def sick_task_replaced(ev: Evidence) -> Verdict:
                   "failed")
 
 
+@requires_service("web")
 def web_changed(ev: Evidence) -> Verdict:
     """web changed in place: healthcheck retries 2 and timeout 1s, MESSAGE set, 9090 published too, 2 replicas."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
-        return v
     env = [e for e in _container(ev).get("Env") or [] if e.startswith("MESSAGE=")]
     if not env:
         return failed("web's spec sets no MESSAGE; expected MESSAGE from --env-add")
@@ -105,16 +108,15 @@ def web_changed(ev: Evidence) -> Verdict:
     return passed(f"web: {env[0]}, published 8080 and 9090, unhealthy after 2 failed checks, 2 replicas running")
 
 
+@requires_service("web")
 def start_first_seen(ev: Evidence) -> Verdict:
     """The update to v2 ran start-first: in some slot the v1 task stopped only after its v2 task was Running."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
-        return v
     order = (_spec(ev).get("UpdateConfig") or {}).get("Order") or "stop-first"
     if order != "start-first":
         return failed(f"web's update order is {order}; expected start-first")
-    if not snap.service("web").image.startswith(V2):
-        return failed(f"web runs {snap.service('web').image}; expected {V2}")
+    if (v := _image_wrong(ev, V2)) is not None:
+        return v
     if (v := _settled(ev, 2)) is not None:
         return v
     tasks = snap.tasks_of("web", current=False)
@@ -128,11 +130,10 @@ def start_first_seen(ev: Evidence) -> Verdict:
 
 
 # -- update policy -------------------------------------------------------------------------------------------
+@requires_service("web")
 def v3_caught(ev: Evidence) -> Verdict:
     """Exercise: v3 was tried and rolled back by the swarm, and the update policy that did it stays on web."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
-        return v
     status = raw_service(ev, "web").get("UpdateStatus") or {}
     state, image = status.get("State") or "none", snap.service("web").image
     tried = [t for t in snap.tasks_of("web", current=False) if t.image.startswith(V3)]
@@ -179,11 +180,9 @@ def _refs(ev: Evidence, kind: str) -> list[dict]:
     return list(_container(ev).get(kind) or [])
 
 
+@requires_service("web")
 def banner_served(ev: Evidence) -> Verdict:
     """web's tasks get the config banner as the file /srv/web/banner.txt."""
-    snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
-        return v
     if "banner" not in _configs(ev):
         return failed("there is no config banner; expected one made with docker config create")
     at = [r for r in _refs(ev, "Configs") if (r.get("File") or {}).get("Name") == BANNER_TARGET]
@@ -194,11 +193,9 @@ def banner_served(ev: Evidence) -> Verdict:
     return passed(f"4 web tasks find banner at {BANNER_TARGET}")
 
 
+@requires_service("web")
 def banner_rotated(ev: Evidence) -> Verdict:
     """Exercise: /srv/web/banner.txt holds the new text, from a new config; the old config is deleted."""
-    snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
-        return v
     configs, refs = _configs(ev), _refs(ev, "Configs")
     at = [r for r in refs if (r.get("File") or {}).get("Name") == BANNER_TARGET]
     others = [f"{r.get('ConfigName')} at {(r.get('File') or {}).get('Name')}" for r in refs if r not in at]
@@ -228,11 +225,9 @@ def _secrets(ev: Evidence) -> list[str]:
     return sorted(s["Spec"]["Name"] for s in ev.api.get("secrets") or [])
 
 
+@requires_service("web")
 def secret_mounted(ev: Evidence) -> Verdict:
     """web's tasks read db_password_v1 as /run/secrets/db_password, mode 0400."""
-    snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
-        return v
     ref = _secret_at(ev, "db_password")
     if ref is None or ref.get("SecretName") != "db_password_v1":
         return failed("web has no secret db_password_v1 at /run/secrets/db_password; expected it there")
@@ -241,11 +236,9 @@ def secret_mounted(ev: Evidence) -> Verdict:
     return passed(f"4 web tasks read db_password_v1 as /run/secrets/db_password, mode {ref['File'].get('Mode'):04o}")
 
 
+@requires_service("web")
 def password_rotated(ev: Evidence) -> Verdict:
     """Exercise: db_password_v2 at the same path and mode 0400; db_password_v1 deleted from the swarm."""
-    snap = ev.snapshot
-    if (v := missing_service(snap, "web")) is not None:
-        return v
     ref = _secret_at(ev, "db_password")
     moved = [r for r in _refs(ev, "Secrets") if r.get("SecretName") == "db_password_v2" and r is not ref]
     if moved and (ref is None or ref.get("SecretName") != "db_password_v2"):
@@ -265,11 +258,10 @@ def password_rotated(ev: Evidence) -> Verdict:
     return passed("web reads db_password_v2 at /run/secrets/db_password (mode 0400); db_password_v1 is deleted")
 
 
+@requires_service("shop_web")
 def stack_deployed(ev: Evidence) -> Verdict:
     """The stack shop: its web service runs 2 tasks with the stack's config and secret."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "shop_web")) is not None:
-        return v
     spec = raw_service(ev, "shop_web").get("Spec") or {}
     container = (spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
     configs = sorted(r.get("ConfigName", "") for r in container.get("Configs") or [])

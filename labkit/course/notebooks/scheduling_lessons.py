@@ -7,7 +7,7 @@ import re
 
 from ..model import Evidence, Step, Verdict, failed, passed, waiting
 from ..steps import sh
-from ..verdicts import missing_service, nodes_text, placement_text
+from ..verdicts import missing_service, nodes_text, once_placed, placement_text, requires_service
 from ...swarm.answers import instant
 
 ZONES = ("docker node update --label-add zone=a worker1\ndocker node update --label-add zone=a worker2\n"
@@ -102,37 +102,28 @@ def zones_labelled(ev: Evidence) -> Verdict:
     return passed("zone=a on worker1 and worker2, zone=b on worker3; manager1 has no zone label")
 
 
+@requires_service("api")
 def api_in_zone_a(ev: Evidence) -> Verdict:
     """api's 3 tasks run only on the zone a nodes."""
-    snap = ev.snapshot
-    if (v := missing_service(snap, "api")) is not None:
-        return v
-    placement = snap.placement("api")
-    if sum(placement.values()) < 3:
-        return waiting(f"api runs {placement_text(snap, 'api')}; waiting for 3 tasks")
-    if set(placement) <= {"worker1", "worker2"}:
-        return passed(f"api runs only in zone a: {placement_text(snap, 'api')}")
-    return failed(f"api runs {placement_text(snap, 'api')}; expected its tasks on worker1 and worker2 only")
+    where = placement_text(ev.snapshot, "api")
+    return once_placed(ev.snapshot, "api", 3, ("worker1", "worker2"),
+                       passed(f"api runs only in zone a: {where}"),
+                       failed(f"api runs {where}; expected its tasks on worker1 and worker2 only"))
 
 
+@requires_service("pinned")
 def two_rules(ev: Evidence) -> Verdict:
     """pinned: workers only and not worker1, so both tasks run on worker2 and worker3."""
-    snap = ev.snapshot
-    if (v := missing_service(snap, "pinned")) is not None:
-        return v
-    placement = snap.placement("pinned")
-    if sum(placement.values()) < 2:
-        return waiting(f"pinned runs {placement_text(snap, 'pinned')}; waiting for 2 tasks")
-    if set(placement) <= {"worker2", "worker3"}:
-        return passed(f"both constraints hold: pinned runs {placement_text(snap, 'pinned')}")
-    return failed(f"pinned runs {placement_text(snap, 'pinned')}; expected worker2 and worker3 only")
+    where = placement_text(ev.snapshot, "pinned")
+    return once_placed(ev.snapshot, "pinned", 2, ("worker2", "worker3"),
+                       passed(f"both constraints hold: pinned runs {where}"),
+                       failed(f"pinned runs {where}; expected worker2 and worker3 only"))
 
 
+@requires_service("solo")
 def solo_one_pending(ev: Evidence) -> Verdict:
     """solo: 3 replicas, at most one per node, on the 2 zone a nodes: 2 run, 1 stays Pending."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "solo")) is not None:
-        return v
     waiting_tasks = stuck(ev, "solo")
     if len(snap.running("solo")) == 2 and len(waiting_tasks) == 1:
         t = waiting_tasks[0]
@@ -140,21 +131,19 @@ def solo_one_pending(ev: Evidence) -> Verdict:
     return waiting(f"solo runs {placement_text(snap, 'solo')}; waiting for 2 running and 1 Pending")
 
 
+@requires_service("big")
 def big_pending(ev: Evidence) -> Verdict:
     """big reserves more memory than any node has: its task stays Pending, and says why."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "big")) is not None:
-        return v
     if (tasks := stuck(ev, "big")) and "insufficient resources" in tasks[0].error:
         return passed(f"{tasks[0].label} is Pending: {tasks[0].error}")
     return waiting(f"big runs {placement_text(snap, 'big')}; waiting for its task to be refused by every node")
 
 
+@requires_service("big")
 def big_runs(ev: Evidence) -> Verdict:
     """big's reservation lowered: its task is placed and runs."""
     snap = ev.snapshot
-    if (v := missing_service(snap, "big")) is not None:
-        return v
     wanted = (spec_of(ev, "big").get("TaskTemplate", {}).get("Resources") or {}).get("Reservations") or {}
     if wanted.get("MemoryBytes", 0) > 1 << 30:
         return failed(f"big still reserves {wanted['MemoryBytes'] >> 30} GiB; expected 64 MiB")

@@ -113,7 +113,7 @@ function render({ model, el }) {
     col.dataset.node = n.hostname; col.dataset.state = n.state; col.dataset.fault = n.fault || "";
     col.dataset.availability = n.availability || ""; col.dataset.role = n.role || "";
     col.querySelector(".lk-name-text").textContent = n.hostname;
-    col.title = n.unassigned ? "tasks the scheduler could not place on any node yet" : `${n.addr || ""} ${n.message || ""}`.trim();
+    col.title = n.unassigned ? say(model, "tasks the scheduler could not place on any node yet") : `${n.addr || ""} ${n.message || ""}`.trim();
     const badges = [];
     if (!n.unassigned) {
       if (n.leader) badges.push([say(model, "★ leader"), "lk-leader"]);
@@ -149,7 +149,7 @@ function render({ model, el }) {
     const byNode = new Map();
     for (const t of visible) { if (!byNode.has(t.node)) byNode.set(t.node, []); byNode.get(t.node).push(t); }
     const cols = [...(sw.nodes || [])];
-    if (byNode.has("")) cols.push({ hostname: "(no node)", id: "", unassigned: true, availability: "", state: "pending" });
+    if (byNode.has("")) cols.push({ hostname: say(model, "(no node)"), id: "", unassigned: true, availability: "", state: "pending" });
     el.classList.toggle("lk-dense", visible.length > 40 || cols.length > 6);
     reconcile(nodes, cols, (n) => n.id || "unassigned", () => h("div", { class: "lk-node" },
       h("div", { class: "lk-node-head" }, h("div", { class: "lk-node-name" }, h("span", { class: "lk-dot" }),

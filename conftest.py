@@ -14,8 +14,13 @@ import tempfile
 
 import pytest
 
+from tests.kernels import use_ipc_kernels
+
 # nbval runs the notebooks with exercise solutions filled in; tests/scheduling.py shares the suite between workers.
 pytest_plugins = ["tests.notebook_solutions", "tests.scheduling"]
+
+# Kernels on socket files, not TCP ports a busy machine can take first (tests/kernels.py says why).
+use_ipc_kernels()
 
 # Checks, hints and resets the suite runs are recorded here, never in the user's own progress (kernels inherit it).
 os.environ.setdefault(

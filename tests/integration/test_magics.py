@@ -10,6 +10,8 @@ from IPython.terminal.interactiveshell import TerminalInteractiveShell
 from IPython.testing.globalipapp import start_ipython
 from nbclient import NotebookClient
 
+from ..kernels import AsyncIpcKernelManager
+
 
 @pytest.fixture(scope="module")
 def ip():
@@ -86,7 +88,7 @@ def test_node_magic_in_a_kernel_updates_the_cell_in_place(lab):
         f"%%node --lab {lab.name} manager1\ndocker node ls\ndocker service rm kprogress >/dev/null",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    client = CountingClient(nb, timeout=300, kernel_name="python3")
+    client = CountingClient(nb, timeout=300, kernel_name="python3", kernel_manager_class=AsyncIpcKernelManager)
     client.execute()
     progress, table = nb.cells[1].outputs, nb.cells[2].outputs
     assert [o.output_type for o in progress] == ["display_data"], progress  # one output, updated in place

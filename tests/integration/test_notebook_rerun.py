@@ -16,6 +16,7 @@ from labkit.course.progress import read_events
 from labkit.host.engine import client
 from labkit.host.teardown import remove_lab
 
+from ..kernels import AsyncIpcKernelManager
 from ..notebook_solutions import fill_solutions
 
 NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "04-replicated-vs-global.ipynb"
@@ -31,7 +32,11 @@ def container_ids(name: str) -> list[str]:
 
 def kernel(nb) -> NotebookClient:
     return NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        kernel_manager_class=AsyncIpcKernelManager,
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
     )
 
 

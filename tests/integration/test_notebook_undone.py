@@ -16,6 +16,8 @@ from nbclient.exceptions import CellExecutionError
 from labkit.course.catalog import check_by_id, plan_of
 from labkit.host.teardown import remove_lab
 
+from ..kernels import AsyncIpcKernelManager
+
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
@@ -25,7 +27,13 @@ def test_every_exercise_fails_with_its_reason_when_left_undone_then_passes_once_
     plan = plan_of("04")
     folder = NOTEBOOKS if edition == "en" else NOTEBOOKS / edition
     nb = nbformat.read(folder / plan.file, as_version=4)
-    client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        kernel_manager_class=AsyncIpcKernelManager,
+        resources={"metadata": {"path": str(folder)}},
+    )
     failures = {}
     try:
         with client.setup_kernel():

@@ -27,6 +27,9 @@ SOURCES = (
     "base/faults.py",  # what the board's buttons do and the timeline says of a node's fault
     "base/i18n.py",  # WORDS
     "swarm/capabilities.py",  # why the traffic panel finds no routing mesh
+    "swarm/decide.py",  # why no manager answered: the board's status, a check's verdict, an error
+    "swarm/state.py",  # no such node or service
+    "front/doctor.py",  # `labkit doctor`, run as `!labkit doctor` in a notebook
     "front/magics.py",  # why a %%node or %%nodefile cell failed
     # what starting and stopping a lab prints (front/progress.py translates it)
     "front/lab.py",
@@ -76,6 +79,8 @@ PYTHON = re.compile(r"^\w+ = \S|^\w+=\$|&&|\$\(|^%%|\n\s*[\w-]+:( |\n)|^\s+\w+:\
 WORD = re.compile(r"[A-Za-z]{3,}")
 SHELL = "docker|labkit|curl|wget|cat|echo|for|if|sleep|nslookup|ip|iptables|openssl|ls|sh|apk|stat|cd|sed"
 COMMAND = re.compile(rf"^\s*(-|({SHELL})\b)")  # a command line or its flags
+# ... unless a flag is the subject of a sentence: "--detach returns at once: watch the board converge".
+FLAG_SENTENCE = re.compile(r"^--[a-z-]+( [a-z]+)+: \w")
 
 
 def _template(node: ast.expr) -> str | None:
@@ -113,7 +118,8 @@ def _is_message(template: str) -> bool:
     markup = (
         template.lstrip().startswith("<") or "style" in literal or bool(CSS.search(literal) or PYTHON.search(literal))
     )
-    return " " in literal.strip() and bool(WORD.search(literal)) and not COMMAND.match(template) and not markup
+    command = bool(COMMAND.match(template)) and not FLAG_SENTENCE.match(template)
+    return " " in literal.strip() and bool(WORD.search(literal)) and not command and not markup
 
 
 def _skipped(tree: ast.AST) -> set[int]:

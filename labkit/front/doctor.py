@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..base.i18n import tr
 from ..host.engine import engine_address, engine_answers, engine_info
 from ..host.probe import forget_node_mode
 from ..images import image_rows
@@ -28,13 +29,16 @@ def _meminfo_available_mb() -> int | None:
 
 
 def run_doctor(print_=print, remeasure: bool = False) -> int:
-    """Check the host; print one line per check with ✓/✗ and a fix; return 0 if a lab can start."""
+    """Check the host; print one line per check with ✓/✗ and a fix; return 0 if a lab can start.
+
+    Each line is in the course's language (base/i18n.py): `!labkit doctor` in a zh-CN notebook inherits the
+    kernel's environment and folder, so it speaks Chinese there."""
     problems = 0
 
     def report(ok: bool, text: str, fix: str = "") -> None:
         nonlocal problems
         problems += 0 if ok else 1
-        print_(f"{'✓' if ok else '✗'} {text}" + (f"\n    fix: {fix}" if not ok and fix else ""))
+        print_(f"{'✓' if ok else '✗'} {tr(text)}" + ("\n    " + tr(f"fix: {fix}") if not ok and fix else ""))
 
     if not engine_answers():
         address, from_env = engine_address()
@@ -52,13 +56,13 @@ def run_doctor(print_=print, remeasure: bool = False) -> int:
     report(
         True,
         f"cgroup v{cgroup} ({info.get('CgroupDriver')} driver)"
-        + (" - v1 is deprecated but works" if cgroup == "1" else ""),
+        + (tr(" - v1 is deprecated but works") if cgroup == "1" else ""),  # tr(): a message, though it starts with "-"
     )
     missing = [r["image"] for r in image_rows() if r["state"] != "ok"]
     report(
         not missing,
-        "images: " + ("all present" if not missing else "missing or outdated: " + ", ".join(missing)),
-        "labkit images build (offline, from Debian packages) or labkit images pull (online)",
+        tr("images: " + ("all present" if not missing else "missing or outdated: " + ", ".join(missing))),
+        tr("labkit images build (offline, from Debian packages) or labkit images pull (online)"),
     )
     mem = _meminfo_available_mb()
     if mem is not None:
@@ -68,7 +72,7 @@ def run_doctor(print_=print, remeasure: bool = False) -> int:
             "close other programs or use fewer nodes",
         )
     if missing:
-        print_("  (skipping the in-node checks until the images exist)")
+        print_(tr("  (skipping the in-node checks until the images exist)"))
         return 1
     if remeasure:
         forget_node_mode()
@@ -91,5 +95,5 @@ def run_doctor(print_=print, remeasure: bool = False) -> int:
         "encrypted overlay (ESP): " + caps.reason["encrypted_overlay"],
         "a kernel with CONFIG_INET_ESP and CONFIG_CRYPTO_GCM; lessons show unencrypted overlays",
     )
-    print_("labkit can run labs on this host" + (f" ({problems} limitation(s) above)" if problems else ""))
+    print_(tr("labkit can run labs on this host" + (f" ({problems} limitation(s) above)" if problems else "")))
     return 0

@@ -39,7 +39,7 @@ class Capabilities:
 
     def __str__(self) -> str:
         def yn(v: bool) -> str:
-            return "yes" if v else "no"
+            return tr("yes") if v else tr("no")  # tr() marks the words as messages (base/i18n_extract.py)
 
         return "\n".join(  # each line in the notebook's language (base/i18n.py)
             tr(line)

@@ -112,12 +112,15 @@ def judge(
     needed = majority(len(known_managers)) if known_managers else 1
     has_quorum = not known_managers or len(up) >= needed
     count = f"{len(up)} of {len(known_managers)} managers are up and Raft needs {needed}"
+    detail = "; ".join(errors)
+    # The sentence and what the managers said are separate holes: its translation matches with or without them.
     if not has_quorum:
         error = (
-            f"no quorum: {count}; the swarm cannot make changes (running tasks keep running). " + "; ".join(errors)
+            f"no quorum: {count}; the swarm cannot make changes (running tasks keep running)"
+            + (f". {detail}" if detail else "")
         ).rstrip(". ")
     elif any(a.no_leader for a in failed):
-        error = f"no leader yet: the managers are electing one ({count}). " + "; ".join(errors)
+        error = f"no leader yet: the managers are electing one ({count})." + (f" {detail}" if detail else "")
     elif failed and all(a.timed_out for a in failed):
         error = (
             f"no manager answered in time: the leader is gone or cut off and the others wait for a new one "

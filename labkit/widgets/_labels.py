@@ -34,6 +34,7 @@ UI_TEXT = (
     "sending…", "no requests sent yet", "{} requests through {}: {} answered by {} task(s), {} failed, in {} s",
     # timeline
     "timeline of lab {}", "nothing happened yet",
+    "node", "leader", "task", "service", "action", "traffic", "quorum", "lab",  # its filter buttons (KINDS)
 )
 # fmt: on
 

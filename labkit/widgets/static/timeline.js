@@ -13,7 +13,7 @@ function render({ model, el }) {
 
   function drawChips() {
     chips.replaceChildren(...KINDS.map((k) => {
-      const c = h("button", { class: "lk-tl-chip" + (hidden.has(k) ? " lk-off" : ""), text: k, dataset: { kind: k } });
+      const c = h("button", { class: "lk-tl-chip" + (hidden.has(k) ? " lk-off" : ""), text: say(model, k), dataset: { kind: k } });
       c.addEventListener("click", () => { hidden.has(k) ? hidden.delete(k) : hidden.add(k); drawChips(); draw(); });
       return c;
     }));
@@ -26,7 +26,7 @@ function render({ model, el }) {
     const only = new Set(model.get("kinds") || []);
     const events = (model.get("events") || []).filter((e) => (!only.size || only.has(e.kind)) && !hidden.has(e.kind));
     list.replaceChildren(...events.map((e) => h("div", { class: `lk-tl-ev lk-${e.level}`, dataset: { kind: e.kind } },
-      h("span", { class: "lk-tl-time", text: e.time }), h("span", { class: "lk-tl-kind", text: e.kind }),
+      h("span", { class: "lk-tl-time", text: e.time }), h("span", { class: "lk-tl-kind", text: say(model, e.kind) }),
       h("span", { class: "lk-tl-text", text: e.text }))));
     if (!events.length) list.append(h("div", { class: "lk-tl-empty", text: say(model, "nothing happened yet") }));
     if (atBottom) list.scrollTop = list.scrollHeight;

@@ -140,6 +140,9 @@ def _server_argv(module: list[str], state: Path) -> tuple[list[str], str]:
         "--LabApp.expose_app_in_browser=True",
         f"--LabApp.user_settings_dir={state / 'settings'}",
         f"--LabApp.workspaces_dir={state / 'workspaces'}",
+        # Kernels on socket files in this server's own folder, not TCP ports (tests/kernels.py says why).
+        "--KernelManager.transport=ipc",
+        f"--KernelManager.ip={state / 'kernel'}",
     ]
     return argv, f"http://127.0.0.1:{port}"
 

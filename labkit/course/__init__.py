@@ -30,6 +30,7 @@ from .helpers import (
     join_token,
     leader,
     node_id,
+    node_running,
     node_with,
     node_without,
     service_id,
@@ -54,7 +55,7 @@ def course_map() -> CourseMap:
 # fmt: off
 __all__ = [
     "check", "hint", "solution", "reset", "open_lab", "course_map", "ip", "join_token", "node_id", "service_id",
-    "leader", "node_with", "node_without", "faulted", "all_faulted", "survivor", "task", "engine_log",
-    "down_after", "endpoint_mode", "CheckResult", "ExerciseNotDone",
+    "leader", "node_with", "node_without", "faulted", "all_faulted", "survivor", "node_running", "task",
+    "engine_log", "down_after", "endpoint_mode", "CheckResult", "ExerciseNotDone",
 ]
 # fmt: on

@@ -22,6 +22,7 @@ __all__ = [
     "faulted",
     "all_faulted",
     "survivor",
+    "node_running",
     "task",
     "engine_log",
     "down_after",
@@ -126,6 +127,18 @@ def survivor(lab: Lab | None = None) -> str:
     if len(alive) != 1:
         raise _off_track(f"expected exactly one running manager, found: {', '.join(alive) or 'none'}", lab)
     return alive[0]
+
+
+def node_running(service: str, lab: Lab | None = None) -> str:
+    """A node whose own engine runs a container of the service, workers first. It asks each node's engine, not
+    the managers, so it answers while quorum is lost (`%%node {node_running('web')}`)."""
+    lab = _lab(lab)
+    alive = sorted((n for n in lab.nodes if n.fault is None), key=lambda n: (n.role != "worker", n.name))
+    for node in alive:
+        found = node.sh(f"docker ps -q --filter label=com.docker.swarm.service.name={service}", check=False)
+        if found.stdout.strip():
+            return node.name
+    raise _off_track(f"no running node has a container of {service}", lab)
 
 
 def task(service: str, slot: int, lab: Lab | None = None):

@@ -18,6 +18,7 @@ import docker.errors
 from ..base.errors import CommandError, ExecStreamBroken
 from .api_errors import reason
 from .engine import client
+from .exec_frames import exec_frames
 
 __all__ = ["CommandResult", "ContainerNotRunning", "run_in_container", "LineSink", "RawSink"]
 
@@ -142,8 +143,9 @@ def run_in_container(
     err_sink = LineSink(sys.stderr if stream is True else stream) if stream else None
     # A frame may end inside a multi-byte character (a terminal's output is cut anywhere): decode across frames.
     out_text, err_text = (codecs.getincrementaldecoder("utf-8")("replace") for _ in range(2))
+    response = None
     try:
-        frames = api.exec_start(exec_id, stream=True, demux=True, tty=tty)
+        frames, response = exec_frames(api, exec_id, tty)
         if tty:
             _fit_window(api, exec_id, window)
         try:
@@ -158,7 +160,7 @@ def run_in_container(
                     err_chunks.append(text)
                     if err_sink:
                         err_sink.write(text)
-        except ValueError as exc:  # docker-py's demux met a byte that is no frame header: the stream is garbled
+        except ValueError as exc:  # a byte that is no frame header: the stream is garbled
             raise ExecStreamBroken(
                 f"the engine's reply to `{argv[0]}` in {container} could not be read ({exc}); run it again"
             ) from exc
@@ -166,6 +168,8 @@ def run_in_container(
         for sink in (out_sink, err_sink):
             if sink:
                 sink.close()
+        if response is not None:
+            response.close()
     exit_code = api.exec_inspect(exec_id).get("ExitCode")
     result = CommandResult(
         tuple(argv), -1 if exit_code is None else exit_code, "".join(out_chunks), "".join(err_chunks), node

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base.errors import UnknownNode, UnknownService
+from ..base.i18n import tr
 
 __all__ = ["NodeState", "PortState", "ServiceState", "TaskState", "SwarmSnapshot", "parse_snapshot"]
 
@@ -159,7 +160,7 @@ class SwarmSnapshot:
         """One line a learner can read: node states and running/desired tasks per service."""
         gone = f"; missing node container(s): {', '.join(self.missing)}" if self.missing else ""
         if self.error:
-            return self.error + gone
+            return tr(self.error) + gone  # the one line a learner reads when no manager answers
         nodes = ", ".join(
             f"{n.hostname}={n.state}/{n.availability}" + (f"({n.fault})" if n.fault else "") for n in self.nodes
         )

@@ -204,8 +204,17 @@ KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.
 def wait_for_kernel(page: Any) -> None:
     """Wait for JupyterLab's app in the page and its current notebook's kernel, idle (running cells before it exists
     asks "Select Kernel")."""
-    page.wait_for_function("window.jupyterapp !== undefined", timeout=LOAD_MS)
-    page.wait_for_function(KERNEL_IDLE, timeout=LOAD_MS)
+    try:
+        page.wait_for_function("window.jupyterapp !== undefined", timeout=LOAD_MS)
+        page.wait_for_function(KERNEL_IDLE, timeout=LOAD_MS)
+    except Exception as exc:  # say what the page showed instead (a dialog?), and keep a picture of it
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        page.screenshot(path=str(ROOT / "artifacts" / "kernel-not-idle.png"))
+        dialogs = [text_of(d) for d in page.locator(".jp-Dialog").all()]
+        raise AssertionError(
+            f"no idle kernel at {page.url}; dialogs: {dialogs}; status bar: "
+            f"{text_of(page.locator('.jp-StatusBar-Widget').first)!r}"
+        ) from exc
 
 
 def open_notebook(page: Any, url: str) -> None:

@@ -12,7 +12,6 @@ import pytest
 import labkit
 from labkit.host.engine import client
 
-from ..support import wait_until
 from .conftest import unique, wait_gone
 
 
@@ -106,21 +105,22 @@ def test_swarm_false_gives_engines_without_a_swarm():
 def test_ctrl_c_during_start_leaves_nothing_behind(tmp_path):
     name = unique("ctrlc")
     proc = subprocess.Popen(
-        [sys.executable, "-c", f"import labkit; labkit.Lab(name={name!r}, workers=3).start()"],
+        [sys.executable, "-u", "-c", f"import labkit; labkit.Lab(name={name!r}, workers=3).start()"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    # Interrupt once node containers exist, i.e. in the middle of start().
-    wait_until(
-        lambda: any("-manager1" in o for o in objects_of(name)),
-        60,
-        "the first node container",
-        interval=0.05,
-        on_timeout=proc.kill,
-    )
+    # Interrupt as soon as start() says its node containers exist, while their engines still boot: polling the
+    # engine for the containers instead could see them only once, under load, the lab was ready.
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.lstrip().startswith("✓ $ docker run"):
+            break
+    assert seen and "docker run" in seen[-1], "".join(seen)
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
+    rest, _ = proc.communicate(timeout=60)
+    out = "".join(seen) + rest
     assert proc.returncode != 0, out
     assert "KeyboardInterrupt" in out
     wait_gone(name)

@@ -12,7 +12,7 @@ from labkit.swarm import snapshot
 
 
 class GarbledApi:
-    """An engine whose exec stream breaks the way docker-py reports it: a byte that is no frame header."""
+    """An engine whose exec stream breaks: a byte that is no frame header."""
 
     def exec_create(self, container, argv, **options):
         return {"Id": "e1"}
@@ -31,6 +31,8 @@ class GarbledApi:
 @pytest.fixture
 def garbled(monkeypatch):
     monkeypatch.setattr(host_exec, "client", lambda: SimpleNamespace(api=GarbledApi()))
+    # The fake engine hands out frames already parsed (labkit/host/exec_frames.py parses real ones).
+    monkeypatch.setattr(host_exec, "exec_frames", lambda api, exec_id, tty: (api.exec_start(exec_id), None))
 
 
 def test_a_garbled_stream_raises_exec_stream_broken_with_the_cause(garbled):

@@ -18,7 +18,7 @@ class Api:
         self.created = kwargs
         return {"Id": "e1"}
 
-    def exec_start(self, exec_id, stream, demux, tty):
+    def exec_start(self, exec_id, tty):
         return iter(self.frames)
 
     def exec_resize(self, exec_id, height, width):
@@ -30,6 +30,8 @@ class Api:
 
 def run(monkeypatch, api: Api, **kwargs) -> tuple[host_exec.CommandResult, str]:
     monkeypatch.setattr(host_exec, "client", lambda: type("Client", (), {"api": api})())
+    # The fake engine hands out frames already parsed (labkit/host/exec_frames.py parses real ones).
+    monkeypatch.setattr(host_exec, "exec_frames", lambda api, exec_id, tty: (api.exec_start(exec_id, tty), None))
     out = io.StringIO()
     result = host_exec.run_in_container("c", ["sh", "-c", "x"], check=False, stream=out, tty=True, **kwargs)
     return result, out.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -67,3 +68,10 @@ def two_nginx_tasks_run(labkit: Callable[..., Any], lab: str) -> None:
     assert create.returncode == 0, create.stdout + create.stderr  # the CLI waits until both tasks run
     ps = labkit("exec", lab, "manager1", "--", "docker", "service", "ps", "nginx", "--format", "{{.CurrentState}}")
     assert ps.stdout.count("Running") == 2, ps.stdout
+
+
+def interruptible() -> None:
+    """Popen's preexec_fn for a child the test will Ctrl-C: SIGINT back to its default, so Python in the child turns
+    it into KeyboardInterrupt. A shell without job control starts its background commands with SIGINT ignored
+    (`./run test &` in a script, nohup), every child inherits that, and Python then installs no handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

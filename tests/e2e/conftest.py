@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from labkit.base.poll import poll
 from labkit.host.engine import engine_answers
 
 from ..support import free_port, wait_http
@@ -201,12 +202,30 @@ KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.
     return !!k && k.status === 'idle'; }"""
 
 
+def _idle_or_reload(page: Any, reloaded: list[bool]) -> bool:
+    """One look: the current notebook's kernel is idle. A theme's stylesheet that failed to load under load leaves
+    JupyterLab behind a modal "Error Loading Theme": dismiss it and load the page again, once, as a user would."""
+    theme_error = page.locator(".jp-Dialog", has_text="Error Loading Theme")
+    if theme_error.count() and not reloaded:
+        theme_error.locator(".jp-mod-accept").first.click(timeout=READ)
+        reloaded.append(True)
+        page.reload(timeout=LOAD_MS)
+        return False
+    try:
+        return bool(page.evaluate(KERNEL_IDLE))
+    except Exception:  # the page is between two loads (its script context went away): look again
+        return False
+
+
 def wait_for_kernel(page: Any) -> None:
     """Wait for JupyterLab's app in the page and its current notebook's kernel, idle (running cells before it exists
     asks "Select Kernel")."""
+    reloaded: list[bool] = []
     try:
         page.wait_for_function("window.jupyterapp !== undefined", timeout=LOAD_MS)
-        page.wait_for_function(KERNEL_IDLE, timeout=LOAD_MS)
+        poll(
+            lambda: _idle_or_reload(page, reloaded), bool, timeout=LOAD, what="the notebook's kernel idle", interval=0.5
+        )
     except Exception as exc:  # say what the page showed instead (a dialog?), and keep a picture of it
         (ROOT / "artifacts").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "artifacts" / "kernel-not-idle.png"))

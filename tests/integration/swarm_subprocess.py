@@ -11,6 +11,8 @@ from pathlib import Path
 from labkit.base.poll import poll
 from labkit.host.engine import client
 
+from ..support import interruptible
+
 __all__ = ["left_of", "wait_gone", "start_pytest", "wait_for_file", "RYUK_OFF"]
 
 RYUK_OFF = {"TESTCONTAINERS_RYUK_DISABLED": "true"}
@@ -64,6 +66,7 @@ def start_pytest(folder: Path, *args: str, env: dict[str, str] | None = None) ->
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=interruptible,
     )
 
 

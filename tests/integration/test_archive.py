@@ -29,7 +29,7 @@ from labkit.images.archive import verify
 from labkit.images.specs import BUSYBOX, IMAGES, LABEL_RECIPE
 
 from ..nested_engine import nested_engine
-from ..support import HANG, two_nginx_tasks_run
+from ..support import HANG, interruptible, two_nginx_tasks_run
 from .conftest import unique
 
 OFFLINE = {
@@ -139,6 +139,7 @@ def test_an_interrupted_export_leaves_no_archive(tmp_path):
     path = tmp_path / "labkit-images.tar"
     proc = subprocess.Popen(
         [sys.executable, "-m", "labkit.cli", "images", "export", str(path)],
+        preexec_fn=interruptible,
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -12,6 +12,7 @@ import pytest
 import labkit
 from labkit.host.engine import client
 
+from ..support import interruptible
 from .conftest import unique, wait_gone
 
 
@@ -109,6 +110,7 @@ def test_ctrl_c_during_start_leaves_nothing_behind(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=interruptible,
     )
     # Interrupt as soon as start() says its node containers exist, while their engines still boot: polling the
     # engine for the containers instead could see them only once, under load, the lab was ready.

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["exec_frames", "read_frames"]
+__all__ = ["buffered_bytes", "exec_frames", "read_frames", "start_attached"]
 
 _STDOUT, _STDERR = 1, 2
 
@@ -37,9 +37,10 @@ def read_frames(fp: Any, tty: bool) -> Iterator[tuple[bytes | None, bytes | None
         yield (None, payload) if stream == _STDERR else (payload, None)
 
 
-def exec_frames(api: Any, exec_id: str, tty: bool) -> tuple[Iterator[tuple[bytes | None, bytes | None]], Any]:
-    """Start a created exec attached, as docker-py's exec_start does, and return its (stdout, stderr) payloads and
-    the response (close it when done)."""
+def start_attached(api: Any, exec_id: str, tty: bool) -> tuple[Any, Any]:
+    """Start a created exec attached, as docker-py's exec_start does; return the buffered reader its reply's headers
+    were read through (read the output from it, or take `buffered_bytes` first) and the response (close it when
+    done)."""
     response = api._post_json(  # docker-py's own request for exec_start (its private helpers: same URL, headers)
         api._url("/exec/{0}/start", exec_id),
         headers={"Connection": "Upgrade", "Upgrade": "tcp"},
@@ -47,7 +48,27 @@ def exec_frames(api: Any, exec_id: str, tty: bool) -> tuple[Iterator[tuple[bytes
         stream=True,
     )
     api._raise_for_status(response)
-    fp = response.raw._fp.fp  # the buffered reader the headers were read through
+    fp = response.raw._fp.fp
     # A command may print nothing for minutes (a `docker service create` converging): no read timeout.
     api._disable_socket_timeout(fp.raw)
+    return fp, response
+
+
+def buffered_bytes(fp: Any) -> bytes:
+    """What the reader holds already (it came with the reply's headers), without waiting for more; for a caller
+    that goes on with the raw socket (a terminal selects on it)."""
+    sock = fp.raw._sock
+    sock.setblocking(False)  # read1 then hands out the buffer, or b"" at once when it is empty
+    try:
+        return bytes(fp.read1(65536) or b"")
+    except BlockingIOError:
+        return b""
+    finally:
+        sock.setblocking(True)
+
+
+def exec_frames(api: Any, exec_id: str, tty: bool) -> tuple[Iterator[tuple[bytes | None, bytes | None]], Any]:
+    """Start a created exec attached and return its (stdout, stderr) payloads and the response (close it when
+    done)."""
+    fp, response = start_attached(api, exec_id, tty)
     return read_frames(fp, tty), response

@@ -1,9 +1,9 @@
 """Following a command's output line by line as it comes (an event stream), and stopping from another thread.
 
-Both streams are docker-py's cancellable streams: `exec_start(stream=True)` reads the exec's multiplexed
-frames with docker-py's own parser (docker.utils.socket.frames_iter), and `close()` from another thread
-shuts the connection down so the reader returns at once (the command itself ends at its next write or its
-own time limit).
+Both streams are docker-py's cancellable streams: `close()` from another thread shuts the connection down so the
+reader returns at once (the command itself ends at its next write or its own time limit). A command's frames are
+read by exec_frames, which keeps the first lines that came with the engine's reply (docker-py's exec_start lost
+them).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from docker.types import CancellableStream
 from .api_errors import reason
 from .engine import client
 from .exec import ContainerNotRunning
+from .exec_frames import exec_frames
 
 __all__ = ["LineStream", "HostEvents"]
 
@@ -43,11 +44,12 @@ class LineStream:
         api = client().api
         try:
             exec_id = api.exec_create(self._container, self._argv, stdout=True, stderr=False)["Id"]
-            stream = api.exec_start(exec_id, stream=True)  # stdout's payloads, frame headers already taken off
+            frames, response = exec_frames(api, exec_id, tty=False)
         except docker.errors.APIError as exc:
             if reason(exc) in ("paused", "not-running", "not-found"):
                 raise ContainerNotRunning(reason(exc), str(exc)) from None
             raise
+        stream = CancellableStream((out for out, _ in frames if out), response)
         with self._lock:
             self._stream = stream
             stopped = self._stopped.is_set()
@@ -55,8 +57,7 @@ class LineStream:
             _cancel(stream)
         pending = b""
         try:
-            # Ends at the command's end, when stop() shuts the connection, or when it breaks (docker-py's stream
-            # turns a broken connection into its end).
+            # Ends at the command's end, when stop() shuts the connection, or when it breaks.
             for chunk in stream:
                 if self._stopped.is_set():
                     return
@@ -65,6 +66,11 @@ class LineStream:
                 for line in lines:
                     if line.strip():
                         self._on_line(line.decode("utf-8", "replace"))
+        except OSError:  # the connection broke, or stop() shut it under the read: the end
+            return
+        except ValueError:  # a read on the reader stop() closed; otherwise a garbled stream, which is a bug
+            if not self._stopped.is_set():
+                raise
         finally:
             _cancel(stream)
 

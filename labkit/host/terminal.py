@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from ..base.errors import LabkitError
 from .engine import client
+from .exec_frames import buffered_bytes, start_attached
 
 __all__ = ["interactive"]
 
@@ -46,8 +47,9 @@ def interactive(container: str, argv: Sequence[str], env: dict[str, str] | None 
         raise LabkitError(NO_UNIX_TERMINAL) from None
     api = client().api
     exec_id = api.exec_create(container, list(argv), stdin=True, tty=True, environment=env)["Id"]
-    sock = api.exec_start(exec_id, tty=True, socket=True)
-    raw = cast(socket.socket, getattr(sock, "_sock", sock))  # docker-py hands out a SocketIO over the real socket
+    fp, _response = start_attached(api, exec_id, tty=True)
+    early = buffered_bytes(fp)  # the first output, if it came with the reply's headers (docker-py's socket lost it)
+    raw = cast(socket.socket, fp.raw._sock)
     stdin, stdout = sys.stdin.fileno(), sys.stdout.fileno()
     is_tty = os.isatty(stdin)
     saved = termios.tcgetattr(stdin) if is_tty else None
@@ -64,6 +66,8 @@ def interactive(container: str, argv: Sequence[str], env: dict[str, str] | None 
         if is_tty:
             tty.setraw(stdin)
             resize()
+        if early:
+            os.write(stdout, early)
         _pump(raw, stdin, stdout)
     finally:
         if saved is not None:

@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from labkit.host.exec_frames import read_frames
+from labkit.host.exec_frames import buffered_bytes, read_frames
 
 REPLY = (
     b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\n"
@@ -51,3 +51,15 @@ def test_a_garbled_header_is_an_error():
     response = reply_with(b"not a frame header at all")
     with pytest.raises(ValueError, match="no frame header"):
         list(read_frames(response.fp, tty=False))
+
+
+def test_a_terminal_takes_what_came_with_the_headers_then_reads_the_socket():
+    # labkit shell selects on the raw socket; the prompt that came with the reply is handed over first.
+    engine, us = socket.socketpair()
+    engine.sendall(REPLY + b"/ # ")
+    response = http.client.HTTPResponse(us)
+    response.begin()
+    assert buffered_bytes(response.fp) == b"/ # "
+    assert buffered_bytes(response.fp) == b""  # nothing more yet: no wait
+    engine.sendall(b"ls\r\n")
+    assert response.fp.raw._sock.recv(64) == b"ls\r\n"

@@ -1,9 +1,11 @@
-"""LineStream over docker-py's own exec stream: Docker's multiplexed frames (an 8-byte header, then the payload)
-become whole lines, and stop() from another thread ends a blocked read. A socket pair stands in for the engine's
-hijacked connection, wrapped exactly as docker-py's exec_start(stream=True) wraps it. No engine."""
+"""LineStream over an exec's stream: Docker's multiplexed frames (an 8-byte header, then the payload) become whole
+lines, a line that came with the engine's reply headers is kept, and stop() from another thread ends a blocked read.
+A socket pair stands in for the engine's hijacked connection, read as docker-py's request reads it (http.client
+parses the reply's headers through its buffered reader). No engine."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import struct
 import threading
@@ -11,11 +13,12 @@ from types import SimpleNamespace
 
 import docker.errors
 import pytest
-from docker.types import CancellableStream
-from docker.utils.socket import STDOUT, frames_iter
+from docker.utils.socket import STDOUT
 
 from labkit.host import streams
 from labkit.host.exec import ContainerNotRunning
+
+REPLY = b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nUpgrade: tcp\r\n\r\n"
 
 
 def frame(payload: bytes, stream: int = STDOUT) -> bytes:
@@ -23,12 +26,13 @@ def frame(payload: bytes, stream: int = STDOUT) -> bytes:
 
 
 class Engine:
-    """One exec whose output the test writes into `self.peer`, the engine's end of the connection."""
+    """One exec whose output the test writes into `self.peer`, the engine's end of the connection. Its methods are
+    the docker-py API that labkit.host.exec_frames calls (docker-py's own request helpers)."""
 
-    def __init__(self, refuse: Exception | None = None):
-        ours, self.peer = socket.socketpair()
-        self._fp = ours.makefile("rb")  # as http.client holds the response: a reader over the socket
+    def __init__(self, refuse: Exception | None = None, with_reply: bytes = b""):
+        self._ours, self.peer = socket.socketpair()
         self._refuse = refuse
+        self.peer.sendall(REPLY + with_reply)  # the reply to exec start, and output sent in the same write
         self.api = self
 
     def exec_create(self, container: str, argv: list[str], **_: object) -> dict:
@@ -36,12 +40,21 @@ class Engine:
             raise self._refuse
         return {"Id": "exec1"}
 
-    def exec_start(self, exec_id: str, stream: bool = False) -> CancellableStream:
-        assert stream
-        # What docker-py's exec_start(stream=True) returns on a unix socket: its frame parser over the connection,
-        # cancellable through the response (response.raw._fp.fp is the reader above).
-        response = SimpleNamespace(raw=SimpleNamespace(closed=False, _fp=SimpleNamespace(fp=self._fp)))
-        return CancellableStream((data for _, data in frames_iter(self._fp.raw, tty=False)), response)
+    def _url(self, path: str, *args: str) -> str:
+        return path.format(*args)
+
+    def _post_json(self, url: str, headers: dict, data: dict, stream: bool) -> SimpleNamespace:
+        assert url == "/exec/exec1/start" and stream and data == {"Tty": False, "Detach": False}
+        reply = http.client.HTTPResponse(self._ours)
+        reply.begin()
+        # As requests hands it back: response.raw (urllib3) -> ._fp (http.client) -> .fp (the buffered reader).
+        return SimpleNamespace(raw=SimpleNamespace(closed=False, _fp=reply), close=lambda: None)
+
+    def _raise_for_status(self, response: object) -> None:
+        pass
+
+    def _disable_socket_timeout(self, raw: object) -> None:
+        pass
 
 
 def follow(monkeypatch, engine: Engine, on_line) -> streams.LineStream:
@@ -55,6 +68,15 @@ def test_frames_become_whole_lines_whatever_the_frame_boundaries(monkeypatch):
     engine.peer.close()  # the command ended
     follow(monkeypatch, engine, lines.append).run()
     assert lines == ['{"a":1}', '{"b":2}', '{"c":3}']  # blank lines skipped, an unfinished last line not passed on
+
+
+def test_a_line_that_came_with_the_reply_headers_is_kept(monkeypatch):
+    # docker-py's exec_start read past the buffer these bytes sit in: the board lost a stream's first event.
+    engine, lines = Engine(with_reply=frame(b"first\n")), []
+    engine.peer.sendall(frame(b"second\n"))
+    engine.peer.close()
+    follow(monkeypatch, engine, lines.append).run()
+    assert lines == ["first", "second"]
 
 
 def test_stop_from_another_thread_ends_a_read_that_waits_for_output(monkeypatch):

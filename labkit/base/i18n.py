@@ -31,6 +31,11 @@ HERE = Path(__file__).resolve().parent / "lang"
 # Single words the course prints that i18n_extract would not take for messages: a value that fills a message's hole
 # ("services: none", from course/verdicts.py), a column of `labkit progress`. tr() translates a hole on its own.
 WORDS = ("none", "tries")
+TOP = 3  # how deep tr() looks into holes within holes; TOP is a whole text
+
+
+def _one_word(text: str) -> bool:
+    return re.fullmatch(r"[A-Za-z][\w-]*", text) is not None
 
 
 def language(env: Mapping[str, str] | None = None) -> str:
@@ -75,10 +80,13 @@ def _matchers(lang: str) -> list[tuple[re.Pattern[str], str]]:
     return [(p, t) for _, p, t in found]
 
 
-def tr(text: str, lang: str | None = None, depth: int = 3) -> str:
-    """`text` in the course's language (`lang`, else language()); unchanged if no template matches."""
+def tr(text: str, lang: str | None = None, depth: int = TOP) -> str:
+    """`text` in the course's language (`lang`, else language()); unchanged if no template matches.
+
+    A single word that fills a hole stays as it is (a learner's service may be called `task` or `web`), unless it is
+    one of WORDS; a label that is one word is translated where it is printed on its own."""
     lang = lang or language()
-    if lang == "en" or not text:
+    if lang == "en" or not text or (depth < TOP and text not in WORDS and _one_word(text)):
         return text
     exact = catalogue(lang).get(text.replace("{", "{{").replace("}", "}}"))
     if exact is not None and template_holes(exact) == 0:

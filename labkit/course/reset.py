@@ -121,5 +121,5 @@ def reset(notebook: str, section: str | None = None) -> Lab:
         print(f"  ↻ {tr(step.what)}")
         step.do(lab)
     progress.record("reset", plan.number, section=target.slug)
-    print(tr(f"✓ lab {plan.lab_name!r} is ready for section {target.slug!r}: {target.title}"))
+    print(tr(f"✓ lab {plan.lab_name!r} is ready for section {target.slug!r}: {tr(target.title)}"))
     return lab

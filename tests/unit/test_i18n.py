@@ -108,6 +108,14 @@ def test_tr_renders_the_chinese_template_with_the_values() -> None:
     assert tr("no node runs a task of web", "en") == "no node runs a task of web"
 
 
+def test_a_learners_name_that_is_a_catalogue_word_stays_as_named() -> None:
+    """A service called `task` (or `node`, `lab`, `history`) is the learner's name, not the word: it is translated
+    only where it is printed on its own."""
+    assert tr("no node runs a task of task", "zh-CN") == "没有节点运行 task 的任务"
+    assert tr("there is no service history (services: none)", "zh-CN") == "没有服务 history（现有服务：无）"
+    assert tr("task", "zh-CN") == "任务"  # a label on its own: the timeline's filter button
+
+
 def test_a_broken_entry_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> None:
     """A Chinese template with a hole too many shows the English message rather than failing the check."""
     monkeypatch.setattr(i18n, "catalogue", lambda lang: {"no node runs a task of {}": "{} {}"})

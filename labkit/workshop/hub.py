@@ -14,13 +14,12 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from ..base.errors import EngineError
+from ..base.errors import EngineError, WaitTimeout
 from ..base.poll import poll
 from .names import state_dir
 from .tls import PIN
@@ -97,10 +96,9 @@ def stop_hub(state: Path, timeout: float = 60.0) -> bool:
     pid = hub_pid(state)
     if pid is not None:
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(pid):
+        try:
+            poll(lambda: _alive(pid), lambda alive: not alive, timeout=timeout, what=f"the hub (pid {pid}) to stop")
+        except WaitTimeout:  # it hangs: its process group goes, spawner and all
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(OSError, ValueError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,16 @@ use_ipc_kernels()
 os.environ.setdefault(
     "LABKIT_PROGRESS_FILE", os.path.join(tempfile.mkdtemp(prefix="labkit-progress-"), "progress.jsonl")
 )
+
+
+UNIT = Path(__file__).resolve().parent / "tests" / "unit"
+
+
+def _unit_only(config: pytest.Config) -> bool:
+    """The run was asked for unit tests only (by path: xdist's controller collects no items of its own)."""
+    root = Path(config.invocation_params.dir)
+    paths = [(root / arg.split("::")[0]).resolve() for arg in config.args]
+    return bool(paths) and all(p.is_relative_to(UNIT) for p in paths)
 
 
 def _worker() -> bool:
@@ -90,6 +101,8 @@ def pytest_sessionfinish(session, exitstatus):
     """Every lab started by the suite must be gone: no labkit container, network or volume left."""
     if _worker() or os.environ.get("LABKIT_SKIP_LEAK_CHECK") or session.config.option.collectonly:
         return
+    if _unit_only(session.config):
+        return  # unit tests start no lab: leave the engine alone (a run beside a suite or a learner's lab)
     _remove_prepared_labs()
     _wait_for_volume_removers()
     leaks = [obj for obj in _leaked_lab_objects() if obj not in _before]

@@ -197,8 +197,10 @@ def jupyter_server(work: Path) -> Iterator[str]:
         shutil.copy(work / "jupyter.log", ROOT / "artifacts" / f"e2e-jupyter-{work.name}.log")
 
 
-KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-    const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+# The notebook among the main area's widgets, not the current one: a launcher or a board's panel may have the focus.
+KERNEL_IDLE = """() => { const app = window.jupyterapp;
+    const nb = app && Array.from(app.shell.widgets('main')).find(w => w.content && 'activeCellIndex' in w.content);
+    const k = nb && nb.sessionContext.session && nb.sessionContext.session.kernel;
     return !!k && k.status === 'idle'; }"""
 
 

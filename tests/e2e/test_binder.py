@@ -154,7 +154,7 @@ def _check_the_first_page(page: Any, url: str) -> None:
     assert page.evaluate("(e) => e.getBoundingClientRect().width > 100", picture.element_handle())
     # An exercise's solution: folded; the bar opens it, and its check's ✓ is there.
     folded = panel.locator(".jp-CodeCell", has=page.locator(".jp-OutputPlaceholder")).filter(has_text="✓ 00-").first
-    assert folded.count() == 1, "no folded solution with a check in notebook 00"
+    wait_until(lambda: folded.count() == 1, LOAD, "a folded solution with a check in notebook 00")
     # By its place: the cell is no longer "folded" once open.
     cell = panel.locator(f'.jp-CodeCell[data-windowed-list-index="{folded.get_attribute("data-windowed-list-index")}"]')
     verdict = cell.locator(".jp-OutputArea-output", has_text="✓").first

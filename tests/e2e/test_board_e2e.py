@@ -144,6 +144,8 @@ def test_board_follows_and_changes_a_real_swarm(jupyter):
         )
 
         # 5. The timeline told the story.
+        story = ("worker2: its container was killed from the host", "worker1 availability active → drain")
+        _wait(lambda: all(line in text_of(page.locator(".lk-timeline")) for line in story), 60, "the timeline", page)
         timeline = page.locator(".lk-timeline").inner_text()
         assert "worker2: its container was killed from the host" in timeline
         assert "worker2 is down" in timeline and "worker1 availability active → drain" in timeline

@@ -20,7 +20,9 @@ from labkit.course.display import CheckResult
 print(repr(CheckResult("00-hello-service", False, "no node runs a task of hello", 2)))
 """
 RUN = """async (code) => {
-    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const main = Array.from(window.jupyterapp.shell.widgets('main'));
+    const nb = main.find(w => w.content && 'activeCellIndex' in w.content);
+    const kernel = nb.sessionContext.session.kernel;
     const future = kernel.requestExecute({ code });
     let out = "";
     future.onIOPub = (msg) => { if (msg.header.msg_type === "stream") out += msg.content.text; };

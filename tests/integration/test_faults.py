@@ -10,6 +10,8 @@ import pytest
 
 import labkit
 
+from ..support import HANG
+
 FRESH = pytest.mark.swarm(managers=1, workers=2, fresh=True)
 
 
@@ -24,7 +26,7 @@ def test_killing_a_worker_moves_its_replicas(swarm):
     assert on(snap, "web").get("worker2") == 2
     swarm.node("worker2").kill()
     assert swarm.node("worker2").fault == "killed"
-    snap = swarm.wait(lambda s: s.node("worker2").state == "down", timeout=30, what="worker2 Down")
+    snap = swarm.wait(lambda s: s.node("worker2").state == "down", timeout=HANG, what="worker2 Down")
     assert snap.node("worker2").fault == "killed"
     snap = swarm.wait(
         lambda s: len(s.running("web")) == 6 and "worker2" not in on(s, "web"),
@@ -40,7 +42,7 @@ def test_killing_a_worker_moves_its_replicas(swarm):
 def test_a_stopped_node_restarts_and_rejoins(swarm):
     swarm.node("worker1").stop()
     assert swarm.node("worker1").fault == "stopped"
-    swarm.wait(lambda s: s.node("worker1").state == "down", timeout=30, what="worker1 Down")
+    swarm.wait(lambda s: s.node("worker1").state == "down", timeout=HANG, what="worker1 Down")
     swarm.node("worker1").start()
     snap = swarm.wait(lambda s: s.node("worker1").state == "ready", timeout=60, what="worker1 Ready again")
     assert snap.node("worker1").fault is None
@@ -52,7 +54,7 @@ def test_a_partitioned_node_goes_down_and_comes_back(swarm):
     ip = swarm.node("worker2").ip
     swarm.node("worker2").disconnect()
     assert swarm.node("worker2").fault == "disconnected"
-    snap = swarm.wait(lambda s: s.node("worker2").state == "down", timeout=30, what="worker2 Down")
+    snap = swarm.wait(lambda s: s.node("worker2").state == "down", timeout=HANG, what="worker2 Down")
     assert snap.node("worker2").fault == "disconnected"
     swarm.node("worker2").reconnect()
     swarm.wait(lambda s: s.node("worker2").state == "ready", timeout=60, what="worker2 Ready again")

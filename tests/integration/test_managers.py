@@ -29,7 +29,7 @@ def test_three_managers_elect_one_leader_and_survive_losing_it(swarm):
     # The new leader reports the dead one as unreachable a moment after winning the election.
     snap = swarm.wait(
         lambda s: s.node(old_leader).reachability == "unreachable",
-        timeout=30,
+        timeout=HANG,
         what=f"{old_leader} reported unreachable",
     )
     second = next(n.hostname for n in snap.nodes if n.hostname not in (old_leader, snap.leader.hostname))

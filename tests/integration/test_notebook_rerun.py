@@ -78,7 +78,9 @@ def test_a_kernel_restart_resumes_the_lab_and_reset_starts_the_notebook_over():
         remove_lab("nb04")
 
 
-def test_a_section_reset_brings_the_lab_to_that_section():
+def test_a_section_reset_brings_the_lab_to_that_section(tmp_path, monkeypatch):
+    # A progress file of its own: the suite's is shared by every worker, whose notebooks record resets too.
+    monkeypatch.setenv("LABKIT_PROGRESS_FILE", str(tmp_path / "progress.jsonl"))
     lab = reset("04", section="fixed-count")
     try:
         assert check("04-one-per-node").ok  # the section starts where the step before it ended

@@ -15,6 +15,7 @@ import pytest
 import labkit
 from labkit.base.poll import poll
 
+from ..support import HANG
 from .conftest import unique
 
 
@@ -47,7 +48,7 @@ class Terminal:
                 self.closed = True
         return self.screen
 
-    def expect(self, text: str, timeout: float = 20) -> str:
+    def expect(self, text: str, timeout: float = HANG) -> str:
         """The screen once `text` is on it (or the terminal closed); WaitTimeout showing the screen otherwise."""
         # interval=0: read() itself waits for output.
         return poll(

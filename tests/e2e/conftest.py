@@ -136,6 +136,7 @@ def _server_argv(module: list[str], state: Path) -> tuple[list[str], str]:
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
+        "--ServerApp.port_retries=0",  # a port taken meanwhile: fail now, not serve elsewhere while we wait here
         "--IdentityProvider.token=",
         "--ServerApp.password=",
         "--LabApp.expose_app_in_browser=True",

@@ -159,6 +159,8 @@ def _check_the_first_page(page: Any, url: str) -> None:
     cell = panel.locator(f'.jp-CodeCell[data-windowed-list-index="{folded.get_attribute("data-windowed-list-index")}"]')
     verdict = cell.locator(".jp-OutputArea-output", has_text="✓").first
     assert not verdict.is_visible(), "the solution's check is not folded"
+    # JupyterLab draws a cell's insides only near the viewport (its windowing): bring the cell there first.
+    cell.scroll_into_view_if_needed(timeout=LOAD * 1000)
     cell.locator(".jp-InputCollapser").click()  # the bar beside the solution shows its code, then its output's
     cell.locator(".jp-OutputPlaceholder").click()
     verdict.scroll_into_view_if_needed(timeout=LOAD * 1000)

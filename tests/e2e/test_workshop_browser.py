@@ -125,6 +125,7 @@ def test_the_hub_serves_https_with_the_certificate_on_the_cards(three):
 NETWORK_CHANGED = ("ERR_NETWORK_CHANGED", 'interrupted by another navigation to "chrome-error://chromewebdata/"')
 ATTEMPTS = 4
 ERROR_PAGE = "chrome-error://"  # where Chromium lands when it drops a navigation
+BLANK = 120  # s; a learner's JupyterLab page with no JupyterLab on it this long is loaded again
 
 
 def goto(page, url: str):
@@ -228,6 +229,11 @@ def test_three_learners_pass_different_checks_and_the_dashboard_shows_them(three
     with chromium() as browser:
         learners = {name: log_in(browser, url, name, logins[name]) for name in PLAN}
         spawn = {name: f"{url}hub/spawn/{name}?next=/user/{name}/lab/tree/course/{NOTEBOOK}" for name in PLAN}
+        # What a page failed to load, said when a learner's JupyterLab never comes.
+        problems: dict[str, list[str]] = {name: [] for name in PLAN}
+        for name, page in learners.items():
+            page.on("requestfailed", lambda r, name=name: problems[name].append(f"{r.url}: {r.failure}"))
+            page.on("pageerror", lambda e, name=name: problems[name].append(f"page error: {e}"))
         # Each asks the hub for their server, opening notebook 04: the three start at once, as in a room.
         for name, page in learners.items():
             goto(page, spawn[name])
@@ -245,12 +251,24 @@ def test_three_learners_pass_different_checks_and_the_dashboard_shows_them(three
         def show(page, name: str):
             def dump():
                 page.screenshot(path=str(shots / f"e2e-workshop-{name}-failure.png"), full_page=True)
-                print(name, page.url, text_of(page.locator("body"))[-3000:])
+                print(name, page.url, text_of(page.locator("body"))[-3000:], "\nfailed loads:", problems[name][-20:])
 
             return dump
 
+        shell_missing_since: dict[str, float] = {}
+
         def ready(page, name: str) -> int:
             reload_if_dropped(page, spawn[name])
+            # A blank page at the learner's JupyterLab: its scripts did not load (a network change drops them too,
+            # CI saw it for 480 s). Reload, as the learner would, once it has stayed blank for BLANK seconds.
+            if f"/user/{name}/lab" in page.url and not page.locator(".jp-LabShell").count():
+                since = shell_missing_since.setdefault(name, time.monotonic())
+                if time.monotonic() - since > BLANK:
+                    print(f"{name}: no JupyterLab after {BLANK} s, page reloaded; failed loads: {problems[name][-5:]}")
+                    shell_missing_since.pop(name)
+                    goto(page, page.url)
+            else:
+                shell_missing_since.pop(name, None)
             # The status bar's kernel item, not the toolbar's indicator: under load JupyterLab's toolbar can move
             # its indicator into the overflow menu (CI saw "Python 3 (ipykernel) | Idle" and no indicator, 480 s).
             return page.locator(".jp-StatusBar-Widget", has_text=KERNEL_IDLE_TEXT).count()

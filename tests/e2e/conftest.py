@@ -205,14 +205,18 @@ KERNEL_IDLE = """() => { const app = window.jupyterapp;
     return !!k && k.status === 'idle'; }"""
 
 
+RELOADS = 2  # times a page that failed to load its theme is loaded again
+
+
 def _idle_or_reload(page: Any, reloaded: list[bool]) -> bool:
     """One look: the current notebook's kernel is idle. A theme's stylesheet that failed to load under load leaves
-    JupyterLab behind a modal "Error Loading Theme": dismiss it and load the page again, once, as a user would."""
+    JupyterLab behind a modal "Error Loading Theme": load the page again, up to RELOADS times, as a user would."""
     theme_error = page.locator(".jp-Dialog", has_text="Error Loading Theme")
-    if theme_error.count() and not reloaded:
-        theme_error.locator(".jp-mod-accept").first.click(timeout=READ)
+    if theme_error.count() and len(reloaded) < RELOADS:
+        # Loading the page again clears the dialog (a click on its button could time out under the same load).
         reloaded.append(True)
-        page.reload(timeout=LOAD_MS)
+        with contextlib.suppress(Exception):  # a reload cut short is looked at again by the next call
+            page.reload(timeout=LOAD_MS)
         return False
     try:
         return bool(page.evaluate(KERNEL_IDLE))

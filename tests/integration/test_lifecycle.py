@@ -12,7 +12,7 @@ import pytest
 import labkit
 from labkit.host.engine import client
 
-from ..support import interruptible
+from ..support import HANG, interruptible
 from .conftest import unique, wait_gone
 
 
@@ -27,7 +27,9 @@ def objects_of(name: str) -> list[str]:
 
 
 def test_one_manager_two_workers_are_ready(lab):
-    snap = lab.snapshot()
+    # Waited for, not read once: with the labs' 1 s heartbeat, a node a loaded machine stalls for a few seconds is
+    # Down for a moment, whichever test then reads it.
+    snap = lab.wait(lambda s: all(n.state == "ready" for n in s.nodes), timeout=HANG, what="every node Ready")
     assert [(n.hostname, n.role, n.state) for n in snap.nodes] == [
         ("manager1", "manager", "ready"),
         ("worker1", "worker", "ready"),
@@ -94,7 +96,7 @@ def test_stop_removes_everything_and_is_idempotent():
 def test_a_name_in_use_is_refused_and_the_first_lab_survives(lab):
     with pytest.raises(labkit.LabExists, match="already exists"):
         labkit.Lab(name=lab.name, quiet=True).start()
-    assert lab.snapshot().node("worker2").state == "ready"
+    lab.wait(lambda s: s.node("worker2").state == "ready", timeout=HANG, what="worker2 Ready")  # or WaitTimeout
 
 
 def test_swarm_false_gives_engines_without_a_swarm():

@@ -57,7 +57,8 @@ class LineStream:
             _cancel(stream)
         pending = b""
         try:
-            # Ends at the command's end, when stop() shuts the connection, or when it breaks.
+            # Ends at the command's end, when stop() shuts the connection, or when it breaks (CancellableStream turns
+            # a broken connection, an OSError, into its end).
             for chunk in stream:
                 if self._stopped.is_set():
                     return
@@ -66,8 +67,6 @@ class LineStream:
                 for line in lines:
                     if line.strip():
                         self._on_line(line.decode("utf-8", "replace"))
-        except OSError:  # the connection broke, or stop() shut it under the read: the end
-            return
         except ValueError:  # a read on the reader stop() closed; otherwise a garbled stream, which is a bug
             if not self._stopped.is_set():
                 raise

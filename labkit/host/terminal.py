@@ -47,7 +47,7 @@ def interactive(container: str, argv: Sequence[str], env: dict[str, str] | None 
         raise LabkitError(NO_UNIX_TERMINAL) from None
     api = client().api
     exec_id = api.exec_create(container, list(argv), stdin=True, tty=True, environment=env)["Id"]
-    fp, _response = start_attached(api, exec_id, tty=True)
+    fp, _ = start_attached(api, exec_id, tty=True)  # the socket under fp stays open while `raw` holds it
     early = buffered_bytes(fp)  # the first output, if it came with the reply's headers (docker-py's socket lost it)
     raw = cast(socket.socket, fp.raw._sock)
     stdin, stdout = sys.stdin.fileno(), sys.stdout.fileno()

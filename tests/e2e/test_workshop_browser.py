@@ -25,6 +25,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -161,11 +162,23 @@ def log_in(browser, url: str, user: str, password: str, then: str = ""):
     return page
 
 
-def reload_if_dropped(page, url: str) -> None:
-    """Where Chromium dropped one of the hub's own redirects (the spawn page sends a learner on to their server) for
-    a network change, and shows its error page, go to `url` again."""
+def reload_if_lost(page, url: str, blank_since: dict[str, float], problems: list[str]) -> None:
+    """Load a learner's page again, as they would, where it is lost:
+    - Chromium dropped one of the hub's own redirects (the spawn page sends a learner on to their server) for a
+      network change, and shows its error page: go to `url` again;
+    - the learner's JupyterLab page has stayed blank for BLANK seconds: its scripts did not load (a network change
+      drops them too; CI saw one blank for 480 s). `blank_since` keeps when each page was first seen blank."""
     if page.url.startswith(ERROR_PAGE):
         goto(page, url)
+        return
+    path = urllib.parse.urlsplit(page.url).path  # /user/<name>/lab/...: the learner's server, not the hub's pages
+    if not (path.startswith("/user/") and "/lab" in path) or page.locator(".jp-LabShell").count():
+        blank_since.pop(page.url, None)
+        return
+    if time.monotonic() - blank_since.setdefault(page.url, time.monotonic()) > BLANK:
+        print(f"no JupyterLab at {page.url} after {BLANK} s: loaded again; failed loads: {problems[-5:]}")
+        del blank_since[page.url]
+        goto(page, page.url)
 
 
 def cell(page, index: int):
@@ -255,20 +268,10 @@ def test_three_learners_pass_different_checks_and_the_dashboard_shows_them(three
 
             return dump
 
-        shell_missing_since: dict[str, float] = {}
+        blank_since: dict[str, float] = {}
 
         def ready(page, name: str) -> int:
-            reload_if_dropped(page, spawn[name])
-            # A blank page at the learner's JupyterLab: its scripts did not load (a network change drops them too,
-            # CI saw it for 480 s). Reload, as the learner would, once it has stayed blank for BLANK seconds.
-            if f"/user/{name}/lab" in page.url and not page.locator(".jp-LabShell").count():
-                since = shell_missing_since.setdefault(name, time.monotonic())
-                if time.monotonic() - since > BLANK:
-                    print(f"{name}: no JupyterLab after {BLANK} s, page reloaded; failed loads: {problems[name][-5:]}")
-                    shell_missing_since.pop(name)
-                    goto(page, page.url)
-            else:
-                shell_missing_since.pop(name, None)
+            reload_if_lost(page, spawn[name], blank_since, problems[name])
             # The status bar's kernel item, not the toolbar's indicator: under load JupyterLab's toolbar can move
             # its indicator into the overflow menu (CI saw "Python 3 (ipykernel) | Idle" and no indicator, 480 s).
             return page.locator(".jp-StatusBar-Widget", has_text=KERNEL_IDLE_TEXT).count()

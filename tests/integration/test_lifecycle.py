@@ -11,6 +11,7 @@ import pytest
 
 import labkit
 from labkit.host.engine import client
+from labkit.swarm.waits import all_ready
 
 from ..support import HANG, interruptible
 from .conftest import unique, wait_gone
@@ -29,7 +30,7 @@ def objects_of(name: str) -> list[str]:
 def test_one_manager_two_workers_are_ready(lab):
     # Waited for, not read once: with the labs' 1 s heartbeat, a node a loaded machine stalls for a few seconds is
     # Down for a moment, whichever test then reads it.
-    snap = lab.wait(lambda s: all(n.state == "ready" for n in s.nodes), timeout=HANG, what="every node Ready")
+    snap = lab.wait(all_ready(["manager1", "worker1", "worker2"]), timeout=HANG, what="every node Ready")
     assert [(n.hostname, n.role, n.state) for n in snap.nodes] == [
         ("manager1", "manager", "ready"),
         ("worker1", "worker", "ready"),
@@ -96,7 +97,7 @@ def test_stop_removes_everything_and_is_idempotent():
 def test_a_name_in_use_is_refused_and_the_first_lab_survives(lab):
     with pytest.raises(labkit.LabExists, match="already exists"):
         labkit.Lab(name=lab.name, quiet=True).start()
-    lab.wait(lambda s: s.node("worker2").state == "ready", timeout=HANG, what="worker2 Ready")  # or WaitTimeout
+    lab.wait(all_ready(["worker2"]), timeout=HANG, what="worker2 Ready")  # or WaitTimeout
 
 
 def test_swarm_false_gives_engines_without_a_swarm():

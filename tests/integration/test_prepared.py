@@ -9,6 +9,7 @@ import sys
 import labkit
 from labkit.host.engine import client
 from labkit.swarm.prepared import prepared_nodes
+from labkit.swarm.waits import all_ready
 
 from ..support import HANG
 from .conftest import unique
@@ -51,7 +52,7 @@ def test_a_prepared_lab_is_taken_by_the_next_start_of_its_name_only():
         # Taken: the same node containers, and no start step ran. How much faster that is than a cold start,
         # benchmarks/bench_lab.py measures ("warm start").
         assert node_ids(name) == before and lab.timings == [], f"the prepared lab was not taken: ran {lab.timings}"
-        snap = lab.wait(lambda s: all(n.state == "ready" for n in s.nodes), timeout=HANG, what="every node Ready")
+        snap = lab.wait(all_ready(["manager1", "worker1", "worker2"]), timeout=HANG, what="every node Ready")
         assert [(n.hostname, n.state) for n in snap.nodes] == [
             ("manager1", "ready"),
             ("worker1", "ready"),

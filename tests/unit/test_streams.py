@@ -5,24 +5,16 @@ parses the reply's headers through its buffered reader). No engine."""
 
 from __future__ import annotations
 
-import http.client
-import socket
-import struct
 import threading
 from types import SimpleNamespace
 
 import docker.errors
 import pytest
-from docker.utils.socket import STDOUT
 
 from labkit.host import streams
 from labkit.host.exec import ContainerNotRunning
 
-REPLY = b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nUpgrade: tcp\r\n\r\n"
-
-
-def frame(payload: bytes, stream: int = STDOUT) -> bytes:
-    return struct.pack(">BxxxL", stream, len(payload)) + payload
+from .engine_reply import frame, reply_with
 
 
 class Engine:
@@ -30,9 +22,9 @@ class Engine:
     the docker-py API that labkit.host.exec_frames calls (docker-py's own request helpers)."""
 
     def __init__(self, refuse: Exception | None = None, with_reply: bytes = b""):
-        self._ours, self.peer = socket.socketpair()
+        # The reply to exec start, and any output sent in the same write; the test writes the rest into `peer`.
+        self.peer, self._reply = reply_with(with_reply, close=False)
         self._refuse = refuse
-        self.peer.sendall(REPLY + with_reply)  # the reply to exec start, and output sent in the same write
         self.api = self
 
     def exec_create(self, container: str, argv: list[str], **_: object) -> dict:
@@ -45,10 +37,8 @@ class Engine:
 
     def _post_json(self, url: str, headers: dict, data: dict, stream: bool) -> SimpleNamespace:
         assert url == "/exec/exec1/start" and stream and data == {"Tty": False, "Detach": False}
-        reply = http.client.HTTPResponse(self._ours)
-        reply.begin()
         # As requests hands it back: response.raw (urllib3) -> ._fp (http.client) -> .fp (the buffered reader).
-        return SimpleNamespace(raw=SimpleNamespace(closed=False, _fp=reply), close=lambda: None)
+        return SimpleNamespace(raw=SimpleNamespace(closed=False, _fp=self._reply), close=lambda: None)
 
     def _raise_for_status(self, response: object) -> None:
         pass
